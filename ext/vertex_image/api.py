@@ -1,0 +1,442 @@
+"""The public Python API: ``configure``, ``generate_images``, ``edit_image``, ``upscale_image``, ``chat``.
+
+Every call builds a typed request, validates it against the model registry before anything is
+sent, runs it on the extension's private loop, saves every image before returning it, and gives
+back an ``ImageSet``. The ``a``-prefixed twins are the same calls for ``await`` in async code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .errors import InvalidRequest
+from .images import GeneratedImage, ImageSet
+from .registry import state
+from .wiredata import Block, ImageInput, ParsedResponse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import RetryEvent
+    from .config import Settings
+    from .models import ModelInfo
+    from .session import ImageSession
+
+T = TypeVar("T")
+OnRetry = Callable[["RetryEvent"], None]
+
+IMAGEN_OPTIONS = (
+    "add_watermark",
+    "enhance_prompt",
+    "guidance_scale",
+    "safety_setting",
+    "person_generation",
+    "include_rai_reason",
+    "include_safety_attributes",
+    "language",
+    "output_mime_type",
+    "compression_quality",
+    "storage_uri",
+    "labels",
+)
+GEMINI_OPTIONS = (
+    "temperature",
+    "safety_settings",
+    "google_search",
+    "system_instruction",
+    "person_generation",
+    "output_mime_type",
+    "compression_quality",
+    "include_thoughts",
+    "labels",
+    "text",
+)
+EDIT_OPTIONS = ("mask_mode", "mask_dilation", "base_steps", "guidance_scale", "safety_setting",
+                "person_generation", "include_rai_reason", "include_safety_attributes",
+                "output_mime_type", "compression_quality", "storage_uri", "labels", "add_watermark")
+
+
+# configuration ----------------------------------------------------------------------------------
+def configure(**options: Any) -> Settings:
+    """Set options for this kernel (backend, project, location, api_key, output_dir...).
+
+    Returns the effective settings. ``None`` unsets an option. A bad value raises and changes nothing.
+    """
+    return state().configure(**options)
+
+
+def settings() -> Settings:
+    """The effective settings of this kernel."""
+    return state().settings()
+
+
+# generation -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GenerateRequest:
+    """One user-level image request, before it is turned into wire JSON."""
+
+    prompt: str
+    model: str | None = None
+    n: int = 1
+    aspect_ratio: str | None = None
+    image_size: str | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+    images: tuple[ImageInput, ...] = ()
+    mask: ImageInput | None = None
+    mode: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def generate_images(
+    prompt: str,
+    model: str | None = None,
+    n: int = 1,
+    aspect_ratio: str | None = None,
+    image_size: str | None = None,
+    negative_prompt: str | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> ImageSet:
+    """Generate ``n`` images from a prompt with any image model.
+
+    Imagen models go through ``:predict``; Gemini image models through single-turn
+    ``:generateContent`` (``n`` parallel requests). Every image is saved before it is returned.
+
+    Args:
+        prompt: what to draw.
+        model: a model id or alias (``imagen4``, ``nano-banana``...); default: the Imagen default.
+        n: how many images.
+        aspect_ratio: e.g. ``16:9``; the model's list is in ``%vertex_image models``.
+        image_size: ``1K``, ``2K`` (``4K`` on Gemini 3 image models).
+        negative_prompt: what to avoid (Imagen on Vertex only).
+        seed: a seed for repeatable results (Imagen turns the watermark off for it).
+        **options: model-family options, e.g. ``enhance_prompt``, ``safety_setting``,
+            ``person_generation``, ``output_mime_type``, ``temperature``, ``google_search``.
+
+    Raises:
+        InvalidRequest: options the model cannot take (nothing is sent).
+        APIError: the service refused or failed after retries.
+    """
+    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
+    return _run(agenerate_request(request))
+
+
+async def agenerate_images(
+    prompt: str,
+    model: str | None = None,
+    n: int = 1,
+    aspect_ratio: str | None = None,
+    image_size: str | None = None,
+    negative_prompt: str | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> ImageSet:
+    """``generate_images`` for async code: ``await vi.agenerate_images(...)``; many at once with gather."""
+    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
+    return await state().runtime().arun(agenerate_request(request))
+
+
+def edit_image(
+    prompt: str,
+    images: Any,
+    model: str | None = None,
+    mask: Any = None,
+    mode: str | None = None,
+    n: int = 1,
+    seed: int | None = None,
+    **options: Any,
+) -> ImageSet:
+    """Edit one or more images following an instruction.
+
+    Gemini image models (the default) take the instruction and up to their input limit of
+    images; with a ``mask`` (or an Imagen ``mode``) the Imagen capability model does masked editing.
+
+    Args:
+        prompt: the instruction, e.g. ``"make it night"``.
+        images: a GeneratedImage, ImageSet, PIL image, bytes, file path, gs:// URI, or a list.
+        model: a model id or alias.
+        mask: a mask image for Imagen inpainting (white = edit).
+        mode: an Imagen edit mode: ``inpaint-insert``, ``inpaint-remove``, ``outpaint``, ``bgswap``...
+        n: how many results.
+        seed: a seed for repeatable results.
+    """
+    return _run(aedit_image(prompt, images, model, mask, mode, n, seed, _on_loop=True, **options))
+
+
+async def aedit_image(
+    prompt: str,
+    images: Any,
+    model: str | None = None,
+    mask: Any = None,
+    mode: str | None = None,
+    n: int = 1,
+    seed: int | None = None,
+    _on_loop: bool = False,
+    **options: Any,
+) -> ImageSet:
+    """``edit_image`` for async code."""
+    from .inputs import to_image_inputs
+
+    dialect = state().settings().speaks
+    inputs = tuple(to_image_inputs(images, dialect=dialect))
+    if not inputs:
+        raise InvalidRequest("edit_image needs at least one image to edit.")
+    mask_input = to_image_inputs(mask, dialect=dialect)[0] if mask is not None else None
+    if model is None and (mask_input is not None or mode is not None):
+        model = "imagen-3.0-capability-001"
+    request = GenerateRequest(
+        prompt, model, n, None, None, options.pop("negative_prompt", None), seed,
+        images=inputs, mask=mask_input, mode=mode, options=options,
+    )
+    coro = agenerate_request(request, default_model=state().settings().default_gemini_model)
+    return await (coro if _on_loop else state().runtime().arun(coro))
+
+
+def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", **options: Any) -> ImageSet:
+    """Upscale an image ``x2`` or ``x4`` with the Imagen upscaler (Vertex AI)."""
+    return _run(_aupscale(image, factor, model, options))
+
+
+async def _aupscale(image: Any, factor: str, model: str, options: dict[str, Any]) -> ImageSet:
+    from . import imagen
+    from .inputs import to_image_inputs
+    from .models import resolve_model
+
+    kernel = state()
+    client = kernel.client()
+    info = resolve_model(model)
+    inputs = to_image_inputs(image, dialect=client.settings.speaks)
+    if len(inputs) != 1:
+        raise InvalidRequest(f"upscale_image takes exactly one image, not {len(inputs)}.")
+    body = imagen.build_upscale_body(inputs[0], factor=factor, **options)
+    location = client.settings.location_for("imagen")
+    raw = await client.predict(info.id, body, location=location)
+    parsed = imagen.parse_predict_response(raw)
+    meta = _Provenance(prompt="", model=info.id, parameters={"upscale_factor": factor, **options},
+                       seed=None, location=location, backend=client.settings.backend)
+    return _save(_image_set(parsed, meta))
+
+
+# the engine -------------------------------------------------------------------------------------
+async def agenerate_request(
+    request: GenerateRequest,
+    *,
+    default_model: str | None = None,
+    on_retry: OnRetry | None = None,
+) -> ImageSet:
+    """Validate, send, parse and save one request. Runs on the runtime loop."""
+    from .models import resolve_model, validate_options
+
+    kernel = state()
+    base_settings = kernel.settings()
+    info = resolve_model(request.model or default_model or base_settings.default_imagen_model)
+    if request.n < 1:
+        raise InvalidRequest(f"n must be at least 1, not {request.n}.")
+    _check_option_names(info.family, request)
+    validate_options(
+        info,
+        n=request.n if info.family == "imagen" else None,
+        aspect_ratio=request.aspect_ratio,
+        image_size=request.image_size,
+        negative_prompt=request.negative_prompt,
+        seed=request.seed,
+        input_images=len(request.images),
+        search=bool(request.options.get("google_search")),
+        edit=bool(request.images),
+        dialect=base_settings.speaks,
+    )
+    client = kernel.client()
+    settings = client.settings
+    location = settings.location_for(info.family)
+    if info.family == "imagen":
+        parsed_list = [await _imagen_call(client, info, request, location, on_retry)]
+    else:
+        parsed_list = await _gemini_calls(client, info, request, location, on_retry)
+    meta = _Provenance(
+        prompt=request.prompt,
+        model=info.id,
+        parameters=_parameters(request),
+        seed=request.seed,
+        location=location,
+        backend=settings.backend,
+    )
+    return _save(_image_set(_combine(parsed_list), meta))
+
+
+def _check_option_names(family: str, request: GenerateRequest) -> None:
+    allowed = EDIT_OPTIONS if (request.images and family == "imagen") else (
+        IMAGEN_OPTIONS if family == "imagen" else GEMINI_OPTIONS
+    )
+    unknown = sorted(set(request.options) - set(allowed))
+    if unknown:
+        kind = "Imagen" if family == "imagen" else "Gemini image"
+        raise InvalidRequest(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an option of {kind} models; "
+            f"they take: {', '.join(sorted(allowed))}."
+        )
+
+
+async def _imagen_call(
+    client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
+) -> ParsedResponse:
+    from . import imagen
+
+    if request.images:
+        body = imagen.build_edit_body(
+            request.prompt,
+            images=request.images,
+            mask=request.mask,
+            mode=request.mode,
+            n=request.n,
+            negative_prompt=request.negative_prompt,
+            seed=request.seed,
+            **request.options,
+        )
+    else:
+        body = imagen.build_generate_body(
+            request.prompt,
+            n=request.n,
+            aspect_ratio=request.aspect_ratio,
+            image_size=request.image_size,
+            negative_prompt=request.negative_prompt,
+            seed=request.seed,
+            **request.options,
+        )
+    raw = await client.predict(info.id, body, location=location, on_retry=on_retry)
+    return imagen.parse_predict_response(raw)
+
+
+async def _gemini_calls(
+    client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
+) -> list[ParsedResponse]:
+    from . import gemini
+
+    options = dict(request.options)
+    want_text = bool(options.pop("text", False))
+    contents = [gemini.user_content(request.prompt, request.images)]
+
+    async def one(index: int) -> ParsedResponse:
+        seed = None if request.seed is None else request.seed + index
+        body = gemini.build_generate_content_body(
+            contents,
+            dialect=client.settings.speaks,
+            response_modalities=("TEXT", "IMAGE") if want_text else ("IMAGE",),
+            aspect_ratio=request.aspect_ratio,
+            image_size=request.image_size,
+            seed=seed,
+            **options,
+        )
+        raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
+        return gemini.parse_generate_content_response(raw)
+
+    return list(await asyncio.gather(*(one(index) for index in range(request.n))))
+
+
+def _combine(parsed_list: list[ParsedResponse]) -> ParsedResponse:
+    if len(parsed_list) == 1:
+        return parsed_list[0]
+    first = parsed_list[0]
+    usage: dict[str, Any] = {}
+    for parsed in parsed_list:
+        for key, value in parsed.usage.items():
+            if isinstance(value, (int, float)):
+                usage[key] = usage.get(key, 0) + value
+    return ParsedResponse(
+        images=tuple(image for parsed in parsed_list for image in parsed.images),
+        blocks=tuple(block for parsed in parsed_list for block in parsed.blocks),
+        text="\n".join(parsed.text for parsed in parsed_list if parsed.text),
+        finish_reason=first.finish_reason,
+        usage=usage,
+        model_version=first.model_version,
+        response_id=first.response_id,
+    )
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    prompt: str
+    model: str
+    parameters: dict[str, Any]
+    seed: int | None
+    location: str
+    backend: str
+
+
+def _parameters(request: GenerateRequest) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "n": request.n,
+        "aspect_ratio": request.aspect_ratio,
+        "image_size": request.image_size,
+        "negative_prompt": request.negative_prompt,
+        "seed": request.seed,
+        "mode": request.mode,
+        "input_images": len(request.images) or None,
+        "mask": True if request.mask is not None else None,
+        **request.options,
+    }
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _image_set(parsed: ParsedResponse, meta: _Provenance) -> ImageSet:
+    images = tuple(
+        GeneratedImage.from_bytes(
+            received.data,
+            received.mime_type,
+            prompt=meta.prompt,
+            model=meta.model,
+            parameters=meta.parameters,
+            seed=meta.seed,
+            index=index,
+            text=parsed.text,
+            finish_reason=parsed.finish_reason,
+            enhanced_prompt=received.enhanced_prompt,
+            safety_attributes=dict(received.safety_attributes),
+            response_id=parsed.response_id,
+            location=meta.location,
+            backend=meta.backend,
+            gcs_uri=received.gcs_uri,
+            thought_signature=received.thought_signature,
+        )
+        for index, received in enumerate(parsed.images)
+    )
+    blocks: tuple[Block, ...] = parsed.blocks
+    return ImageSet(
+        images=images,
+        blocks=blocks,
+        text=parsed.text,
+        prompt=meta.prompt,
+        model=meta.model,
+        usage=dict(parsed.usage),
+        created=int(time.time()),
+    )
+
+
+def _save(images: ImageSet) -> ImageSet:
+    """Every image goes to disk before anyone sees it."""
+    return state().store().save_all(images)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return state().runtime().run(coro)
+
+
+# conversation -----------------------------------------------------------------------------------
+def chat(model: str | None = None, name: str | None = None, **options: Any) -> ImageSession:
+    """A multi-turn image conversation with a Gemini image model (default: nano-banana).
+
+    ``session.send("a watercolor fox")`` then ``session.send("now make the sky purple")`` edits the
+    last image; ``undo()``, ``branch()``, ``reset()``, ``save()`` and ``ImageSession.load()`` manage it.
+    """
+    from .session import ImageSession
+
+    session = ImageSession(model=model, name=name, **options)
+    if name:
+        state().sessions[name] = session
+    return session
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client

@@ -1,0 +1,160 @@
+"""The per-kernel state in one place: settings, client, runtime loop, store, emulator, sessions.
+
+Magics, the panel and the Python API all reach the same objects through ``state()``. Everything is
+created on first use and closed by ``reset()`` (tests, ``%unload_ext``, ``configure()``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .auth import Auth
+    from .client import Client
+    from .runtime import Runtime
+    from .session import ImageSession
+    from .store import ImageStore
+
+
+class KernelState:
+    """Lazily built shared objects; ``configure`` changes settings and drops what depends on them."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._environ = environ
+        self.configured: dict[str, Any] = {}
+        self.sessions: dict[str, ImageSession] = {}
+        self._settings: Settings | None = None
+        self._auth: Auth | None = None
+        self._client: Client | None = None
+        self._runtime: Runtime | None = None
+        self._store: ImageStore | None = None
+        self._store_root = ""
+        self._emulator: Any = None
+
+    # settings -------------------------------------------------------------------------------
+    def configure(self, **options: Any) -> Settings:
+        """Set options (``None`` unsets one) and return the new effective settings.
+
+        Raises ``ConfigError`` / ``InvalidRequest`` for a bad value, leaving the old settings in place.
+        """
+        from .config import resolve_settings
+
+        merged = {**self.configured, **options}
+        merged = {key: value for key, value in merged.items() if value is not None}
+        resolve_settings(configured=merged, environ=self._environ)  # validate before changing anything
+        with self._lock:
+            self.configured = merged
+            self._drop_connection()
+            self._settings = None
+        return self.settings()
+
+    def settings(self) -> Settings:
+        """The effective settings (without credentials resolved)."""
+        from .config import resolve_settings
+
+        with self._lock:
+            if self._settings is None:
+                self._settings = resolve_settings(configured=self.configured, environ=self._environ)
+            return self._settings
+
+    # connection -----------------------------------------------------------------------------
+    def client(self) -> Client:
+        """The shared client; the first call resolves credentials (and starts the emulator if chosen)."""
+        from .auth import auth_for
+        from .client import Client
+
+        with self._lock:
+            if self._client is None:
+                settings = self._with_emulator(self.settings())
+                auth, settings = auth_for(settings, environ=self._environ)
+                self._auth, self._settings = auth, settings
+                self._client = Client(settings, auth=auth)
+            return self._client
+
+    def connected_settings(self) -> Settings:
+        """Settings after credentials were resolved (project from ADC, emulator URL)."""
+        return self.client().settings
+
+    def auth(self) -> Auth:
+        """The credentials in use (resolving them on first call)."""
+        self.client()
+        assert self._auth is not None
+        return self._auth
+
+    def _with_emulator(self, settings: Settings) -> Settings:
+        if settings.backend != "emulator" or settings.base_url:
+            return settings
+        if self._emulator is None:
+            from .emulator import Emulator
+
+            self._emulator = Emulator()
+            self._emulator.start()
+        return replace(settings, base_url=self._emulator.base_url)
+
+    def runtime(self) -> Runtime:
+        """The private event loop that every request runs on."""
+        from .runtime import Runtime
+
+        with self._lock:
+            if self._runtime is None:
+                self._runtime = Runtime()
+            return self._runtime
+
+    def store(self) -> ImageStore:
+        """The image store for the current output folder."""
+        from .store import ImageStore
+
+        with self._lock:
+            root = self.settings().output_dir
+            if self._store is None or self._store_root != root:
+                self._store, self._store_root = ImageStore(root), root
+            return self._store
+
+    # lifecycle ------------------------------------------------------------------------------
+    def _drop_connection(self) -> None:
+        client, self._client, self._auth = self._client, None, None
+        if client is not None and self._runtime is not None:
+            try:
+                self._runtime.run(client.aclose())
+            except Exception:  # noqa: BLE001 - closing a dead connection must not block reconfiguring
+                pass
+
+    def close(self) -> None:
+        """Close the client, stop the emulator and the runtime loop; sessions are kept on disk."""
+        with self._lock:
+            self._drop_connection()
+            if self._emulator is not None:
+                self._emulator.stop()
+                self._emulator = None
+            if self._runtime is not None:
+                self._runtime.stop()
+                self._runtime = None
+            self._settings = None
+
+
+_STATE: KernelState | None = None
+_STATE_LOCK = threading.Lock()
+
+
+def state() -> KernelState:
+    """The kernel's shared state, created on first use."""
+    global _STATE
+    with _STATE_LOCK:
+        if _STATE is None:
+            _STATE = KernelState()
+        return _STATE
+
+
+def reset() -> None:
+    """Close and forget the shared state (tests, ``%unload_ext``)."""
+    global _STATE
+    with _STATE_LOCK:
+        old, _STATE = _STATE, None
+    if old is not None:
+        old.close()
