@@ -80,6 +80,8 @@ class APIError(VertexImageError):
         reason: ``ErrorInfo.reason`` when the service gave one, e.g. ``API_KEY_INVALID``.
         details: the ``details`` list of the error envelope, as received.
         url: the URL of the request, without any key.
+        retry_after_s: the delay the service asked for before a retry (``Retry-After`` or
+            ``RetryInfo``), if any; a 503 may carry one as well as a 429.
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class APIError(VertexImageError):
         reason: str = "",
         details: Sequence[Mapping[str, Any]] = (),
         url: str = "",
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -98,6 +101,7 @@ class APIError(VertexImageError):
         self.reason = reason
         self.details = list(details)
         self.url = url
+        self.retry_after_s = retry_after_s
 
 
 class BadRequest(APIError):
