@@ -1,0 +1,377 @@
+"""The WSGI application: routes of WIRE.md §9, auth (§2), quotas, faults, and the replies on the wire."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from . import errors, faults, gemini_handler, imagen_handler
+from .call import DEFAULT_BLOCKED_WORDS, Call
+from .catalog import ModelSpec, build_catalog
+from .errors import ApiError
+
+log = logging.getLogger("vertex_image.emulator")
+
+StartResponse = Callable[..., Any]
+
+_VERTEX = re.compile(
+    r"^/(?P<version>v1|v1beta1)/(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
+    r"publishers/(?P<publisher>[^/]+)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"
+)
+_GEMINI = re.compile(r"^/(?P<version>v1|v1beta)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+METHODS = ("predict", "generateContent", "streamGenerateContent")
+GEMINI_API_LIMIT = 20 * 1024 * 1024  # WIRE §6.2, §7
+VERTEX_LIMIT = 256 * 1024 * 1024  # not documented for Vertex; a guard for the emulator's memory
+SSE_TERMINATOR = b"\r\n\r\n"
+
+
+class DropConnection(Exception):
+    """Raised from a reply body to cut the connection after part of the body was sent."""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One received request, as the emulator saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str] = field(repr=False)
+    body: Any = field(repr=False)
+
+    def __repr__(self) -> str:  # no key or token in reprs (house rule)
+        return f"RecordedRequest({self.method} {self.path})"
+
+
+@dataclass
+class Reply:
+    """Status, headers and body chunks of one answer."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    chunks: Iterable[bytes]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A matched URL."""
+
+    dialect: str
+    version: str
+    project: str
+    location: str
+    publisher: str
+    model: str
+    method: str
+
+    @property
+    def resource(self) -> str:
+        """The model resource name as Vertex messages show it."""
+        prefix = f"projects/{self.project}/locations/{self.location}/" if self.project else ""
+        return f"{prefix}publishers/{self.publisher}/models/{self.model}"
+
+
+def json_reply(status: int, body: Any, headers: Sequence[tuple[str, str]] = ()) -> Reply:
+    """A JSON answer (indented like the service's unary answers)."""
+    data = json.dumps(body, indent=2).encode("utf-8")
+    return Reply(status, [("Content-Type", "application/json; charset=UTF-8"), *headers], [data])
+
+
+def error_reply(error: ApiError) -> Reply:
+    """The Google envelope for an ApiError."""
+    return json_reply(error.code, error.body(), error.headers)
+
+
+class EmulatorApp:
+    """The emulator as a WSGI callable; thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        latency_s: float = 0.0,
+        rpm: int | None = None,
+        require_key: str | None = None,
+        blocked_words: Sequence[str] | None = None,
+        fault: str | None = None,
+        extra_models: Mapping[str, str] | Iterable[str] | None = None,
+        max_logged: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.latency_s = latency_s
+        self.rpm = rpm
+        self.require_key = require_key
+        self.blocked_words = tuple(DEFAULT_BLOCKED_WORDS if blocked_words is None else blocked_words)
+        self.faults = faults.FaultState(faults.parse(fault) if fault else None)
+        self.catalog: dict[str, ModelSpec] = build_catalog(extra_models)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=max_logged)
+        self._window: collections.deque[float] = collections.deque()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the received requests, oldest first (the last ``max_logged``)."""
+        with self._lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        """Forget the received requests."""
+        with self._lock:
+            self._log.clear()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            reply = self._serve(environ)
+        except ApiError as exc:
+            reply = error_reply(exc)
+        except Exception as exc:  # an emulator bug must still answer in the envelope
+            log.exception("emulator error")
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            reply = error_reply(ApiError(500, errors.INTERNAL, details=[errors.debug_info(detail)]))
+        return self._send(reply, start_response)
+
+    @staticmethod
+    def _send(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
+        chunks = reply.chunks
+        headers = list(reply.headers)
+        if isinstance(chunks, list):
+            headers.append(("Content-Length", str(sum(len(c) for c in chunks))))
+        reason = errors.REASONS.get(reply.status, "Error")
+        start_response(f"{reply.status} {reason}", headers)
+        return chunks
+
+    def _serve(self, environ: dict[str, Any]) -> Reply:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO", "") or "/"
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        headers = _headers(environ)
+        raw, too_large = _read_body(environ, GEMINI_API_LIMIT if path.startswith(("/v1/models", "/v1beta/models")) else VERTEX_LIMIT)
+        body, json_error = _parse_json(raw)
+        with self._lock:
+            self._log.append(RecordedRequest(method, path, query, headers, body))
+        if self.latency_s:
+            self._sleep(self.latency_s)
+        route = _route(path)
+        if method != "POST":
+            raise ApiError(
+                405, f"HTTP method {method} is not allowed on {path}; use POST.", headers=[("Allow", "POST")]
+            )
+        self._authenticate(route, headers, query)
+        fault = self._fault(headers, path, raw)
+        if fault is not None and fault.kind == "latency":
+            self._sleep(fault.value or 0.0)
+        elif fault is not None and fault.kind in faults.BEFORE:
+            return _fault_reply(fault, route)
+        self._check_rate(route)
+        if too_large:
+            raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+        if json_error is not None:
+            raise errors.invalid(json_error)
+        if not isinstance(body, dict):
+            raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
+        reply = self._dispatch(route, query, body)
+        if fault is not None and fault.kind in faults.AFTER:
+            return _after_fault(fault, reply)
+        return reply
+
+    def _authenticate(self, route: Route, headers: dict[str, str], query: dict[str, str]) -> None:
+        key = headers.get("x-goog-api-key", "").strip() or query.get("key", "").strip()
+        service = errors.GEMINI_SERVICE if route.dialect == "gemini-api" else errors.VERTEX_SERVICE
+        if key:
+            if self.require_key is not None and key != self.require_key:
+                raise ApiError(
+                    400,
+                    errors.API_KEY_INVALID,
+                    details=[
+                        errors.error_info("API_KEY_INVALID", service),
+                        {
+                            "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                            "locale": "en-US",
+                            "message": errors.API_KEY_INVALID,
+                        },
+                    ],
+                )
+            return
+        if route.dialect == "gemini-api":
+            raise ApiError(403, errors.UNREGISTERED_CALLER)
+        authorization = headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        rpc = f"google.cloud.aiplatform.{route.version}.PredictionService.{route.method[:1].upper()}{route.method[1:]}"
+        if not authorization:
+            raise ApiError(
+                401,
+                errors.MISSING_CREDENTIALS,
+                details=[errors.error_info("CREDENTIALS_MISSING", service, method=rpc)],
+            )
+        if scheme.lower() != "bearer" or not token.strip() or token.strip().lower().startswith(("expired", "invalid")):
+            raise ApiError(
+                401,
+                errors.INVALID_CREDENTIALS,
+                details=[errors.error_info("ACCESS_TOKEN_EXPIRED", service, method=rpc)],
+            )
+
+    def _fault(self, headers: dict[str, str], path: str, raw: bytes) -> faults.FaultSpec | None:
+        key = headers.get("x-emulator-fault-key") or hashlib.sha256(path.encode() + b"\x00" + raw).hexdigest()
+        try:
+            return self.faults.select(headers.get("x-emulator-fault"), key)
+        except ValueError as exc:
+            raise errors.invalid(str(exc)) from None
+
+    def _check_rate(self, route: Route) -> None:
+        if not self.rpm:
+            return
+        now = self._clock()
+        with self._lock:
+            while self._window and now - self._window[0] >= 60.0:
+                self._window.popleft()
+            if len(self._window) >= self.rpm:
+                wait_s = max(1.0, round(60.0 - (now - self._window[0])))
+                raise errors.quota_exceeded(route.dialect, route.model, wait_s)
+            self._window.append(now)
+
+    def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any]) -> Reply:
+        model = self.catalog.get(route.model) if route.publisher == "google" else None
+        if model is None or route.method not in METHODS:
+            raise errors.model_not_found(
+                route.dialect, version=route.version, model=route.model, method=route.method, resource=route.resource
+            )
+        call = Call(route.dialect, route.version, model, route.method, self.blocked_words)
+        if route.method == "predict":
+            if model.family != "imagen":
+                if route.dialect == "vertex":
+                    raise ApiError(400, errors.GEMINI_VIA_PREDICT, status="FAILED_PRECONDITION")
+                raise errors.model_not_found(
+                    route.dialect, version=route.version, model=route.model, method="predict", resource=route.resource
+                )
+            return json_reply(200, imagen_handler.predict(call, body))
+        if model.family != "gemini":
+            raise errors.model_not_found(
+                route.dialect, version=route.version, model=route.model, method=route.method, resource=route.resource
+            )
+        outcome = gemini_handler.answer(call, body)
+        if route.method == "generateContent":
+            return json_reply(200, gemini_handler.unary(call, body, outcome))
+        events = gemini_handler.stream(call, body, outcome)
+        if query.get("alt") != "sse":  # without alt=sse the service answers one JSON array (WIRE §5.7)
+            return json_reply(200, events)
+        return sse_reply(events)
+
+
+def sse_reply(events: Sequence[dict[str, Any]], tail: bytes = b"") -> Reply:
+    """``text/event-stream``: one ``data: <json>`` line per event, CRLF CRLF between events."""
+    chunks = [b"data: " + json.dumps(e, separators=(",", ":")).encode("utf-8") + SSE_TERMINATOR for e in events]
+    if tail:
+        chunks.append(tail)
+    return Reply(200, [("Content-Type", "text/event-stream"), ("X-Accel-Buffering", "no")], chunks)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    return headers
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
+    """The body, read whole (drained when over ``limit``, so the client still sees the error)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ["wsgi.input"]
+    if length <= limit:
+        return (stream.read(length) if length else b""), False
+    remaining = length
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 1 << 20))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+    return b"", True
+
+
+def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+    if not raw.strip():
+        return {}, None
+    try:
+        return json.loads(raw), None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        position = getattr(exc, "pos", 0) or 0
+        snippet = raw[max(0, position - 40) : position + 1].decode("utf-8", "replace")
+        return None, f"Invalid JSON payload received. Unexpected token.\n{snippet}\n{' ' * (len(snippet) - 1)}^"
+
+
+def _route(path: str) -> Route:
+    match = _VERTEX.match(path)
+    if match:
+        return Route(
+            "vertex",
+            match["version"],
+            match["project"] or "",
+            match["location"] or "",
+            match["publisher"],
+            match["model"],
+            match["method"],
+        )
+    match = _GEMINI.match(path)
+    if match:
+        return Route("gemini-api", match["version"], "", "", "google", match["model"], match["method"])
+    raise ApiError(404, "Method not found.")
+
+
+def _fault_reply(fault: faults.FaultSpec, route: Route) -> Reply:
+    if fault.kind == "502":
+        return Reply(502, [("Content-Type", "text/html; charset=UTF-8")], [faults.BAD_GATEWAY_HTML.encode()])
+    if fault.kind == "429":
+        retry = fault.retry_after_s if fault.retry_after_s is not None else 1
+        error = ApiError(429, errors.RESOURCE_EXHAUSTED, headers=[("Retry-After", f"{retry:g}")])
+    elif fault.kind == "429-retryinfo":
+        error = errors.quota_exceeded("gemini-api", route.model, fault.retry_after_s or 1)
+    elif fault.kind == "401":
+        error = ApiError(401, errors.INVALID_CREDENTIALS, details=[errors.error_info("ACCESS_TOKEN_EXPIRED", errors.VERTEX_SERVICE)])
+    else:
+        message = {"500": errors.INTERNAL, "503": errors.OVERLOADED, "504": errors.DEADLINE}[fault.kind]
+        extra = [("Retry-After", f"{fault.retry_after_s:g}")] if fault.retry_after_s is not None else []
+        error = ApiError(int(fault.kind), message, headers=extra)
+    return error_reply(error)
+
+
+def _after_fault(fault: faults.FaultSpec, reply: Reply) -> Reply:
+    chunks = list(reply.chunks)
+    streaming = any(v.startswith("text/event-stream") for k, v in reply.headers if k.lower() == "content-type")
+    if fault.kind == "midstream":
+        if not streaming:
+            return reply
+        bare = json.dumps(
+            errors.envelope(499, errors.CANCELLED, "CANCELLED", [errors.debug_info("[ORIGINAL ERROR] generic::cancelled: ")]),
+            indent=2,
+        ).encode()
+        return Reply(200, reply.headers, [*chunks[:2], bare + b"\n"])
+    if fault.kind == "malformed":
+        if streaming:
+            return Reply(200, reply.headers, [chunks[0][: max(8, len(chunks[0]) // 2)] + SSE_TERMINATOR])
+        data = b"".join(chunks)
+        return Reply(200, reply.headers, [data[: max(1, len(data) // 2)]])
+    # drop: announce the full length, send part of it, then cut the connection
+    data = b"".join(chunks)
+    cut = len(chunks[0]) if streaming and len(chunks) > 1 else len(data) // 2
+    headers = [*reply.headers, ("Content-Length", str(len(data)))]
+    return Reply(reply.status, headers, _dropping(data[:cut]))
+
+
+def _dropping(prefix: bytes) -> Iterator[bytes]:
+    yield prefix
+    raise DropConnection("fault: connection dropped mid-body")

@@ -1,0 +1,296 @@
+"""Deterministic pictures drawn with Pillow: generation, drafts, edits, upscales.
+
+The same model, prompt, seed and index always give the same pixels; different prompts give different palettes
+and compositions, with the prompt's words written large enough to read on a 256 px preview. Big outputs are
+drawn on a canvas of at most 1024 px and scaled up, so a 4K PNG takes well under a second.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import random
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageStat
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
+
+Size = tuple[int, int]
+RGB = tuple[int, int, int]
+
+WORK_MAX = 1024  # longest side of the drawing canvas
+PNG_LEVEL = 1  # fast zlib level: a 4K PNG stays well under a second
+
+COLOURS: dict[str, RGB] = {
+    "red": (220, 30, 30),
+    "blue": (30, 70, 220),
+    "purple": (130, 40, 170),
+    "violet": (140, 60, 200),
+    "green": (30, 160, 60),
+    "yellow": (240, 210, 30),
+    "orange": (245, 130, 20),
+    "pink": (240, 120, 180),
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "gold": (212, 175, 55),
+    "golden": (212, 175, 55),
+    "cyan": (0, 200, 220),
+    "teal": (0, 128, 128),
+    "magenta": (220, 0, 200),
+    "brown": (120, 70, 30),
+    "gray": (128, 128, 128),
+    "grey": (128, 128, 128),
+}
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.sha256("\x00".join(str(p) for p in parts).encode("utf-8")).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@lru_cache(maxsize=64)
+def font(size: int) -> FreeTypeFont:
+    """Pillow's bundled scalable font (no system font needed), cached per size."""
+    return ImageFont.load_default(size=max(8, int(size)))  # type: ignore[return-value]
+
+
+def _hsv(h: float, s: float, v: float) -> RGB:
+    r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
+    return (int(r * 255), int(g * 255), int(b * 255))
+
+
+def palette(prompt: str, seed: int) -> list[RGB]:
+    """Five colours from a hash of the prompt (and seed): the picture's identity."""
+    rng = _rng("palette", prompt, seed)
+    hue = rng.random()
+    spread = rng.uniform(0.08, 0.4)
+    return [
+        _hsv(hue + i * spread, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95)) for i in range(5)
+    ]
+
+
+def work_size(size: Size) -> Size:
+    """The drawing canvas for an output size: the same ratio, longest side at most WORK_MAX."""
+    w, h = size
+    scale = min(1.0, WORK_MAX / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _gradient(size: Size, c1: RGB, c2: RGB, kind: int) -> Image.Image:
+    base = Image.radial_gradient("L") if kind == 3 else Image.linear_gradient("L")
+    if kind == 1:
+        base = base.transpose(Image.Transpose.ROTATE_90)
+    elif kind == 2:
+        base = base.rotate(45, resample=Image.Resampling.BILINEAR, expand=True)
+        side = base.width
+        base = base.crop((side // 4, side // 4, side - side // 4, side - side // 4))
+    mask = base.resize(size, Image.Resampling.BILINEAR)
+    return Image.composite(Image.new("RGB", size, c1), Image.new("RGB", size, c2), mask)
+
+
+def _shapes(img: Image.Image, rng: random.Random, colours: list[RGB]) -> None:
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    unit = min(w, h)
+    for _ in range(rng.randint(3, 6)):
+        colour = colours[rng.randrange(2, len(colours))]
+        outline = tuple(max(0, c - 70) for c in colour)
+        r = rng.uniform(0.12, 0.32) * unit
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        box = (cx - r, cy - r, cx + r, cy + r)
+        kind = rng.randrange(3)
+        width = max(1, int(unit * 0.012))
+        if kind == 0:
+            draw.ellipse(box, fill=colour, outline=outline, width=width)
+        elif kind == 1:
+            draw.rectangle(box, fill=colour, outline=outline, width=width)
+        else:
+            draw.polygon([(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)], fill=colour, outline=outline)
+
+
+def _wrap(text: str, fnt: FreeTypeFont, max_width: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while fnt.getlength(word) > max_width and len(word) > 1:
+            cut = max(1, int(len(word) * max_width / fnt.getlength(word)) - 1)
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}".strip()
+        if fnt.getlength(candidate) <= max_width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_text(text: str, box: Size, *, largest: float, smallest: int = 10) -> tuple[FreeTypeFont, list[str]]:
+    """The largest font (down to ``smallest`` px) at which ``text`` wraps into ``box``; truncated if needed."""
+    w, h = box
+    size = max(smallest, int(largest))
+    while True:
+        fnt = font(size)
+        lines = _wrap(text, fnt, w)
+        line_h = size * 1.2
+        if len(lines) * line_h <= h or size <= smallest:
+            break
+        size = max(smallest, int(size * 0.85))
+    max_lines = max(1, int(h // (size * 1.2)))
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(".,; ") + "..."
+    return fnt, lines
+
+
+def _write_lines(
+    img: Image.Image, lines: list[str], fnt: FreeTypeFont, top: float, *, fill: RGB = (255, 255, 255)
+) -> None:
+    draw = ImageDraw.Draw(img)
+    size = fnt.size
+    stroke = max(1, size // 14)
+    for i, line in enumerate(lines):
+        width = fnt.getlength(line)
+        x = (img.width - width) / 2
+        draw.text(
+            (x, top + i * size * 1.2), line, font=fnt, fill=fill, stroke_width=stroke, stroke_fill=(0, 0, 0)
+        )
+
+
+def _corner(img: Image.Image, label: str) -> None:
+    unit = min(img.size)
+    size = max(9, int(max(unit * 0.04, min(img.size[0], img.size[1] * 2) * 0.02)))
+    fnt = font(size)
+    draw = ImageDraw.Draw(img)
+    pad = max(2, size // 3)
+    width = fnt.getlength(label)
+    draw.rectangle((0, 0, width + 2 * pad, size * 1.25 + pad), fill=(0, 0, 0))
+    draw.text((pad, pad // 2), label, font=fnt, fill=(255, 255, 255))
+
+
+def _scale_to(img: Image.Image, size: Size) -> Image.Image:
+    return img if img.size == size else img.resize(size, Image.Resampling.BILINEAR)
+
+
+def generate(model: str, prompt: str, *, seed: int, index: int, size: Size) -> Image.Image:
+    """A text-to-image picture: gradient, shapes, the prompt written across it, model and index in a corner."""
+    canvas = work_size(size)
+    colours = palette(prompt, seed)
+    rng = _rng("composition", model, prompt, seed, index)
+    img = _gradient(canvas, colours[0], colours[1], rng.randrange(4))
+    _shapes(img, rng, colours)
+    w, h = canvas
+    unit = min(w, h)
+    fnt, lines = fit_text(prompt or "(empty prompt)", (int(w * 0.9), int(h * 0.6)), largest=unit * 0.1)
+    block = len(lines) * fnt.size * 1.2
+    _write_lines(img, lines, fnt, (h - block) / 2)
+    _corner(img, f"{model} #{index} seed {seed}")
+    return _scale_to(img, size)
+
+
+def draft(model: str, prompt: str, *, seed: int, size: Size) -> Image.Image:
+    """A low-resolution, blurred preview: the 'thought image' Gemini 3 models send before the final one."""
+    w, h = size
+    scale = min(1.0, 256 / max(w, h))
+    small = (max(1, round(w * scale)), max(1, round(h * scale)))
+    colours = palette(prompt, seed)
+    rng = _rng("composition", model, prompt, seed, 0)
+    img = _gradient(small, colours[0], colours[1], rng.randrange(4))
+    _shapes(img, rng, colours)
+    img = img.filter(ImageFilter.GaussianBlur(2))
+    _corner(img, "draft")
+    return img
+
+
+def colour_in(instruction: str) -> RGB | None:
+    """The first colour word of an edit instruction, if any."""
+    from .wire import words
+
+    for word in words(instruction.lower()):
+        if word in COLOURS:
+            return COLOURS[word]
+    return None
+
+
+def edit(
+    base: Image.Image,
+    instruction: str,
+    *,
+    size: Size,
+    index: int = 0,
+    mask: Image.Image | None = None,
+    remove: bool = False,
+) -> Image.Image:
+    """Visibly transform ``base`` (resized to ``size`` first): tint on a colour word, else a labelled band.
+
+    With a mask, only its white area changes; ``remove`` fills that area with the image's mean colour.
+    """
+    canvas = work_size(size)
+    src = base.convert("RGB").resize(canvas, Image.Resampling.BILINEAR)
+    colour = colour_in(instruction)
+    if remove:
+        mean = tuple(int(c) for c in ImageStat.Stat(src).mean[:3])
+        edited = Image.new("RGB", canvas, mean)  # type: ignore[arg-type]
+    elif colour is not None:
+        edited = Image.blend(src, Image.new("RGB", canvas, colour), min(0.75, 0.5 + 0.05 * index))
+    else:
+        edited = src.copy()
+        _band(edited, instruction, index)
+    if mask is not None:
+        edited = Image.composite(edited, src, mask.convert("L").resize(canvas, Image.Resampling.NEAREST))
+    if index:
+        _corner(edited, f"#{index}")
+    return _scale_to(edited, size)
+
+
+def _band(img: Image.Image, instruction: str, index: int) -> None:
+    w, h = img.size
+    band_h = max(12, int(h * 0.26))
+    top = h - band_h - int(h * 0.04 * (index % 3))
+    overlay = Image.new("RGB", (w, band_h), (20, 20, 30))
+    region = img.crop((0, top, w, top + band_h))
+    img.paste(Image.blend(region, overlay, 0.72), (0, top))
+    fnt, lines = fit_text(
+        f"EDIT: {instruction}", (int(w * 0.92), int(band_h * 0.9)), largest=min(w, h) * 0.075
+    )
+    block = len(lines) * fnt.size * 1.2
+    _write_lines(img, lines, fnt, top + (band_h - block) / 2, fill=(255, 230, 120))
+
+
+def placeholder(uri: str, size: Size = (512, 512)) -> Image.Image:
+    """A stand-in for an image the emulator cannot fetch (gs:// or Files API URI)."""
+    return generate("uri", uri, seed=0, index=0, size=size)
+
+
+def upscale(img: Image.Image, factor: int) -> Image.Image:
+    """The input scaled by ``factor`` on both sides."""
+    return img.convert("RGB").resize((img.width * factor, img.height * factor), Image.Resampling.BICUBIC)
+
+
+def decode(data: bytes) -> Image.Image:
+    """Bytes to a loaded RGB image; ValueError when they are not an image Pillow can read."""
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except Exception as exc:  # Pillow raises several types for bad data
+        raise ValueError(f"not an image: {exc}") from None
+    return img.convert("RGB")
+
+
+def encode(img: Image.Image, mime_type: str, quality: int | None = None) -> bytes:
+    """PNG (fast compression) or JPEG (``quality``, default 75) bytes."""
+    buf = io.BytesIO()
+    if mime_type == "image/jpeg":
+        img.convert("RGB").save(buf, "JPEG", quality=75 if quality is None else max(1, min(95, quality)))
+    else:
+        img.save(buf, "PNG", compress_level=PNG_LEVEL)
+    return buf.getvalue()
