@@ -230,9 +230,16 @@ class GeneratedImage:
         cache = self.__dict__.setdefault("_cache", {})
         key = ("preview", size)
         if key not in cache:
-            cache[key] = render_preview(self.data, size)
+            cache[key] = self._smaller_of(render_preview(self.data, size))
         preview: Preview = cache[key]
         return preview
+
+    def _smaller_of(self, preview: Preview) -> Preview:
+        """The original bytes, shown at the preview's size, when they are smaller (flat art, diagrams)."""
+        if len(preview.data) < len(self.data) or needs_resample(self.mime_type, 0, 0, 0):
+            return preview
+        shown = as_preview(self.data, self.mime_type, self.width, self.height)
+        return replace(shown, width=preview.width, height=preview.height)
 
     def __repr__(self) -> str:
         parts = [self.model or "unknown model", f"{self.width}x{self.height} {self.format}"]

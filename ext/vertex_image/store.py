@@ -7,8 +7,8 @@ Layout of the folder (``./vertex_images`` by default)::
     index.jsonl                 append-only, one line per saved image (the commit point)
 
 File names are content addressed (first 16 hex digits of the SHA-256 of the bytes as received). The
-image file is immutable: saving the same bytes again writes nothing, unless the provenance differs
-(same bytes from another prompt), which appends one more index line pointing at the same file.
+image file is immutable: saving the same bytes again writes nothing, unless they came from another
+request (prompt, model, parameters or seed), which appends one more index line for the same file.
 Writes are atomic (temporary file, fsync, ``os.replace``) and the index line is written last, so a
 crash leaves either a complete image that is not yet listed or nothing; readers skip a torn last line.
 """
@@ -39,7 +39,7 @@ META_KEY = "vertex_image"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
 _LOCK = threading.RLock()  # one lock for every store: saves are short and rare
-_VOLATILE = ("file", "saved_at", "thought_signature", "sha256")
+_REQUEST_KEYS = ("prompt", "model", "parameters", "seed")  # what makes a save of known bytes a new event
 
 
 def atomic_write(
@@ -428,21 +428,20 @@ def _json(value: Any) -> str:
 
 
 def _same(previous: dict[str, Any], record: dict[str, Any]) -> bool:
-    """Same provenance, ignoring what changes between saves of the same image."""
-    keep = [key for key in record if key not in _VOLATILE]
-    return all(previous.get(key) == record[key] for key in keep)
+    """Same request (prompt, model, parameters, seed): re-running a cell adds nothing to the index."""
+    return all(previous.get(key) == record.get(key) for key in _REQUEST_KEYS)
 
 
 def default_store() -> ImageStore:
-    """The store at ``Settings.output_dir`` (``vertex_images`` beside the notebook by default).
+    """The kernel's store (``registry.state().store()``: ``Settings.output_dir``, ``vertex_images`` by default).
 
-    One small hook: the kernel registry may replace it with its own store.
+    One small hook, so that ``vi.gallery()`` and ``vi.load()`` read where the API saves.
     """
     try:
-        from .config import resolve_settings  # type: ignore[attr-defined]
+        from .registry import state
     except ImportError:
         return ImageStore("vertex_images")
-    return ImageStore(resolve_settings().output_dir)
+    return state().store()
 
 
 def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
