@@ -92,9 +92,12 @@ def _uri_input(uri: str, dialect: str, mime_type: str = "") -> ImageInput:
 
 
 def _file_input(path: Path) -> ImageInput:
+    from .store import strip_metadata
+
     if not path.is_file():
         raise InvalidRequest(f"No image file at {path}.")
-    data = path.read_bytes()
+    # A file from the store carries our provenance chunk; send the image as the service made it.
+    data = strip_metadata(path.read_bytes())
     mime_type = sniff_mime_type(data) or _EXTENSION_TYPES.get(path.suffix.lower(), "")
     if not mime_type:
         raise InvalidRequest(f"{path} is not a PNG, JPEG, WebP or GIF image.")
