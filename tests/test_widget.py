@@ -413,3 +413,79 @@ def test_importing_vertex_image_does_not_load_ipywidgets() -> None:
     code = "import sys, vertex_image; vertex_image.configure; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# with the magics --------------------------------------------------------------------------------
+from magicshell import Shell, emulator_requests, shell  # noqa: E402,F401 - the fixture
+
+
+def test_insert_code_reruns_the_same_imagen_request_through_the_magic(shell: Shell) -> None:
+    fake = FakeShell()
+    p = ImagePanel(model="imagen-4.0-fast-generate-001", shell=fake)
+    p.prompt.value = "-a 'quoted' {braces} fox"
+    p.count.value = 3
+    p.aspect_ratio.value = "9:16"
+    p.seed_auto.value = False
+    p.seed.value = 11
+    p.negative_prompt.value = "blurry, text"
+    _click(p, p.generate_button)
+    p.insert_code_button.click()
+    (code,) = fake.inserted
+
+    cell = shell.run(code)
+
+    assert cell.error is None, cell.shown
+    panel_body, magic_body = (request.body for request in emulator_requests("predict"))
+    assert magic_body == panel_body
+    assert [image.data for image in cell.result] == [image.data for image in p.results]
+
+
+def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell) -> None:
+    fake = FakeShell()
+    p = ImagePanel(shell=fake)
+    p.prompt.value = "a paper boat"
+    p.count.value = 2
+    _click(p, p.generate_button)
+    p.select(1)
+    p.prompt.value = "make it red"
+    p.aspect_ratio.value = "4:3"
+    _click(p, p.refine_button)
+    p.insert_code_button.click()
+    (code,) = fake.inserted
+    assert code.startswith("%%gemini_image -s default -m gemini-2.5-flash-image -a 4:3 -i ")
+    session = registry.state().sessions["default"]
+    session.undo()  # the magic then sends the same turn again
+
+    cell = shell.run(code)
+
+    assert cell.error is None, cell.shown
+    panel_body, magic_body = (request.body for request in emulator_requests("generateContent"))
+    assert magic_body == panel_body
+    assert len(session) == 1
+
+
+def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
+    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    p = panel()
+    assert "foo" in p.session.options
+    p.session.value = "foo"
+    assert len(p.history.children) == 1 and not p.undo_button.disabled
+
+    p.mode.value = CONVERSATION
+    p.prompt.value = "paint the door yellow"
+    _click(p, p.generate_button)
+    foo = registry.state().sessions["foo"]
+    assert [exchange.prompt for exchange in foo] == ["a small house", "paint the door yellow"]
+
+    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert len(foo) == 3
+    assert len(emulator_requests("generateContent")[-1].body["contents"]) == 5
+    p.refresh_sessions()
+    p._show_history()
+    assert len(p.history.children) == 3
+
+
+def test_vertex_image_panel_magic_opens_the_panel(shell: Shell) -> None:
+    cell = shell.run("%vertex_image panel")
+    assert cell.error is None, cell.shown
+    assert isinstance(cell.result, ImagePanel)

@@ -369,8 +369,8 @@ class ImagePanel:
         """Generate from the prompt: one-shot images, or the next turn of the conversation."""
         if self.mode.value == CONVERSATION:
             return self._send_turn(attach=None)
-        prompt = self.prompt.value
-        if not prompt.strip():
+        prompt = self.prompt.value.strip()
+        if not prompt:
             self._set_status("Write a prompt first.", "error")
             return None
         from .api import GenerateRequest, agenerate_request
@@ -408,8 +408,8 @@ class ImagePanel:
         return self._send_turn(attach=image)
 
     def _send_turn(self, attach: GeneratedImage | None) -> concurrent.futures.Future[Any] | None:
-        prompt = self.prompt.value
-        if not prompt.strip():
+        prompt = self.prompt.value.strip()
+        if not prompt:
             self._set_status("Write a prompt first.", "error")
             return None
         session = self.current_session(create=True)
@@ -848,7 +848,7 @@ def _quote(value: str) -> str:
 
 
 def imagen_magic(request: Any) -> str:
-    """The ``%imagen`` line (or ``%%imagen`` cell for a multi-line prompt) that sends ``request``."""
+    """The ``%imagen`` line (``%%imagen`` cell for a multi-line prompt) that sends the same request."""
     flags = []
     if request.model:
         flags += ["-m", _quote(request.model)]
@@ -863,9 +863,13 @@ def imagen_magic(request: Any) -> str:
     if request.negative_prompt:
         flags += ["--negative", shlex.quote(request.negative_prompt)]
     prompt = request.prompt.strip()
-    if "\n" in prompt or _needs_cell(prompt):
-        return "%%imagen " + " ".join(flags) + "\n" + prompt
-    return "%imagen " + " ".join([*flags, prompt])
+    if "{" in prompt or (request.negative_prompt and "{" in request.negative_prompt):
+        flags.append("--no-interpolate")  # the panel sends braces as written
+    if "\n" in prompt:
+        return " ".join(["%%imagen", *flags]) + "\n" + prompt
+    if prompt[:1] in ("-", "'", '"'):
+        flags.append("--")  # the prompt is not an option, and its quotes are part of it
+    return " ".join(["%imagen", *flags, prompt])
 
 
 def gemini_magic(
@@ -878,7 +882,7 @@ def gemini_magic(
     seed: int | None = None,
     image: str | None = None,
 ) -> str:
-    """The ``%%gemini_image -s NAME`` cell that sends the same turn."""
+    """The ``%%gemini_image -s NAME`` cell that sends the same turn (``image``: a file to attach)."""
     flags = ["-s", _quote(session)]
     if model:
         flags += ["-m", _quote(model)]
@@ -889,13 +893,10 @@ def gemini_magic(
     if seed is not None:
         flags += ["--seed", str(seed)]
     if image:
-        flags += ["--image", shlex.quote(image)]
-    return "%%gemini_image " + " ".join(flags) + "\n" + prompt.strip()
-
-
-def _needs_cell(prompt: str) -> bool:
-    """A prompt the line form would change (IPython expands ``$name`` and ``{expr}`` on a line)."""
-    return "$" in prompt or "{" in prompt or prompt.startswith("-")
+        flags += ["-i", _quote(image)]
+    if "{" in prompt:
+        flags.append("--no-interpolate")
+    return " ".join(["%%gemini_image", *flags]) + "\n" + prompt.strip()
 
 
 __all__ = ["CONVERSATION", "ONE_SHOT", "ImagePanel", "describe_error", "gemini_magic", "imagen_magic", "panel"]
