@@ -1,0 +1,157 @@
+"""Progress in place: one display handle shows the model, elapsed seconds and any retry wait.
+
+The handle starts as an empty ``text/plain`` output, is updated while the request runs (from the
+runtime loop's thread: the parent header of the cell is captured at start, as ipykernel 7 needs for
+output from other threads), and is emptied again at the end. The result itself is the magic's
+return value, so a saved notebook holds the result and an empty output that nbval compares equal
+on every run (nbval ignores ``update_display_data``). Without a frontend (terminal IPython, a bare
+``InteractiveShell``) progress stays quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import threading
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+TICK_S = 1.0
+_EMPTY = {"text/plain": ""}
+
+
+def has_frontend(shell: Any) -> bool:
+    """True in a Jupyter kernel (something can render and update a display); False in a terminal."""
+    return getattr(shell, "kernel", None) is not None
+
+
+class Progress:
+    """The progress display of one request.
+
+    Args:
+        shell: the InteractiveShell whose display publisher is used.
+        label: what is running, e.g. ``imagen-4.0-generate-001`` or ``nano-banana · session 'x' turn 3``.
+        enabled: show anything at all (default: only when a frontend is attached).
+        clock: the monotonic clock (tests pass a fake).
+        tick_s: how often the elapsed time is refreshed.
+    """
+
+    def __init__(
+        self,
+        shell: Any,
+        label: str,
+        *,
+        enabled: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tick_s: float = TICK_S,
+    ) -> None:
+        self.shell = shell
+        self.label = label
+        self.enabled = has_frontend(shell) if enabled is None else enabled
+        self.display_id = f"vertex-image-progress-{uuid.uuid4().hex}"
+        self._clock = clock
+        self._tick_s = tick_s
+        self._lock = threading.Lock()
+        self._origin = threading.get_ident()
+        self._parent = _parent_of(shell)
+        self._started_at: float | None = None
+        self._retry: Any = None
+        self._retry_at = 0.0
+        self._done = False
+
+    # lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the handle (empty at first, then the status)."""
+        if not self.enabled or self._started_at is not None:
+            return
+        self._started_at = self._clock()
+        self._publish(_EMPTY, update=False)
+        self.refresh()
+
+    def on_retry(self, event: Any) -> None:
+        """The client's retry callback (runs on the runtime thread): show the wait."""
+        with self._lock:
+            self._retry, self._retry_at = event, self._clock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the status line (safe from any thread)."""
+        if not self.enabled or self._started_at is None or self._done:
+            return
+        text = self.status_text()
+        self._publish({"text/plain": text, "text/html": progress_html(text)}, update=True)
+
+    def finish(self) -> None:
+        """Empty the handle: the result (or the error) is shown by the magic itself."""
+        if self._done:
+            return
+        self._done = True
+        if self.enabled and self._started_at is not None:
+            self._publish(_EMPTY, update=True)
+
+    async def track(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on the runtime loop while a ticker refreshes the elapsed time."""
+        ticker = asyncio.ensure_future(self._tick()) if self.enabled else None
+        try:
+            return await coro
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_s)
+            self.refresh()
+
+    # rendering ----------------------------------------------------------------------------------
+    def status_text(self) -> str:
+        """``Generating with MODEL · 12 s`` plus ``· retrying in 8 s (attempt 2: reason)`` while waiting."""
+        now = self._clock()
+        elapsed = 0 if self._started_at is None else int(now - self._started_at)
+        text = f"Generating with {self.label} · {elapsed} s"
+        with self._lock:
+            retry, retry_at = self._retry, self._retry_at
+        if retry is not None:
+            left = max(0, round(float(getattr(retry, "wait_s", 0.0)) - (now - retry_at)))
+            attempt = getattr(retry, "attempt", "?")
+            reason = getattr(retry, "reason", "") or "retrying"
+            text += f" · retry {attempt} in {left} s ({reason})" if left else f" · retry {attempt} ({reason})"
+        return text
+
+    def _publish(self, data: dict[str, Any], *, update: bool) -> None:
+        tokens = None
+        set_thread_parent = getattr(self.shell, "set_thread_parent", None)
+        if self._parent and threading.get_ident() != self._origin and set_thread_parent is not None:
+            tokens = set_thread_parent(self._parent)
+        try:
+            self.shell.display_pub.publish(
+                data=data, metadata={}, transient={"display_id": self.display_id}, update=update
+            )
+        except Exception:  # noqa: BLE001 - a progress line must never break the request it describes
+            pass
+        finally:
+            if tokens is not None:
+                self.shell.reset_thread_parent(tokens)
+
+
+def progress_html(text: str) -> str:
+    """The status line as a small grey line (escaped)."""
+    return (
+        '<div class="vertex-image-progress" style="font-size:0.9em;color:#666">'
+        f"&#8987; {html.escape(text, quote=True)}</div>"
+    )
+
+
+def _parent_of(shell: Any) -> Any:
+    """The parent header of the running cell (ipykernel), captured on the caller's thread."""
+    get_parent = getattr(shell, "get_parent", None)
+    if get_parent is None:
+        return None
+    try:
+        return get_parent()
+    except Exception:  # noqa: BLE001 - no parent means output goes wherever the kernel sends it
+        return None
