@@ -1,0 +1,110 @@
+"""What the emulator draws: deterministic, prompt-specific, legible, fast; edits visibly transform."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from emulator_helpers import BEARER, VERTEX, image, imagen, mean_rgb, pixel_difference
+from PIL import Image, ImageStat
+
+from vertex_image.emulator import draw
+
+
+def test_identical_requests_give_identical_bytes(http: httpx.Client) -> None:
+    body = imagen("a quiet harbour at dawn", sampleCount=2, seed=11, addWatermark=False)
+    first = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
+    second = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
+    assert first == second
+
+
+def test_different_prompts_give_visibly_different_images() -> None:
+    a = draw.generate("imagen-4.0-generate-001", "a red fox", seed=0, index=0, size=(512, 512))
+    b = draw.generate("imagen-4.0-generate-001", "an ocean liner", seed=0, index=0, size=(512, 512))
+    assert pixel_difference(a, b) > 25
+
+
+def test_index_and_model_change_the_composition() -> None:
+    a = draw.generate("m1", "a red fox", seed=0, index=0, size=(256, 256))
+    assert pixel_difference(a, draw.generate("m1", "a red fox", seed=0, index=1, size=(256, 256))) > 5
+    assert pixel_difference(a, draw.generate("m2", "a red fox", seed=0, index=0, size=(256, 256))) > 5
+
+
+def test_prompt_text_is_written_in_white_across_the_middle() -> None:
+    img = draw.generate("m", "LEGIBLE WORDS HERE", seed=0, index=0, size=(1024, 1024))
+    middle = img.crop((100, 400, 924, 624)).convert("L")
+    white = sum(middle.histogram()[245:])
+    assert white > 2000  # the letters' fill is pure white, several thousand pixels at this size
+    preview = img.resize((256, 256))
+    assert sum(preview.crop((25, 100, 231, 156)).convert("L").histogram()[200:]) > 100
+
+
+def test_long_prompts_shrink_and_wrap_to_fit() -> None:
+    words = "a very long prompt about a lighthouse on a cliff with waves, gulls and dramatic clouds " * 6
+    fnt, lines = draw.fit_text(words, (900, 600), largest=100)
+    assert all(fnt.getlength(line) <= 900 for line in lines)
+    assert len(lines) * fnt.size * 1.2 <= 600 + fnt.size
+    assert fnt.size < 100
+
+
+def test_4k_png_is_fast() -> None:
+    start = time.perf_counter()
+    img = draw.generate("gemini-3-pro-image-preview", "speed", seed=0, index=0, size=(5504, 3072))
+    data = draw.encode(img, "image/png")
+    elapsed = time.perf_counter() - start
+    assert img.size == (5504, 3072) and data[:4] == b"\x89PNG"
+    assert elapsed < 2.0  # typically ~0.5 s on a 2-core machine
+
+
+def test_jpeg_quality_changes_size() -> None:
+    img = draw.generate("m", "quality", seed=0, index=0, size=(512, 512))
+    assert len(draw.encode(img, "image/jpeg", 20)) < len(draw.encode(img, "image/jpeg", 95))
+
+
+@pytest.mark.parametrize(
+    ("word", "channel"),
+    [("red", 0), ("green", 1), ("blue", 2)],
+)
+def test_colour_words_tint_the_base(word: str, channel: int) -> None:
+    base = Image.new("RGB", (200, 100), (128, 128, 128))
+    out = draw.edit(base, f"make it {word} please", size=(200, 100))
+    means = mean_rgb(out)
+    assert means[channel] == max(means) and means[channel] - min(means) > 60
+
+
+def test_other_instructions_add_a_labelled_band_at_the_bottom() -> None:
+    base = Image.new("RGB", (400, 400), (200, 200, 200))
+    out = draw.edit(base, "add a hat", size=(400, 400))
+    top, bottom = out.crop((0, 0, 400, 200)), out.crop((0, 300, 400, 400))
+    assert mean_rgb(top) == pytest.approx((200, 200, 200), abs=1)
+    assert sum(mean_rgb(bottom)) / 3 < 120
+    assert ImageStat.Stat(bottom.convert("L")).extrema[0][1] > 200  # the label's bright text
+
+
+def test_edit_output_keeps_the_requested_size() -> None:
+    base = Image.new("RGB", (300, 300), (90, 90, 90))
+    assert draw.edit(base, "purple", size=(1376, 768)).size == (1376, 768)
+
+
+def test_edits_build_on_each_other() -> None:
+    base = draw.generate("m", "a white house", seed=0, index=0, size=(256, 256))
+    blue = draw.edit(base, "make it blue", size=(256, 256))
+    gold = draw.edit(blue, "now gold", size=(256, 256))
+    assert pixel_difference(base, blue) > 20 and pixel_difference(blue, gold) > 20
+
+
+def test_draft_is_small_and_blurred() -> None:
+    img = draw.draft("m", "a kite", seed=0, size=(4096, 4096))
+    assert max(img.size) == 256
+
+
+def test_decode_rejects_non_images() -> None:
+    with pytest.raises(ValueError, match="not an image"):
+        draw.decode(b"definitely not a picture")
+
+
+def test_emulator_images_decode_with_pil(http: httpx.Client) -> None:
+    body = imagen("round trip", sampleCount=1, outputOptions={"mimeType": "image/jpeg", "compressionQuality": 30})
+    prediction = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()["predictions"][0]
+    assert image(prediction["bytesBase64Encoded"]).format == "JPEG"
