@@ -509,6 +509,8 @@ class VertexImageMagics(Magics, Configurable):
         if not path.is_file():
             raise UsageError(f"No session file at {path} (and no stored session named {args.path!r}).")
         session = ImageSession.load(path, name=args.session)
+        if path.resolve() != session.default_path().resolve():
+            session.save()  # into the store too, so that `-s NAME` resumes it after a restart
         state().sessions[session.name] = session
         print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
 
