@@ -64,7 +64,9 @@ def main() -> None:
         rows = []
         for clients in (1, 4):
             done, elapsed, latencies = run(em.base_url, clients, args.seconds)
-            rows.append((clients, done, done / elapsed, statistics.median(latencies) * 1000, max(latencies) * 1000))
+            rows.append(
+                (clients, done, done / elapsed, statistics.median(latencies) * 1000, max(latencies) * 1000)
+            )
     print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'median ms':>9} {'max ms':>7}")
     for clients, done, rate, median, worst in rows:
         print(f"{clients:>7} {done:>8} {rate:>7.1f} {median:>9.1f} {worst:>7.1f}")

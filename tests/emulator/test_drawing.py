@@ -106,5 +106,7 @@ def test_decode_rejects_non_images() -> None:
 
 def test_emulator_images_decode_with_pil(http: httpx.Client) -> None:
     body = imagen("round trip", sampleCount=1, outputOptions={"mimeType": "image/jpeg", "compressionQuality": 30})
-    prediction = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()["predictions"][0]
+    prediction = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
+        "predictions"
+    ][0]
     assert image(prediction["bytesBase64Encoded"]).format == "JPEG"

@@ -16,8 +16,19 @@ from vertex_image.emulator.__main__ import build_parser
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "vertex_image.emulator", "--port", "0", "--require-key", "sesame",
-         "--blocked-words", "kraken", "--fault", "503;every=3"],
+        [
+            sys.executable,
+            "-m",
+            "vertex_image.emulator",
+            "--port",
+            "0",
+            "--require-key",
+            "sesame",
+            "--blocked-words",
+            "kraken",
+            "--fault",
+            "503;every=3",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

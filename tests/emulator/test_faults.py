@@ -35,7 +35,9 @@ def test_429_has_retry_after_header(http: httpx.Client) -> None:
 
 
 def test_429_retryinfo_carries_quota_failure_and_retry_delay(http: httpx.Client) -> None:
-    response = http.post(GENERATE, json=gemini(user("x")), headers={**KEY, "x-emulator-fault": "429-retryinfo;retry-after=7"})
+    response = http.post(
+        GENERATE, json=gemini(user("x")), headers={**KEY, "x-emulator-fault": "429-retryinfo;retry-after=7"}
+    )
     assert response.status_code == 429 and "retry-after" not in response.headers
     details = {d["@type"].rsplit(".", 1)[1]: d for d in response.json()["error"]["details"]}
     assert details["RetryInfo"]["retryDelay"] == "7s"
@@ -78,10 +80,10 @@ def test_drop_is_a_protocol_error_not_a_hang(emulator: Any) -> None:
     with httpx.Client(base_url=emulator.base_url, timeout=5) as client:
         with pytest.raises(httpx.RemoteProtocolError):
             client.post(PREDICT, json=small(), headers=fault("drop"))
-        with pytest.raises(httpx.RemoteProtocolError):
-            with client.stream("POST", STREAM, json=gemini(user("x")), headers=fault("drop")) as response:
-                assert response.status_code == 200
-                response.read()
+        stream = client.stream("POST", STREAM, json=gemini(user("x")), headers=fault("drop"))
+        with pytest.raises(httpx.RemoteProtocolError), stream as response:
+            assert response.status_code == 200
+            response.read()
 
 
 def test_malformed_json_with_200(http: httpx.Client) -> None:
@@ -107,7 +109,10 @@ def test_midstream_leaves_unary_requests_alone(http: httpx.Client) -> None:
 
 
 def test_fail_n_times_then_succeed_per_key(http: httpx.Client) -> None:
-    codes = [http.post(PREDICT, json=small(), headers=fault("503x2", **{"x-emulator-fault-key": "k1"})).status_code for _ in range(3)]
+    codes = [
+        http.post(PREDICT, json=small(), headers=fault("503x2", **{"x-emulator-fault-key": "k1"})).status_code
+        for _ in range(3)
+    ]
     assert codes == [503, 503, 200]
     other = http.post(PREDICT, json=small(), headers=fault("503x2", **{"x-emulator-fault-key": "k2"}))
     assert other.status_code == 503
@@ -117,7 +122,9 @@ def test_fail_n_times_keyed_by_body_hash_without_a_key(http: httpx.Client) -> No
     body = imagen("body hash key", sampleCount=1)
     codes = [http.post(PREDICT, json=body, headers=fault("429x1")).status_code for _ in range(2)]
     assert codes == [429, 200]
-    assert http.post(PREDICT, json=imagen("another body", sampleCount=1), headers=fault("429x1")).status_code == 429
+    assert (
+        http.post(PREDICT, json=imagen("another body", sampleCount=1), headers=fault("429x1")).status_code == 429
+    )
 
 
 def test_unknown_fault_header_is_a_400_with_the_grammar(http: httpx.Client) -> None:
@@ -156,7 +163,10 @@ def test_header_fault_overrides_the_constructor_fault() -> None:
         ("503", FaultSpec("503", text="503")),
         ("503x2", FaultSpec("503", times=2, text="503x2")),
         ("latency=2.5", FaultSpec("latency", value=2.5, text="latency=2.5")),
-        ("429;retry-after=3;every=4", FaultSpec("429", every=4, retry_after_s=3.0, text="429;retry-after=3;every=4")),
+        (
+            "429;retry-after=3;every=4",
+            FaultSpec("429", every=4, retry_after_s=3.0, text="429;retry-after=3;every=4"),
+        ),
         ("DROP", FaultSpec("drop", text="DROP")),
     ],
 )

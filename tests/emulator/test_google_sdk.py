@@ -79,7 +79,9 @@ def test_generate_images_on_vertex(em: Emulator) -> None:
     assert first.safety_attributes.categories
     assert response.positive_prompt_safety_attributes.content_type == "Positive Prompt"
     request = em.requests[-1]
-    assert request.path.endswith("/projects/sdk-proj/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict")
+    assert request.path.endswith(
+        "/projects/sdk-proj/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
+    )
     assert request.headers["authorization"] == "Bearer fake"
 
 
@@ -94,7 +96,9 @@ def test_generate_images_on_the_gemini_api_is_refused_by_the_sdk_itself(em: Emul
 def test_edit_image_on_vertex(em: Emulator) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (320, 240), (128, 128, 128)).save(buf, "PNG")
-    raw = types.RawReferenceImage(reference_id=1, reference_image=types.Image(image_bytes=buf.getvalue(), mime_type="image/png"))
+    raw = types.RawReferenceImage(
+        reference_id=1, reference_image=types.Image(image_bytes=buf.getvalue(), mime_type="image/png")
+    )
     mask = types.MaskReferenceImage(
         reference_id=2, config=types.MaskReferenceConfig(mask_mode="MASK_MODE_BACKGROUND", mask_dilation=0.06)
     )
@@ -171,7 +175,9 @@ def test_generate_content_stream(em: Emulator, client: Any) -> None:
         sdk.models.generate_content_stream(
             model="gemini-3-pro-image-preview",
             contents="a boat",
-            config=types.GenerateContentConfig(image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K")),
+            config=types.GenerateContentConfig(
+                image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K")
+            ),
         )
     )
     parts = [p for c in chunks for p in c.candidates[0].content.parts]
@@ -196,9 +202,7 @@ def test_sdk_parses_the_emulators_error_envelopes(em: Emulator, client: Any) -> 
 
 def test_sdk_raises_the_mid_stream_error(em: Emulator) -> None:
     sdk = vertex(em, headers={"x-emulator-fault": "midstream"})
-    stream = sdk.models.generate_content_stream(
-        model="gemini-2.5-flash-image", contents="x"
-    )
+    stream = sdk.models.generate_content_stream(model="gemini-2.5-flash-image", contents="x")
     with pytest.raises(genai_errors.APIError) as raised:
         list(stream)
     assert raised.value.code == 499 and raised.value.status == "CANCELLED"

@@ -43,10 +43,18 @@ def error(response: httpx.Response) -> dict[str, Any]:
 
 ROUTES = [
     (VERTEX + "imagen-4.0-generate-001:predict", BEARER, "imagen"),
-    ("/v1beta1/projects/p/locations/europe-west4/publishers/google/models/imagen-4.0-generate-001:predict", BEARER, "imagen"),
+    (
+        "/v1beta1/projects/p/locations/europe-west4/publishers/google/models/imagen-4.0-generate-001:predict",
+        BEARER,
+        "imagen",
+    ),
     (VERTEX + "gemini-2.5-flash-image:generateContent", BEARER, "gemini"),
     (VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", BEARER, "gemini"),
-    ("/v1/projects/p/locations/global/publishers/google/models/gemini-2.5-flash-image:generateContent", BEARER, "gemini"),
+    (
+        "/v1/projects/p/locations/global/publishers/google/models/gemini-2.5-flash-image:generateContent",
+        BEARER,
+        "gemini",
+    ),
     (EXPRESS + "gemini-2.5-flash-image:generateContent", KEY, "gemini"),
     ("/v1/publishers/google/models/gemini-2.5-flash-image:generateContent", KEY, "gemini"),
     ("/v1/models/gemini-2.5-flash-image:generateContent", KEY, "gemini"),
@@ -86,9 +94,7 @@ def test_non_post_is_a_405_envelope(http: httpx.Client) -> None:
 
 
 def test_invalid_json_is_400_invalid_argument(http: httpx.Client) -> None:
-    response = http.post(
-        VERTEX + "imagen-4.0-generate-001:predict", content=b'{"instances": [', headers=BEARER
-    )
+    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", content=b'{"instances": [', headers=BEARER)
     assert response.status_code == 400
     err = error(response)
     assert err["status"] == "INVALID_ARGUMENT"
@@ -96,7 +102,9 @@ def test_invalid_json_is_400_invalid_argument(http: httpx.Client) -> None:
 
 
 def test_unknown_model_on_vertex_names_project_and_location(http: httpx.Client) -> None:
-    response = http.post(VERTEX + "gemini-2.5-flash-image-preview:generateContent", json=gemini(user("x")), headers=BEARER)
+    response = http.post(
+        VERTEX + "gemini-2.5-flash-image-preview:generateContent", json=gemini(user("x")), headers=BEARER
+    )
     assert response.status_code == 404
     assert error(response)["message"] == (
         "Publisher Model `projects/proj/locations/us-central1/publishers/google/models/"
@@ -119,7 +127,9 @@ def test_gemini_model_through_vertex_predict_is_refused(http: httpx.Client) -> N
     response = http.post(VERTEX + "gemini-2.5-flash-image:predict", json=imagen("x"), headers=BEARER)
     assert response.status_code == 400
     assert error(response)["status"] == "FAILED_PRECONDITION"
-    assert error(response)["message"].startswith("Gemini cannot be accessed through Vertex Predict/RawPredict API.")
+    assert error(response)["message"].startswith(
+        "Gemini cannot be accessed through Vertex Predict/RawPredict API."
+    )
 
 
 def test_extra_models_are_accepted() -> None:
@@ -148,7 +158,9 @@ def test_vertex_without_credentials_is_401(http: httpx.Client) -> None:
 
 def test_vertex_with_expired_token_gets_the_documented_401_body(http: httpx.Client) -> None:
     response = http.post(
-        VERTEX + "imagen-4.0-generate-001:predict", json=imagen("a cat"), headers={"Authorization": "Bearer expired-1"}
+        VERTEX + "imagen-4.0-generate-001:predict",
+        json=imagen("a cat"),
+        headers={"Authorization": "Bearer expired-1"},
     )
     assert response.status_code == 401
     err = error(response)
@@ -162,7 +174,9 @@ def test_vertex_with_expired_token_gets_the_documented_401_body(http: httpx.Clie
 
 @pytest.mark.parametrize("headers", [{}, BEARER], ids=["nothing", "bearer-only"])
 def test_gemini_api_without_key_is_403(http: httpx.Client, headers: dict[str, str]) -> None:
-    response = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=headers)
+    response = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=headers
+    )
     assert response.status_code == 403
     err = error(response)
     assert err["status"] == "PERMISSION_DENIED"
@@ -176,14 +190,19 @@ def test_gemini_api_accepts_key_query_parameter(http: httpx.Client) -> None:
 
 def test_required_key_rejects_other_keys_with_400_api_key_invalid() -> None:
     with in_process(require_key="right") as client:
-        for path in (GEMINI_API + "gemini-2.5-flash-image:generateContent", EXPRESS + "gemini-2.5-flash-image:generateContent"):
+        for path in (
+            GEMINI_API + "gemini-2.5-flash-image:generateContent",
+            EXPRESS + "gemini-2.5-flash-image:generateContent",
+        ):
             wrong = client.post(path, json=gemini(user("x")), headers={"x-goog-api-key": "wrong"})
             assert wrong.status_code == 400
             err = error(wrong)
             assert err["message"] == "API key not valid. Please pass a valid API key."
             assert err["status"] == "INVALID_ARGUMENT"
             assert err["details"][0]["reason"] == "API_KEY_INVALID"
-            assert client.post(path, json=gemini(user("x")), headers={"x-goog-api-key": "right"}).status_code == 200
+            assert (
+                client.post(path, json=gemini(user("x")), headers={"x-goog-api-key": "right"}).status_code == 200
+            )
 
 
 # --- request log -------------------------------------------------------------------------------------------
@@ -191,7 +210,11 @@ def test_required_key_rejects_other_keys_with_400_api_key_invalid() -> None:
 
 def test_requests_are_logged_with_lowercase_headers_and_parsed_body(emulator: Any, http: httpx.Client) -> None:
     emulator.clear_requests()
-    http.post(GEMINI_API + "gemini-2.5-flash-image:streamGenerateContent?alt=sse", json=gemini(user("log me")), headers={**KEY, "X-Custom": "1"})
+    http.post(
+        GEMINI_API + "gemini-2.5-flash-image:streamGenerateContent?alt=sse",
+        json=gemini(user("log me")),
+        headers={**KEY, "X-Custom": "1"},
+    )
     [logged] = emulator.requests
     assert (logged.method, logged.path, logged.query) == (
         "POST",
@@ -221,7 +244,9 @@ IMAGEN_SIZES = [
 
 
 @pytest.mark.parametrize(("ratio", "size", "pixels"), IMAGEN_SIZES)
-def test_imagen_output_sizes_match_the_table(http: httpx.Client, ratio: str, size: str, pixels: tuple[int, int]) -> None:
+def test_imagen_output_sizes_match_the_table(
+    http: httpx.Client, ratio: str, size: str, pixels: tuple[int, int]
+) -> None:
     body = imagen("a tree", sampleCount=1, aspectRatio=ratio, sampleImageSize=size)
     response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
     [prediction] = response.json()["predictions"]
@@ -229,7 +254,9 @@ def test_imagen_output_sizes_match_the_table(http: httpx.Client, ratio: str, siz
 
 
 def test_imagen_sample_count_gives_that_many_distinct_images(http: httpx.Client) -> None:
-    response = http.post(VERTEX + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat", sampleCount=3), headers=BEARER)
+    response = http.post(
+        VERTEX + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat", sampleCount=3), headers=BEARER
+    )
     predictions = response.json()["predictions"]
     assert len(predictions) == 3
     assert len({p["bytesBase64Encoded"] for p in predictions}) == 3
@@ -250,11 +277,17 @@ def test_imagen_default_count_is_4_on_vertex_and_1_on_gemini_api(http: httpx.Cli
         ("imagen-4.0-generate-001", {"aspectRatio": "2:3"}, "Unsupported aspect ratio '2:3'"),
         ("imagen-3.0-generate-002", {"sampleImageSize": "2K"}, "Unsupported sampleImageSize '2K'"),
         ("imagen-4.0-generate-001", {"outputOptions": {"mimeType": "image/gif"}}, "Unsupported output mime type"),
-        ("imagen-4.0-generate-001", {"personGeneration": "allow_some"}, "Invalid value 'allow_some' for personGeneration"),
+        (
+            "imagen-4.0-generate-001",
+            {"personGeneration": "allow_some"},
+            "Invalid value 'allow_some' for personGeneration",
+        ),
         ("imagen-4.0-generate-001", {"outputOptions": {"compressionQuality": 101}}, "compressionQuality must be"),
     ],
 )
-def test_imagen_rejects_invalid_parameters(http: httpx.Client, model: str, parameters: dict[str, Any], fragment: str) -> None:
+def test_imagen_rejects_invalid_parameters(
+    http: httpx.Client, model: str, parameters: dict[str, Any], fragment: str
+) -> None:
     response = http.post(VERTEX + f"{model}:predict", json=imagen("a cat", **parameters), headers=BEARER)
     assert response.status_code == 400
     assert error(response)["status"] == "INVALID_ARGUMENT"
@@ -297,7 +330,9 @@ def test_imagen_enums_are_case_insensitive_and_snake_case_is_accepted(http: http
 
 
 def test_imagen_png_is_the_default_format(http: httpx.Client) -> None:
-    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=imagen("a cat", sampleCount=1), headers=BEARER)
+    response = http.post(
+        VERTEX + "imagen-4.0-generate-001:predict", json=imagen("a cat", sampleCount=1), headers=BEARER
+    )
     [prediction] = response.json()["predictions"]
     assert prediction["mimeType"] == "image/png"
     assert image(prediction["bytesBase64Encoded"]).format == "PNG"
@@ -313,7 +348,9 @@ def test_imagen_enhance_prompt_adds_the_rewritten_prompt(http: httpx.Client) -> 
 
 def test_imagen_safety_attributes_per_image_plus_positive_prompt(http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    predictions = http.post(path, json=imagen("a cat", sampleCount=2, includeSafetyAttributes=True), headers=BEARER).json()["predictions"]
+    predictions = http.post(
+        path, json=imagen("a cat", sampleCount=2, includeSafetyAttributes=True), headers=BEARER
+    ).json()["predictions"]
     assert len(predictions) == 3
     for prediction in predictions[:2]:
         attributes = prediction["safetyAttributes"]
@@ -327,14 +364,18 @@ def test_imagen_safety_attributes_per_image_plus_positive_prompt(http: httpx.Cli
 
 def test_imagen_storage_uri_gives_gcs_uris_instead_of_bytes(http: httpx.Client) -> None:
     body = imagen("a cat", sampleCount=2, storageUri="gs://bucket/out/", outputOptions={"mimeType": "image/jpeg"})
-    predictions = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()["predictions"]
+    predictions = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
+        "predictions"
+    ]
     assert [p["gcsUri"].endswith(f"/sample_{i}.jpg") for i, p in enumerate(predictions)] == [True, True]
     assert all(p["gcsUri"].startswith("gs://bucket/out/") and "bytesBase64Encoded" not in p for p in predictions)
 
 
 def test_imagen_all_filtered_with_and_without_rai_reason(http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    with_reason = http.post(path, json=imagen("blockme please", sampleCount=2, includeRaiReason=True), headers=BEARER)
+    with_reason = http.post(
+        path, json=imagen("blockme please", sampleCount=2, includeRaiReason=True), headers=BEARER
+    )
     assert with_reason.status_code == 200
     [only] = with_reason.json()["predictions"]
     assert only["raiFilteredReason"].startswith("Unable to show generated images. All images were filtered out")
@@ -344,7 +385,9 @@ def test_imagen_all_filtered_with_and_without_rai_reason(http: httpx.Client) -> 
 
 def test_imagen_halfblock_filters_half(http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    predictions = http.post(path, json=imagen("halfblock cats", sampleCount=4, includeRaiReason=True), headers=BEARER).json()["predictions"]
+    predictions = http.post(
+        path, json=imagen("halfblock cats", sampleCount=4, includeRaiReason=True), headers=BEARER
+    ).json()["predictions"]
     assert len(predictions) == 3
     assert predictions[-1]["raiFilteredReason"].startswith(
         "Your current safety filter threshold filtered out 2 generated images."
@@ -363,18 +406,41 @@ def test_imagen_promptblock_is_the_400_of_the_service(http: httpx.Client) -> Non
 
 def _edit_body(prompt: str, base: str, mask: str | None = None, **parameters: Any) -> dict[str, Any]:
     refs: list[dict[str, Any]] = [
-        {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1, "referenceImage": {"bytesBase64Encoded": base, "mimeType": "image/png"}}
+        {
+            "referenceType": "REFERENCE_TYPE_RAW",
+            "referenceId": 1,
+            "referenceImage": {"bytesBase64Encoded": base, "mimeType": "image/png"},
+        }
     ]
-    mask_ref: dict[str, Any] = {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2, "maskImageConfig": {"maskMode": "MASK_MODE_BACKGROUND", "dilation": 0.06}}
+    mask_ref: dict[str, Any] = {
+        "referenceType": "REFERENCE_TYPE_MASK",
+        "referenceId": 2,
+        "maskImageConfig": {"maskMode": "MASK_MODE_BACKGROUND", "dilation": 0.06},
+    }
     if mask is not None:
-        mask_ref = {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2, "referenceImage": {"bytesBase64Encoded": mask, "mimeType": "image/png"}, "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"}}
+        mask_ref = {
+            "referenceType": "REFERENCE_TYPE_MASK",
+            "referenceId": 2,
+            "referenceImage": {"bytesBase64Encoded": mask, "mimeType": "image/png"},
+            "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"},
+        }
     refs.append(mask_ref)
-    return {"instances": [{"prompt": prompt, "referenceImages": refs}], "parameters": {"sampleCount": 1, "editMode": "EDIT_MODE_INPAINT_INSERTION", "editConfig": {"baseSteps": 32}, **parameters}}
+    return {
+        "instances": [{"prompt": prompt, "referenceImages": refs}],
+        "parameters": {
+            "sampleCount": 1,
+            "editMode": "EDIT_MODE_INPAINT_INSERTION",
+            "editConfig": {"baseSteps": 32},
+            **parameters,
+        },
+    }
 
 
 def test_imagen_edit_tints_the_raw_image(http: httpx.Client) -> None:
     base = png_b64((320, 240))
-    response = http.post(VERTEX + "imagen-3.0-capability-001:predict", json=_edit_body("make it red", base), headers=BEARER)
+    response = http.post(
+        VERTEX + "imagen-3.0-capability-001:predict", json=_edit_body("make it red", base), headers=BEARER
+    )
     assert response.status_code == 200, response.text
     out = image(response.json()["predictions"][0]["bytesBase64Encoded"])
     assert out.size == (320, 240)
@@ -392,14 +458,20 @@ def test_imagen_edit_with_a_user_mask_changes_only_the_masked_area(http: httpx.C
     mask.paste(255, (100, 0, 200, 100))
     mask.save(buf, "PNG")
     body = _edit_body("blue", png_b64((200, 100)), base64.b64encode(buf.getvalue()).decode())
-    out = image(http.post(VERTEX + "imagen-3.0-capability-001:predict", json=body, headers=BEARER).json()["predictions"][0]["bytesBase64Encoded"])
+    out = image(
+        http.post(VERTEX + "imagen-3.0-capability-001:predict", json=body, headers=BEARER).json()["predictions"][
+            0
+        ]["bytesBase64Encoded"]
+    )
     left, right = out.crop((0, 0, 100, 100)), out.crop((100, 0, 200, 100))
     assert mean_rgb(left) == pytest.approx((128, 128, 128), abs=2)
     assert mean_rgb(right)[2] > 150
 
 
 def test_imagen_edit_is_refused_by_generation_models(http: httpx.Client) -> None:
-    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=_edit_body("red", png_b64()), headers=BEARER)
+    response = http.post(
+        VERTEX + "imagen-4.0-generate-001:predict", json=_edit_body("red", png_b64()), headers=BEARER
+    )
     assert response.status_code == 400
     assert "does not support image editing" in error(response)["message"]
 
@@ -431,11 +503,17 @@ def test_gemini_text_and_image_modalities(http: httpx.Client) -> None:
 
 
 def test_gemini_default_formats_and_vertex_output_options(http: httpx.Client) -> None:
-    flash = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=KEY).json()
-    pro = http.post(GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x")), headers=KEY).json()
+    flash = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=KEY
+    ).json()
+    pro = http.post(
+        GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x")), headers=KEY
+    ).json()
     assert final_images(flash)[0]["inlineData"]["mimeType"] == "image/png"
     assert image(final_images(pro)[0]["inlineData"]["data"]).format == "JPEG"
-    body = gemini(user("x"), imageConfig={"imageOutputOptions": {"mimeType": "image/jpeg", "compressionQuality": 50}})
+    body = gemini(
+        user("x"), imageConfig={"imageOutputOptions": {"mimeType": "image/jpeg", "compressionQuality": 50}}
+    )
     jpeg = http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=body, headers=BEARER).json()
     assert final_images(jpeg)[0]["inlineData"]["mimeType"] == "image/jpeg"
     assert image(final_images(jpeg)[0]["inlineData"]["data"]).format == "JPEG"
@@ -474,8 +552,12 @@ def test_gemini_output_sizes_match_the_tables(
         ("gemini-2.5-flash-image", {"aspectRatio": "5:3"}, "Unsupported aspect ratio '5:3'"),
     ],
 )
-def test_gemini_rejects_what_the_model_does_not_accept(http: httpx.Client, model: str, config: dict[str, Any], fragment: str) -> None:
-    response = http.post(GEMINI_API + f"{model}:generateContent", json=gemini(user("x"), imageConfig=config), headers=KEY)
+def test_gemini_rejects_what_the_model_does_not_accept(
+    http: httpx.Client, model: str, config: dict[str, Any], fragment: str
+) -> None:
+    response = http.post(
+        GEMINI_API + f"{model}:generateContent", json=gemini(user("x"), imageConfig=config), headers=KEY
+    )
     assert response.status_code == 400
     assert fragment in error(response)["message"]
 
@@ -484,7 +566,9 @@ def test_gemini_rejects_what_the_model_does_not_accept(http: httpx.Client, model
 def test_gemini_input_image_limits(http: httpx.Client, model: str, limit: int) -> None:
     small = png_b64((16, 16))
     path = GEMINI_API + f"{model}:generateContent"
-    body = gemini(user("combine", *[small] * limit), responseModalities=["IMAGE"], imageConfig={"aspectRatio": "1:1"})
+    body = gemini(
+        user("combine", *[small] * limit), responseModalities=["IMAGE"], imageConfig={"aspectRatio": "1:1"}
+    )
     assert http.post(path, json=body, headers=KEY).status_code == 200
     too_many = http.post(path, json=gemini(user("combine", *[small] * (limit + 1))), headers=KEY)
     assert too_many.status_code == 400
@@ -493,14 +577,18 @@ def test_gemini_input_image_limits(http: httpx.Client, model: str, limit: int) -
 
 def test_vertex_rejects_inline_images_over_7_mb(http: httpx.Client) -> None:
     big = base64.b64encode(b"\x89PNG" + b"\x00" * (7 * 1024 * 1024)).decode()
-    response = http.post(VERTEX_GLOBAL + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x", big)), headers=BEARER)
+    response = http.post(
+        VERTEX_GLOBAL + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x", big)), headers=BEARER
+    )
     assert response.status_code == 400
     assert "the limit is 7 MB per inline image" in error(response)["message"]
 
 
 def test_gemini_api_rejects_requests_over_20_mb(http: httpx.Client) -> None:
     big = "A" * (20 * 1024 * 1024)
-    response = http.post(GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x", big)), headers=KEY)
+    response = http.post(
+        GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x", big)), headers=KEY
+    )
     assert response.status_code == 400
     assert error(response)["message"] == "Request payload size exceeds the limit: 20971520 bytes."
 
@@ -508,7 +596,12 @@ def test_gemini_api_rejects_requests_over_20_mb(http: httpx.Client) -> None:
 def test_gemini_accepts_snake_case_and_url_safe_unpadded_base64(http: httpx.Client) -> None:
     data = png_b64((64, 48), (128, 128, 128)).rstrip("=").replace("+", "-").replace("/", "_")
     body = {
-        "contents": [{"role": "user", "parts": [{"text": "make it red"}, {"inline_data": {"mime_type": "image/png", "data": data}}]}],
+        "contents": [
+            {
+                "role": "user",
+                "parts": [{"text": "make it red"}, {"inline_data": {"mime_type": "image/png", "data": data}}],
+            }
+        ],
         "generation_config": {"response_modalities": ["IMAGE"], "image_config": {"aspect_ratio": "4:3"}},
         "somethingNew": 1,
     }
@@ -521,7 +614,9 @@ def test_gemini_accepts_snake_case_and_url_safe_unpadded_base64(http: httpx.Clie
 
 
 def test_gemini_bad_base64_is_a_type_bytes_error(http: httpx.Client) -> None:
-    response = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x", "not base64!")), headers=KEY)
+    response = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x", "not base64!")), headers=KEY
+    )
     assert response.status_code == 400
     assert error(response)["message"].startswith(
         "Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed for"
@@ -530,14 +625,18 @@ def test_gemini_bad_base64_is_a_type_bytes_error(http: httpx.Client) -> None:
 
 def test_gemini_3_sends_thoughts_and_signatures(http: httpx.Client) -> None:
     body = gemini(user("a castle"), responseModalities=["TEXT", "IMAGE"])
-    parts = http.post(GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=body, headers=KEY).json()["candidates"][0]["content"]["parts"]
+    parts = http.post(GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=body, headers=KEY).json()[
+        "candidates"
+    ][0]["content"]["parts"]
     assert [p.get("thought", False) for p in parts] == [True, True, False, False]
     assert parts[0]["text"].startswith("**Planning the image**")
     draft, final = image(parts[1]["inlineData"]["data"]), image(parts[3]["inlineData"]["data"])
     assert max(draft.size) <= 256 < max(final.size)
     assert ["thoughtSignature" in p for p in parts] == [False, False, True, True]
     no_thoughts = gemini(user("a castle"), thinkingConfig={"include_thoughts": False})
-    parts = http.post(GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=no_thoughts, headers=KEY).json()["candidates"][0]["content"]["parts"]
+    parts = http.post(
+        GEMINI_API + "gemini-3-pro-image-preview:generateContent", json=no_thoughts, headers=KEY
+    ).json()["candidates"][0]["content"]["parts"]
     assert not any(p.get("thought") for p in parts)
 
 
@@ -558,23 +657,34 @@ def test_gemini_usage_metadata(http: httpx.Client) -> None:
     ).json()["usageMetadata"]
     assert pro["candidatesTokensDetails"] == [{"modality": "IMAGE", "tokenCount": 2000}]
     assert pro["thoughtsTokenCount"] > 0
-    assert pro["totalTokenCount"] == pro["promptTokenCount"] + pro["candidatesTokenCount"] + pro["thoughtsTokenCount"]
+    assert (
+        pro["totalTokenCount"] == pro["promptTokenCount"] + pro["candidatesTokenCount"] + pro["thoughtsTokenCount"]
+    )
     assert "trafficType" not in pro
 
 
 def test_gemini_ids_version_and_create_time(http: httpx.Client) -> None:
-    vertex = [http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user(p)), headers=BEARER).json() for p in ("a", "a", "b")]
+    vertex = [
+        http.post(
+            VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user(p)), headers=BEARER
+        ).json()
+        for p in ("a", "a", "b")
+    ]
     assert vertex[0]["responseId"] == vertex[1]["responseId"] != vertex[2]["responseId"]
     assert vertex[0]["modelVersion"] == "gemini-2.5-flash-image"
     assert vertex[0]["createTime"].endswith("Z")
-    api = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("a")), headers=KEY).json()
+    api = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("a")), headers=KEY
+    ).json()
     assert "createTime" not in api and api["responseId"]
 
 
 # --- Gemini multi-turn and thought signatures --------------------------------------------------------------
 
 
-def _turn(http: httpx.Client, path: str, headers: dict[str, str], contents: list[dict[str, Any]], **config: Any) -> httpx.Response:
+def _turn(
+    http: httpx.Client, path: str, headers: dict[str, str], contents: list[dict[str, Any]], **config: Any
+) -> httpx.Response:
     return http.post(path, json={"contents": contents, "generationConfig": config}, headers=headers)
 
 
@@ -592,11 +702,15 @@ def test_multi_turn_refinement_builds_on_the_previous_image(http: httpx.Client) 
     third = _turn(http, path, KEY, history)
     assert third.status_code == 200, third.text
     assert "EDIT: add a garden" not in json.dumps(third.json())  # the text goes into the picture, not the JSON
-    assert final_images(third.json())[0]["inlineData"]["data"] != final_images(second.json())[0]["inlineData"]["data"]
+    assert (
+        final_images(third.json())[0]["inlineData"]["data"] != final_images(second.json())[0]["inlineData"]["data"]
+    )
 
 
 def _model_turn(http: httpx.Client, path: str, headers: dict[str, str], **config: Any) -> dict[str, Any]:
-    response = _turn(http, path, headers, [user("a red barn")], thinkingConfig={"includeThoughts": False}, **config)
+    response = _turn(
+        http, path, headers, [user("a red barn")], thinkingConfig={"includeThoughts": False}, **config
+    )
     return response.json()["candidates"][0]["content"]
 
 
@@ -605,10 +719,16 @@ def _model_turn(http: httpx.Client, path: str, headers: dict[str, str], **config
     [
         (["IMAGE"], 0, "Image part is missing a thought_signature in content position 2, part position 1."),
         (["TEXT", "IMAGE"], 0, "Text part is missing a thought_signature in content position 2, part position 1."),
-        (["TEXT", "IMAGE"], 1, "Image part is missing a thought_signature in content position 2, part position 2."),
+        (
+            ["TEXT", "IMAGE"],
+            1,
+            "Image part is missing a thought_signature in content position 2, part position 2.",
+        ),
     ],
 )
-def test_gemini_api_requires_signatures_on_gemini_3(http: httpx.Client, modalities: list[str], drop: int, message: str) -> None:
+def test_gemini_api_requires_signatures_on_gemini_3(
+    http: httpx.Client, modalities: list[str], drop: int, message: str
+) -> None:
     path = GEMINI_API + "gemini-3-pro-image-preview:generateContent"
     model = _model_turn(http, path, KEY, responseModalities=modalities)
     del model["parts"][drop]["thoughtSignature"]
@@ -627,7 +747,10 @@ def test_gemini_api_rejects_altered_signatures_and_altered_images(http: httpx.Cl
     forged["parts"][0]["thoughtSignature"] = base64.b64encode(b"forged signature bytes").decode()
     response = _turn(http, path, KEY, [user("a red barn"), forged, user("again")])
     assert response.status_code == 400
-    assert "Image part has an invalid thought_signature in content position 2, part position 1." in error(response)["message"]
+    assert (
+        "Image part has an invalid thought_signature in content position 2, part position 1."
+        in error(response)["message"]
+    )
     swapped = json.loads(json.dumps(model))
     swapped["parts"][0]["inlineData"]["data"] = png_b64()
     assert _turn(http, path, KEY, [user("a red barn"), swapped, user("again")]).status_code == 400
@@ -637,7 +760,10 @@ def test_replayed_images_are_compared_by_decoded_bytes(http: httpx.Client) -> No
     path = GEMINI_API + "gemini-3-pro-image-preview:generateContent"
     model = _model_turn(http, path, KEY, responseModalities=["TEXT", "IMAGE"])
     data = model["parts"][1]["inlineData"]["data"]
-    model["parts"][1]["inlineData"] = {"mime_type": "image/jpeg", "data": data.replace("+", "-").replace("/", "_").rstrip("=")}
+    model["parts"][1]["inlineData"] = {
+        "mime_type": "image/jpeg",
+        "data": data.replace("+", "-").replace("/", "_").rstrip("="),
+    }
     model["parts"][1]["thought_signature"] = model["parts"][1].pop("thoughtSignature")
     response = _turn(http, path, KEY, [user("a red barn"), model, user("make it gold")])
     assert response.status_code == 200, response.text
@@ -656,7 +782,10 @@ def test_vertex_and_older_models_do_not_enforce_signatures(http: httpx.Client) -
 
 
 def test_signature_that_is_not_base64_is_rejected_on_both_backends(http: httpx.Client) -> None:
-    for path, headers in ((VERTEX_GLOBAL + "gemini-3-pro-image-preview:generateContent", BEARER), (GEMINI_API + "gemini-3-pro-image-preview:generateContent", KEY)):
+    for path, headers in (
+        (VERTEX_GLOBAL + "gemini-3-pro-image-preview:generateContent", BEARER),
+        (GEMINI_API + "gemini-3-pro-image-preview:generateContent", KEY),
+    ):
         model = _model_turn(http, path, headers, responseModalities=["IMAGE"])
         model["parts"][0]["thoughtSignature"] = "%%% not base64 %%%"
         response = _turn(http, path, headers, [user("a red barn"), model, user("blue")])
@@ -665,7 +794,9 @@ def test_signature_that_is_not_base64_is_rejected_on_both_backends(http: httpx.C
 
 
 def test_issued_image_signature_covers_the_decoded_bytes(http: httpx.Client) -> None:
-    model = _model_turn(http, GEMINI_API + "gemini-3-pro-image-preview:generateContent", KEY, responseModalities=["IMAGE"])
+    model = _model_turn(
+        http, GEMINI_API + "gemini-3-pro-image-preview:generateContent", KEY, responseModalities=["IMAGE"]
+    )
     part = model["parts"][0]
     assert part["thoughtSignature"] == sign_image(base64.b64decode(part["inlineData"]["data"]))
 
@@ -681,7 +812,11 @@ def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 def test_stream_events_follow_the_typical_sequence(http: httpx.Client) -> None:
-    response = http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:streamGenerateContent?alt=sse", json=gemini(user("a kite")), headers=BEARER)
+    response = http.post(
+        VERTEX_GLOBAL + "gemini-2.5-flash-image:streamGenerateContent?alt=sse",
+        json=gemini(user("a kite")),
+        headers=BEARER,
+    )
     events = sse_events(response)
     parts = [e["candidates"][0]["content"]["parts"][0] for e in events]
     assert parts[0]["text"] == "Here is an image of a kite." and "thoughtSignature" in parts[0]
@@ -690,32 +825,56 @@ def test_stream_events_follow_the_typical_sequence(http: httpx.Client) -> None:
     assert [e["candidates"][0].get("finishReason") for e in events] == [None, None, "STOP"]
     assert events[0]["usageMetadata"] == {"promptTokenCount": 2, "totalTokenCount": 2}
     assert events[-1]["usageMetadata"]["candidatesTokenCount"] == 1290 + 7
-    assert len({e["responseId"] for e in events}) == 1 and all(e["modelVersion"] == "gemini-2.5-flash-image" for e in events)
+    assert len({e["responseId"] for e in events}) == 1 and all(
+        e["modelVersion"] == "gemini-2.5-flash-image" for e in events
+    )
 
 
 def test_stream_of_gemini_3_starts_with_thoughts(http: httpx.Client) -> None:
-    events = sse_events(http.post(GEMINI_API + "gemini-3-pro-image-preview:streamGenerateContent?alt=sse", json=gemini(user("a kite")), headers=KEY))
+    events = sse_events(
+        http.post(
+            GEMINI_API + "gemini-3-pro-image-preview:streamGenerateContent?alt=sse",
+            json=gemini(user("a kite")),
+            headers=KEY,
+        )
+    )
     flags = [e["candidates"][0]["content"]["parts"][0].get("thought", False) for e in events]
     assert flags == [True, True, False, False, False]
 
 
 def test_stream_without_alt_sse_is_one_json_array(http: httpx.Client) -> None:
-    response = http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:streamGenerateContent", json=gemini(user("a kite")), headers=BEARER)
+    response = http.post(
+        VERTEX_GLOBAL + "gemini-2.5-flash-image:streamGenerateContent", json=gemini(user("a kite")), headers=BEARER
+    )
     body = response.json()
     assert isinstance(body, list) and body[-1]["candidates"][0]["finishReason"] == "STOP"
 
 
 def test_stream_prompt_block_is_a_single_event(http: httpx.Client) -> None:
-    events = sse_events(http.post(GEMINI_API + "gemini-2.5-flash-image:streamGenerateContent?alt=sse", json=gemini(user("promptblock")), headers=KEY))
-    assert len(events) == 1 and events[0]["promptFeedback"]["blockReason"] == "SAFETY" and "candidates" not in events[0]
+    events = sse_events(
+        http.post(
+            GEMINI_API + "gemini-2.5-flash-image:streamGenerateContent?alt=sse",
+            json=gemini(user("promptblock")),
+            headers=KEY,
+        )
+    )
+    assert (
+        len(events) == 1
+        and events[0]["promptFeedback"]["blockReason"] == "SAFETY"
+        and "candidates" not in events[0]
+    )
 
 
 # --- Gemini blocked shapes ---------------------------------------------------------------------------------
 
 
 def test_gemini_image_safety_shapes_per_backend(http: httpx.Client) -> None:
-    vertex = http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user("blockme now")), headers=BEARER)
-    api = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("blockme now")), headers=KEY)
+    vertex = http.post(
+        VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user("blockme now")), headers=BEARER
+    )
+    api = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("blockme now")), headers=KEY
+    )
     assert vertex.status_code == api.status_code == 200
     [v], [a] = vertex.json()["candidates"], api.json()["candidates"]
     assert (v["finishReason"], v["content"]) == ("IMAGE_SAFETY", {"role": "model"})
@@ -725,8 +884,12 @@ def test_gemini_image_safety_shapes_per_backend(http: httpx.Client) -> None:
 
 
 def test_gemini_prompt_block(http: httpx.Client) -> None:
-    vertex = http.post(VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user("promptblock")), headers=BEARER).json()
-    api = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("promptblock")), headers=KEY).json()
+    vertex = http.post(
+        VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent", json=gemini(user("promptblock")), headers=BEARER
+    ).json()
+    api = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("promptblock")), headers=KEY
+    ).json()
     assert "candidates" not in vertex and "candidates" not in api
     assert vertex["promptFeedback"]["blockReason"] == api["promptFeedback"]["blockReason"] == "SAFETY"
     assert "blockReasonMessage" in vertex["promptFeedback"] and "blockReasonMessage" not in api["promptFeedback"]
@@ -741,14 +904,18 @@ def test_gemini_prompt_block(http: httpx.Client) -> None:
     ],
 )
 def test_gemini_empty_outcomes(http: httpx.Client, word: str, expected: dict[str, Any]) -> None:
-    [candidate] = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user(f"draw {word}")), headers=KEY).json()["candidates"]
+    [candidate] = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user(f"draw {word}")), headers=KEY
+    ).json()["candidates"]
     assert {k: candidate[k] for k in expected} == expected
     if word == "noimage":
         assert candidate == expected
 
 
 def test_gemini_text_only_reply(http: httpx.Client) -> None:
-    body = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("textonly please")), headers=KEY).json()
+    body = http.post(
+        GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("textonly please")), headers=KEY
+    ).json()
     [candidate] = body["candidates"]
     assert candidate["finishReason"] == "STOP"
     assert [list(p) for p in candidate["content"]["parts"]] == [["text", "thoughtSignature"]]
@@ -756,15 +923,23 @@ def test_gemini_text_only_reply(http: httpx.Client) -> None:
 
 def test_gemini_halfblock_blocks_odd_candidates(http: httpx.Client) -> None:
     body = gemini(user("halfblock"), candidateCount=2)
-    candidates = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=body, headers=KEY).json()["candidates"]
+    candidates = http.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=body, headers=KEY).json()[
+        "candidates"
+    ]
     assert [c["finishReason"] for c in candidates] == ["STOP", "IMAGE_SAFETY"]
 
 
 def test_blocked_words_are_configurable() -> None:
     with in_process(blocked_words=["dragon"]) as client:
         path = GEMINI_API + "gemini-2.5-flash-image:generateContent"
-        assert client.post(path, json=gemini(user("a Dragon")), headers=KEY).json()["candidates"][0]["finishReason"] == "IMAGE_SAFETY"
-        assert client.post(path, json=gemini(user("blockme")), headers=KEY).json()["candidates"][0]["finishReason"] == "STOP"
+        assert (
+            client.post(path, json=gemini(user("a Dragon")), headers=KEY).json()["candidates"][0]["finishReason"]
+            == "IMAGE_SAFETY"
+        )
+        assert (
+            client.post(path, json=gemini(user("blockme")), headers=KEY).json()["candidates"][0]["finishReason"]
+            == "STOP"
+        )
 
 
 # --- quota ---------------------------------------------------------------------------------------------------
@@ -774,7 +949,10 @@ def test_rpm_limit_answers_429_with_quota_details_until_the_minute_passes() -> N
     now = [1000.0]
     with in_process(rpm=2, clock=lambda: now[0]) as client:
         vertex = VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent"
-        assert [client.post(vertex, json=gemini(user("x")), headers=BEARER).status_code for _ in range(2)] == [200, 200]
+        assert [client.post(vertex, json=gemini(user("x")), headers=BEARER).status_code for _ in range(2)] == [
+            200,
+            200,
+        ]
         limited = client.post(vertex, json=gemini(user("x")), headers=BEARER)
         assert limited.status_code == 429
         err = error(limited)
@@ -782,7 +960,9 @@ def test_rpm_limit_answers_429_with_quota_details_until_the_minute_passes() -> N
         assert [d["@type"].rsplit(".", 1)[1] for d in err["details"]] == ["ErrorInfo", "Help"]
         assert err["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
         now[0] += 20
-        api = client.post(GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=KEY)
+        api = client.post(
+            GEMINI_API + "gemini-2.5-flash-image:generateContent", json=gemini(user("x")), headers=KEY
+        )
         types = {d["@type"].rsplit(".", 1)[1]: d for d in error(api)["details"]}
         assert set(types) == {"QuotaFailure", "RetryInfo"}
         assert types["RetryInfo"]["retryDelay"] == "40s"

@@ -191,4 +191,3 @@ class Emulator:
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "stopped"
         return f"Emulator({where})"
-

@@ -157,7 +157,9 @@ class EmulatorApp:
         path = environ.get("PATH_INFO", "") or "/"
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         headers = _headers(environ)
-        raw, too_large = _read_body(environ, GEMINI_API_LIMIT if path.startswith(("/v1/models", "/v1beta/models")) else VERTEX_LIMIT)
+        raw, too_large = _read_body(
+            environ, GEMINI_API_LIMIT if path.startswith(("/v1/models", "/v1beta/models")) else VERTEX_LIMIT
+        )
         body, json_error = _parse_json(raw)
         with self._lock:
             self._log.append(RecordedRequest(method, path, query, headers, body))
@@ -208,14 +210,19 @@ class EmulatorApp:
             raise ApiError(403, errors.UNREGISTERED_CALLER)
         authorization = headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
-        rpc = f"google.cloud.aiplatform.{route.version}.PredictionService.{route.method[:1].upper()}{route.method[1:]}"
+        verb = route.method[:1].upper() + route.method[1:]
+        rpc = f"google.cloud.aiplatform.{route.version}.PredictionService.{verb}"
         if not authorization:
             raise ApiError(
                 401,
                 errors.MISSING_CREDENTIALS,
                 details=[errors.error_info("CREDENTIALS_MISSING", service, method=rpc)],
             )
-        if scheme.lower() != "bearer" or not token.strip() or token.strip().lower().startswith(("expired", "invalid")):
+        if (
+            scheme.lower() != "bearer"
+            or not token.strip()
+            or token.strip().lower().startswith(("expired", "invalid"))
+        ):
             raise ApiError(
                 401,
                 errors.INVALID_CREDENTIALS,
@@ -245,7 +252,11 @@ class EmulatorApp:
         model = self.catalog.get(route.model) if route.publisher == "google" else None
         if model is None or route.method not in METHODS:
             raise errors.model_not_found(
-                route.dialect, version=route.version, model=route.model, method=route.method, resource=route.resource
+                route.dialect,
+                version=route.version,
+                model=route.model,
+                method=route.method,
+                resource=route.resource,
             )
         call = Call(route.dialect, route.version, model, route.method, self.blocked_words)
         if route.method == "predict":
@@ -253,12 +264,20 @@ class EmulatorApp:
                 if route.dialect == "vertex":
                     raise ApiError(400, errors.GEMINI_VIA_PREDICT, status="FAILED_PRECONDITION")
                 raise errors.model_not_found(
-                    route.dialect, version=route.version, model=route.model, method="predict", resource=route.resource
+                    route.dialect,
+                    version=route.version,
+                    model=route.model,
+                    method="predict",
+                    resource=route.resource,
                 )
             return json_reply(200, imagen_handler.predict(call, body))
         if model.family != "gemini":
             raise errors.model_not_found(
-                route.dialect, version=route.version, model=route.model, method=route.method, resource=route.resource
+                route.dialect,
+                version=route.version,
+                model=route.model,
+                method=route.method,
+                resource=route.resource,
             )
         outcome = gemini_handler.answer(call, body)
         if route.method == "generateContent":
@@ -278,7 +297,9 @@ def sse_reply(events: Sequence[dict[str, Any]], tail: bytes = b"") -> Reply:
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+    }
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = str(environ[key])
@@ -341,7 +362,11 @@ def _fault_reply(fault: faults.FaultSpec, route: Route) -> Reply:
     elif fault.kind == "429-retryinfo":
         error = errors.quota_exceeded("gemini-api", route.model, fault.retry_after_s or 1)
     elif fault.kind == "401":
-        error = ApiError(401, errors.INVALID_CREDENTIALS, details=[errors.error_info("ACCESS_TOKEN_EXPIRED", errors.VERTEX_SERVICE)])
+        error = ApiError(
+            401,
+            errors.INVALID_CREDENTIALS,
+            details=[errors.error_info("ACCESS_TOKEN_EXPIRED", errors.VERTEX_SERVICE)],
+        )
     else:
         message = {"500": errors.INTERNAL, "503": errors.OVERLOADED, "504": errors.DEADLINE}[fault.kind]
         extra = [("Retry-After", f"{fault.retry_after_s:g}")] if fault.retry_after_s is not None else []
@@ -356,7 +381,9 @@ def _after_fault(fault: faults.FaultSpec, reply: Reply) -> Reply:
         if not streaming:
             return reply
         bare = json.dumps(
-            errors.envelope(499, errors.CANCELLED, "CANCELLED", [errors.debug_info("[ORIGINAL ERROR] generic::cancelled: ")]),
+            errors.envelope(
+                499, errors.CANCELLED, "CANCELLED", [errors.debug_info("[ORIGINAL ERROR] generic::cancelled: ")]
+            ),
             indent=2,
         ).encode()
         return Reply(200, reply.headers, [*chunks[:2], bare + b"\n"])

@@ -11,7 +11,7 @@ import colorsys
 import hashlib
 import io
 import random
-from functools import lru_cache
+import threading
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageStat
@@ -52,10 +52,16 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-@lru_cache(maxsize=64)
+_fonts = threading.local()  # FreeType faces are not safe to share between the server's threads
+
+
 def font(size: int) -> FreeTypeFont:
-    """Pillow's bundled scalable font (no system font needed), cached per size."""
-    return ImageFont.load_default(size=max(8, int(size)))  # type: ignore[return-value]
+    """Pillow's bundled scalable font (no system font needed), cached per size and thread."""
+    size = max(8, int(size))
+    cache: dict[int, FreeTypeFont] = _fonts.__dict__.setdefault("by_size", {})
+    if size not in cache:
+        cache[size] = ImageFont.load_default(size=size)  # type: ignore[assignment]
+    return cache[size]
 
 
 def _hsv(h: float, s: float, v: float) -> RGB:
@@ -68,9 +74,7 @@ def palette(prompt: str, seed: int) -> list[RGB]:
     rng = _rng("palette", prompt, seed)
     hue = rng.random()
     spread = rng.uniform(0.08, 0.4)
-    return [
-        _hsv(hue + i * spread, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95)) for i in range(5)
-    ]
+    return [_hsv(hue + i * spread, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95)) for i in range(5)]
 
 
 def work_size(size: Size) -> Size:
@@ -165,9 +169,7 @@ def _write_lines(
     for i, line in enumerate(lines):
         width = fnt.getlength(line)
         x = (img.width - width) / 2
-        draw.text(
-            (x, top + i * size * 1.2), line, font=fnt, fill=fill, stroke_width=stroke, stroke_fill=(0, 0, 0)
-        )
+        draw.text((x, top + i * size * 1.2), line, font=fnt, fill=fill, stroke_width=stroke, stroke_fill=(0, 0, 0))
 
 
 def _corner(img: Image.Image, label: str) -> None:
@@ -263,9 +265,7 @@ def _band(img: Image.Image, instruction: str, index: int) -> None:
     overlay = Image.new("RGB", (w, band_h), (20, 20, 30))
     region = img.crop((0, top, w, top + band_h))
     img.paste(Image.blend(region, overlay, 0.72), (0, top))
-    fnt, lines = fit_text(
-        f"EDIT: {instruction}", (int(w * 0.92), int(band_h * 0.9)), largest=min(w, h) * 0.075
-    )
+    fnt, lines = fit_text(f"EDIT: {instruction}", (int(w * 0.92), int(band_h * 0.9)), largest=min(w, h) * 0.075)
     block = len(lines) * fnt.size * 1.2
     _write_lines(img, lines, fnt, top + (band_h - block) / 2, fill=(255, 230, 120))
 

@@ -76,10 +76,13 @@ OVERLOADED = "The model is overloaded. Please try again later."  # WIRE §6.2 (U
 INTERNAL = "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
 DEADLINE = "Deadline expired before operation could complete."
 CANCELLED = "The operation was cancelled."  # WIRE §5.7
-SIGNATURE_DOCS = "Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures#model-behavior for more details."
+SIGNATURE_DOCS = (
+    "Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures#model-behavior for more details."
+)
 GEMINI_VIA_PREDICT = (
     "Gemini cannot be accessed through Vertex Predict/RawPredict API. Please follow "
-    "https://cloud.google.com/vertex-ai/docs/generative-ai/start/quickstarts/quickstart-multimodal for Gemini usage."
+    "https://cloud.google.com/vertex-ai/docs/generative-ai/start/quickstarts/quickstart-multimodal "
+    "for Gemini usage."
 )
 UNPROCESSABLE_IMAGE = (
     "Unable to process input image. Please retry or report in "

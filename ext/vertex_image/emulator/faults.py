@@ -45,7 +45,9 @@ KINDS = (
 BEFORE = ("429", "429-retryinfo", "401", "500", "502", "503", "504")  # answered instead of the real reply
 AFTER = ("drop", "malformed", "midstream")  # applied to the real reply
 
-_SPEC = re.compile(r"^(?P<kind>\d{3}(?:-[a-z]+)?|[a-z]+)(?:=(?P<value>\d+(?:\.\d+)?))?(?:x(?P<times>\d+))?(?P<opts>(?:;[^;]*)*)$")
+_SPEC = re.compile(
+    r"^(?P<kind>\d{3}(?:-[a-z]+)?|[a-z]+)(?:=(?P<value>\d+(?:\.\d+)?))?(?:x(?P<times>\d+))?(?P<opts>(?:;[^;]*)*)$"
+)
 
 BAD_GATEWAY_HTML = (
     "<!DOCTYPE html>\n<html lang=en><meta charset=utf-8><title>Error 502 (Server Error)!!1</title>\n"

@@ -207,7 +207,9 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
             )
     image_config = obj(get(gen, "imageConfig"), "generation_config.image_config")
     ratio = string(get(image_config, "aspectRatio"), "generation_config.image_config.aspect_ratio")
-    size = string(get(image_config, "imageSize"), "generation_config.image_config.image_size") or model.default_size
+    size = (
+        string(get(image_config, "imageSize"), "generation_config.image_config.image_size") or model.default_size
+    )
     if size not in model.sizes:
         raise invalid(
             f"Unsupported image size {size!r} for {model.id}. Supported values: {', '.join(model.sizes)} "
@@ -224,7 +226,9 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
         ratio = _closest_ratio(list(model.sizes[size]), base) if base is not None else "1:1"
     mime, quality = model.default_mime, None
     if call.dialect == "vertex":
-        output = obj(get(image_config, "imageOutputOptions"), "generation_config.image_config.image_output_options")
+        output = obj(
+            get(image_config, "imageOutputOptions"), "generation_config.image_config.image_output_options"
+        )
         mime = (string(get(output, "mimeType"), "image_output_options.mime_type") or mime).lower()
         quality = integer(get(output, "compressionQuality"), "image_output_options.compression_quality")
         if mime not in OUTPUT_MIME_TYPES:
@@ -333,7 +337,7 @@ def _candidate(
     wants_image = "IMAGE" in config.modalities and not triggered(prompt, TEXT_ONLY)
     if call.model.thinks and config.include_thoughts is not False:
         thought = (
-            f"**Planning the image**\n\nI'm planning a {config.aspect_ratio} composition for \"{prompt}\": "
+            f'**Planning the image**\n\nI\'m planning a {config.aspect_ratio} composition for "{prompt}": '
             "a palette taken from the request, a few bold shapes, and the words written across the middle."
         )
         parts.append({"text": thought, "thought": True})

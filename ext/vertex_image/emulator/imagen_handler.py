@@ -148,7 +148,8 @@ def _options(call: Call, params: dict[str, Any], *, default_count: int | None = 
         mime_type=mime,
         quality=quality,
         storage_uri=storage_uri,
-        enhance=call.dialect == "vertex" and bool(boolean(get(params, "enhancePrompt"), "parameters.enhance_prompt")),
+        enhance=call.dialect == "vertex"
+        and bool(boolean(get(params, "enhancePrompt"), "parameters.enhance_prompt")),
         include_rai=bool(boolean(get(params, "includeRaiReason"), "parameters.include_rai_reason")),
         include_safety=bool(
             boolean(get(params, "includeSafetyAttributes"), "parameters.include_safety_attributes")
@@ -264,8 +265,7 @@ def _image(value: Any, path: str) -> Image.Image:
 def _edit(call: Call, instance: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     if not call.model.editing:
         raise invalid(
-            f"{call.model.id} does not support image editing with referenceImages; "
-            "use imagen-3.0-capability-001."
+            f"{call.model.id} does not support image editing with referenceImages; use imagen-3.0-capability-001."
         )
     prompt = _prompt(instance, required=False)
     _check_prompt(prompt)
@@ -300,10 +300,12 @@ def _edit(call: Call, instance: dict[str, Any], params: dict[str, Any]) -> dict[
 def _upscale(call: Call, instance: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     image = _image(get(instance, "image"), "instances[0].image")
     config = obj(get(params, "upscaleConfig"), "parameters.upscale_config")
-    factor_text = (string(get(config, "upscaleFactor"), "parameters.upscale_config.upscale_factor") or "x2").lower()
+    factor_text = (
+        string(get(config, "upscaleFactor"), "parameters.upscale_config.upscale_factor") or "x2"
+    ).lower()
     if factor_text not in ("x2", "x4"):
         raise invalid(
-            f"Invalid upscaleFactor {factor_text!r}: use \"x2\" or \"x4\".",
+            f'Invalid upscaleFactor {factor_text!r}: use "x2" or "x4".',
             field="parameters.upscale_config.upscale_factor",
         )
     factor = int(factor_text[1:])

@@ -37,9 +37,7 @@ def obj(value: Any, path: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise invalid(
-            f"Invalid value at '{path}', expected an object but got {type(value).__name__}.", field=path
-        )
+        raise invalid(f"Invalid value at '{path}', expected an object but got {type(value).__name__}.", field=path)
     return value
 
 
@@ -105,7 +103,7 @@ def b64decode(value: Any, path: str) -> bytes:
 
 def _bad_bytes(path: str, shown: str) -> ApiError:
     shown = shown if len(shown) <= 40 else shown[:40] + "..."
-    return invalid(f'Invalid value at \'{path}\' (TYPE_BYTES), Base64 decoding failed for "{shown}"', field=path)
+    return invalid(f"Invalid value at '{path}' (TYPE_BYTES), Base64 decoding failed for \"{shown}\"", field=path)
 
 
 def words(text: str) -> list[str]:
