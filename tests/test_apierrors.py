@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import FIXTURES, fixture_path
+from shared_fixtures import FIXTURES, fixture_path
 
 from vertex_image.apierrors import (
     error_from_response,

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import fixture_path
+from shared_fixtures import fixture_path
 
 from vertex_image import __version__
 from vertex_image.client import Client, RetryEvent

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import fixture_path
+from shared_fixtures import fixture_path
 
 from vertex_image import gemini
 from vertex_image.errors import ResponseFormatError

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, fixture_path, load_fixture
+from shared_fixtures import FIXTURES, fixture_path, load_fixture
 
 from vertex_image import gemini, imagen
 from vertex_image.errors import ResponseFormatError
