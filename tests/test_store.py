@@ -294,3 +294,9 @@ def test_no_secret_reaches_any_file(tmp_path: Path) -> None:
         assert canary.encode() not in path.read_bytes(), path.name
     assert ImageStore(tmp_path).load(saved.path).parameters == {"aspect_ratio": "1:1", "extra": [{}], "headers": {}}
     assert canary not in repr(saved._repr_mimebundle_())
+
+
+def test_the_saved_copy_reuses_the_preview_already_made(tmp_path: Path) -> None:
+    image = GeneratedImage.from_bytes(encode((1600, 900)), model=MODEL)
+    preview = image.preview()
+    assert ImageStore(tmp_path).save(image).preview() is preview

@@ -152,8 +152,10 @@ class GeneratedImage:
         )
 
     def with_path(self, path: str) -> GeneratedImage:
-        """A copy that knows where it was saved."""
-        return replace(self, path=path)
+        """A copy that knows where it was saved (sharing the hash and preview cache: same bytes)."""
+        copy = replace(self, path=path)
+        copy.__dict__["_cache"] = self.__dict__.setdefault("_cache", {})
+        return copy
 
     @property
     def bytes(self) -> bytes:

@@ -16,6 +16,7 @@ crash leaves either a complete image that is not yet listed or nothing; readers 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -113,7 +114,7 @@ def _png_itxt(data: bytes, start: int, end: int) -> tuple[str, str]:
 
 def _our_png_block(data: bytes) -> tuple[int, int, str] | None:
     """(start, end, json) of the chunks we inserted right after IHDR, if any."""
-    chunks = list(_png_chunks(data))
+    chunks = list(itertools.islice(_png_chunks(data), 3))
     if len(chunks) < 2 or chunks[1][2] != b"iTXt":
         return None
     keyword, text = _png_itxt(data, chunks[1][0], chunks[1][1])
