@@ -21,7 +21,7 @@ test: $(STAMP)
 
 ## make demo: run the demos offline against the emulator and write rendered output into build/demo/
 demo: $(STAMP)
-	$(PY) -m vertex_image.demo build/demo
+	$(PY) notebooks/run_demos.py build/demo
 
 ## make lab: JupyterLab with the extension installed and the emulator chosen
 lab: $(STAMP)
