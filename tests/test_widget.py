@@ -57,6 +57,13 @@ class FakeShell:
         self.inserted.append(text)
 
 
+class KernelShellInClick(FakeShell):
+    """A kernel's shell while it handles a widget click (a comm message, not a cell)."""
+
+    def get_parent(self) -> dict[str, Any]:
+        return {"header": {"msg_type": "comm_msg"}}
+
+
 def _click(panel: ImagePanel, button: Any) -> Any:
     """Click, check the handler returned at once with work in flight, and wait for the result."""
     before = panel.pending
@@ -401,12 +408,24 @@ def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) 
     p.insert_code_button.click()
     assert shell.inserted[-1] == "%imagen -m imagen-4.0-generate-001 -n 2 -a 16:9 --seed 7 a red fox"
 
+    assert p.code.value == shell.inserted[-1] and p.code.layout.display == ""
+
     p.mode.value = CONVERSATION
     p.prompt.value = "a fox, then\nmake it blue"
     p.last_code = ""
     assert p.insert_code() == (
         "%%gemini_image -s default -m gemini-2.5-flash-image -a 16:9 --seed 7\na fox, then\nmake it blue"
     )
+
+
+def test_insert_code_from_a_click_in_a_kernel_shows_the_code_instead_of_a_delayed_next_cell(em: Emulator) -> None:
+    shell = KernelShellInClick()
+    p = ImagePanel(shell=shell)
+    p.prompt.value = "a kite"
+    p.insert_code_button.click()
+    assert shell.inserted == []  # the payload would only surface with the next cell run
+    assert p.code.value == "%imagen -m imagen-4.0-generate-001 a kite" and p.code.layout.display == ""
+    assert "copy it into a cell" in p.status_text
 
 
 def test_importing_vertex_image_does_not_load_ipywidgets() -> None:
@@ -480,8 +499,7 @@ def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
     assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
     assert len(foo) == 3
     assert len(emulator_requests("generateContent")[-1].body["contents"]) == 5
-    p.refresh_sessions()
-    p._show_history()
+    p.refresh_button.click()
     assert len(p.history.children) == 3
 
 

@@ -133,7 +133,7 @@ class ImagePanel:
             tooltips=["Independent images from any image model", "A multi-turn Gemini conversation"],
             style={"button_width": "110px"},
         )
-        self.model = widgets.Dropdown(description="Model", layout=widgets.Layout(width="360px"))
+        self.model = widgets.Dropdown(description="Model", layout=widgets.Layout(width="420px"))
         self.aspect_ratio = widgets.Dropdown(description="Aspect", layout=widgets.Layout(width="170px"))
         self.image_size = widgets.Dropdown(description="Size", layout=widgets.Layout(width="170px"))
         self.count = widgets.BoundedIntText(value=1, min=1, max=4, description="Count",
@@ -165,6 +165,8 @@ class ImagePanel:
         self.save_button = button("Save selected", "vi-save", "Copy the selected image to a file", "", "save")
         self.insert_code_button = button("Insert code", "vi-insert-code",
                                          "Put the equivalent magic into the next cell", "", "code")
+        self.refresh_button = button("Refresh", "vi-refresh", "Re-read sessions and their turns", "", "refresh")
+        self.code = widgets.Textarea(layout=widgets.Layout(width="100%", height="4.5em", display="none"))
         self.progress = widgets.HTML(value="")
         self.status = widgets.HTML(value="")
         self.grid = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
@@ -175,7 +177,7 @@ class ImagePanel:
                           (self.count, "vi-count"), (self.seed, "vi-seed"), (self.seed_auto, "vi-seed-auto"),
                           (self.negative_prompt, "vi-negative"), (self.session, "vi-session"),
                           (self.session_name, "vi-session-name"), (self.save_path, "vi-save-path"),
-                          (self.progress, "vi-progress"), (self.status, "vi-status"), (self.grid, "vi-grid"),
+                          (self.progress, "vi-progress"), (self.status, "vi-status"), (self.code, "vi-code"), (self.grid, "vi-grid"),
                           (self.history, "vi-history")):
             item.add_class(css)
 
@@ -183,7 +185,7 @@ class ImagePanel:
         self.widget = widgets.VBox(
             [
                 widgets.HTML("<b>vertex-image</b>"),
-                row([self.mode, self.session, self.session_name, self.new_session_button]),
+                row([self.mode, self.session, self.refresh_button, self.session_name, self.new_session_button]),
                 self.prompt,
                 row([self.model, self.aspect_ratio, self.image_size]),
                 row([self.count, self.seed, self.seed_auto]),
@@ -192,6 +194,7 @@ class ImagePanel:
                      self.insert_code_button, self.save_button, self.save_path]),
                 self.progress,
                 self.status,
+                self.code,
                 self.grid,
                 widgets.HTML("<small>Session history</small>"),
                 self.history,
@@ -212,6 +215,7 @@ class ImagePanel:
         self.new_session_button.on_click(self._guard(self.new_session))
         self.save_button.on_click(self._guard(self.save_selected))
         self.insert_code_button.on_click(self._guard(self.insert_code))
+        self.refresh_button.on_click(self._guard(self.refresh))
 
     def _guard(self, action: Callable[[], Any]) -> Callable[[Any], None]:
         """A click handler that shows any exception in the status line (JupyterLab hides them)."""
@@ -509,19 +513,33 @@ class ImagePanel:
         return path
 
     def insert_code(self) -> str:
-        """Put the magic that reproduces the last result (or the current settings) into the next cell."""
+        """Show the magic that reproduces the last result (or the current settings), and insert it.
+
+        The code goes into the box under the status line. Called from a cell (``panel.insert_code()``)
+        or in a terminal, it also becomes the next cell (``set_next_input``). A button click arrives as
+        a comm message, and Jupyter frontends take ``set_next_input`` only from a cell's execution (a
+        payload of its reply), so there the box is the way: select it and copy.
+        """
         code = self.last_code or self.code_for_current()
+        self.code.value = code
+        self.code.layout.display = ""
         shell = self._shell
         if shell is None:
             from IPython import get_ipython
 
             shell = get_ipython()
-        if shell is None:
-            self._set_status(f"Code: {code}", "info")
+        if shell is None or _in_comm_message(shell):
+            self._set_status("The equivalent magic is in the box below: copy it into a cell.", "ok")
         else:
             shell.set_next_input(code, replace=False)
-            self._set_status("The code is in the next cell.", "ok")
+            self._set_status("The equivalent magic is in the next cell (and in the box below).", "ok")
         return code
+
+    def refresh(self) -> None:
+        """Re-read the sessions and the history (a magic may have added a session or a turn)."""
+        self.refresh_sessions()
+        self._show_history()
+        self._update_buttons()
 
     def code_for_current(self) -> str:
         """The magic equivalent to the panel's current settings."""
@@ -632,7 +650,7 @@ class ImagePanel:
 
     def _render_progress(self) -> None:
         self.progress.value = (
-            '<span style="color:#555">&#8987; ' + html.escape(self.progress_text()) + "</span>"
+            '<span style="color:#555">' + html.escape(self.progress_text()) + "</span>"
         )
 
     # results --------------------------------------------------------------------------------
@@ -775,6 +793,17 @@ def _thumbnail(image: GeneratedImage, size: int) -> tuple[bytes, str]:
         return preview.data, preview.mime_type.split("/")[-1]
     except Exception:  # noqa: BLE001 - an undecodable image still shows as its own bytes
         return image.data, image.mime_type.split("/")[-1] or "png"
+
+
+def _in_comm_message(shell: Any) -> bool:
+    """True while the kernel handles a comm message (a widget click), not a cell's execution."""
+    get_parent = getattr(shell, "get_parent", None)
+    try:
+        parent = get_parent() if get_parent is not None else None
+    except Exception:  # noqa: BLE001 - no parent known: not a kernel
+        return False
+    header = parent.get("header", {}) if isinstance(parent, dict) else {}
+    return str(header.get("msg_type", "")).startswith("comm_")
 
 
 def _session_named(name: str, *, create: bool, model: str | None) -> ImageSession | None:
