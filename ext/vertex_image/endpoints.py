@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from .config import Settings
 from .errors import ConfigError, InvalidRequest
 
 METHODS = ("predict", "generateContent", "streamGenerateContent")
 GEMINI_API_HOST = "https://generativelanguage.googleapis.com"
+_BAD_MODEL_CHARS = re.compile(r"[\s/\\?&#%:]")  # each would change the path or the query
 
 
 def vertex_host(location: str) -> str:
@@ -33,7 +36,7 @@ def model_url(settings: Settings, *, model_id: str, method: str, location: str) 
     """
     if method not in METHODS:
         raise InvalidRequest(f"Unknown method {method!r}; expected one of {', '.join(METHODS)}.")
-    if not model_id or any(bad in model_id for bad in ("..", "?", "&", "#", " ")):
+    if not model_id or ".." in model_id or _BAD_MODEL_CHARS.search(model_id):
         raise InvalidRequest(f"Invalid model name {model_id!r}.")
     suffix = f":{method}" + ("?alt=sse" if method == "streamGenerateContent" else "")
     version = settings.version()
