@@ -387,7 +387,7 @@ class ImageSet(Sequence[GeneratedImage]):
             return self
         reasons = [block.reason for block in self.blocks]
         explanation = "; ".join(
-            f"{block.reason}: {block.message}" if block.message else block.reason
+            f"{block.reason}: {block.message.rstrip('. ')}" if block.message else block.reason
             for block in self.blocks
         )
         if not self.blocks or reasons == ["TEXT_ONLY"]:
