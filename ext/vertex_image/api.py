@@ -233,12 +233,10 @@ async def agenerate_request(
     kernel = state()
     base_settings = kernel.settings()
     info = resolve_model(request.model or default_model or base_settings.default_imagen_model)
-    if request.n < 1:
-        raise InvalidRequest(f"n must be at least 1, not {request.n}.")
     _check_option_names(info.family, request)
     validate_options(
         info,
-        n=request.n if info.family == "imagen" else None,
+        n=request.n,  # Gemini: one request per image, at most MAX_PARALLEL_IMAGES
         aspect_ratio=request.aspect_ratio,
         image_size=request.image_size,
         negative_prompt=request.negative_prompt,
