@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from vertex_image import registry
+from vertex_image.emulator import Emulator
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -100,3 +102,17 @@ def shell(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Shell]
     finally:
         sh.close()
         registry.reset()
+
+
+@contextmanager
+def emulator_shell(capsys: pytest.CaptureFixture[str], output_dir: Path, **options: Any) -> Iterator[tuple[Shell, Emulator]]:
+    """A shell on an emulator of our own (``Emulator(**options)``: latency, faults), reset afterwards."""
+    registry.reset()
+    with Emulator(**options) as emulator:
+        sh = Shell(capsys)
+        try:
+            registry.state().configure(backend="emulator", base_url=emulator.base_url, output_dir=str(output_dir))
+            yield sh, emulator
+        finally:
+            sh.close()
+            registry.reset()

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
-from magicshell import Shell, emulator_requests, shell  # noqa: F401 - fixture
+from magicshell import Shell, emulator_requests, emulator_shell, shell  # noqa: F401 - fixture
 from traitlets.config import Config
 
 import vertex_image as vi
 from vertex_image import registry
-from vertex_image.emulator import Emulator
-from vertex_image.magics import VertexImageMagics, split_options
+from vertex_image.boundary import split_options
+from vertex_image.magics import VertexImageMagics
 from vertex_image.progress import Progress
 
 HEAVY = ("httpx", "google.auth", "PIL", "ipywidgets")
@@ -193,6 +193,23 @@ def test_help_lists_every_option() -> None:
         assert option in gemini_doc
 
 
+def test_dash_h_prints_help_and_sends_nothing(shell: Shell) -> None:
+    cell = shell.run("%imagen -h")
+    assert cell.error is None and cell.result is None
+    assert "--aspect-ratio" in cell.out
+    assert "--session" in shell.run("%%gemini_image --help\nignored").out
+    assert emulator_requests_or_none() == []
+
+
+def test_missing_credentials_fail_with_login_help(shell: Shell) -> None:
+    shell.run("%vertex_image use vertex")
+    cell = shell.run("%imagen a red fox")
+    assert isinstance(cell.error, vi.ConfigError), cell.shown
+    assert "Traceback" not in cell.shown
+    assert "gcloud auth application-default login" in cell.shown
+    assert cell.shown.strip() == f"ConfigError: {cell.error}".strip()  # the message, nothing else
+
+
 @pytest.mark.parametrize(
     ("line", "words"),
     [
@@ -310,48 +327,45 @@ def test_progress_from_another_thread_uses_the_captured_parent_and_shows_retries
 
 
 def test_retry_wait_is_shown_in_progress(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    registry.reset()
-    with Emulator(fault="503;retry-after=1") as em:
-        sh = Shell(capsys)
-        try:
-            vi.configure(backend="emulator", base_url=em.base_url, output_dir=str(tmp_path), max_attempts=2)
-            sh.ip.run_line_magic("config", "VertexImageMagics.show_progress = 'always'")
-            cell = sh.run("%imagen a red fox")
-            assert isinstance(cell.error, vi.ServiceError)
-            assert "Traceback" not in cell.shown
-            texts = [d["data"].get("text/plain", "") for d in cell.displays]
-            assert any("retry 1" in text and "503" in text for text in texts), texts
-            assert cell.displays[-1]["data"] == {"text/plain": ""}
-            assert len(em.requests) == 2
-        finally:
-            sh.close()
-            registry.reset()
+    with emulator_shell(capsys, tmp_path, fault="503;retry-after=1") as (sh, em):
+        vi.configure(max_attempts=2)
+        sh.ip.run_line_magic("config", "VertexImageMagics.show_progress = 'always'")
+        cell = sh.run("%imagen a red fox")
+        assert isinstance(cell.error, vi.ServiceError)
+        assert "Traceback" not in cell.shown
+        texts = [d["data"].get("text/plain", "") for d in cell.displays]
+        assert any("retry 1" in text and "503" in text for text in texts), texts
+        assert cell.displays[-1]["data"] == {"text/plain": ""}
+        assert len(em.requests) == 2
 
 
-def test_interrupt_cancels_the_request(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def _sigint_main_thread() -> None:
+    import signal
+    import threading
+
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+@pytest.mark.parametrize("interrupt", ["interrupt_main", "sigint"])
+def test_interrupt_cancels_the_request(capsys: pytest.CaptureFixture[str], tmp_path: Path, interrupt: str) -> None:
     import _thread
     import threading
 
-    registry.reset()
-    with Emulator(latency_s=3.0) as em:
-        sh = Shell(capsys)
-        try:
-            vi.configure(backend="emulator", base_url=em.base_url, output_dir=str(tmp_path))
-            timer = threading.Timer(0.4, _thread.interrupt_main)
-            started = time.monotonic()
-            timer.start()
-            cell = sh.run("imgs = %imagen a slow fox")
-            elapsed = time.monotonic() - started
-            timer.join()
-            assert isinstance(cell.error, vi.Cancelled), cell.shown
-            assert "cancelled" in cell.shown.lower()
-            assert "Traceback" not in cell.shown
-            assert "imgs" not in sh.ns
-            assert elapsed < 2.5
-            assert list(Path(tmp_path).glob("**/*.png")) == []
-        finally:
-            sh.close()
-            registry.reset()
+    # interrupt_main is what ipykernel does on Windows; "Interrupt kernel" sends SIGINT elsewhere
+    send = _thread.interrupt_main if interrupt == "interrupt_main" else _sigint_main_thread
+    with emulator_shell(capsys, tmp_path, latency_s=3.0) as (sh, _):
+        timer = threading.Timer(0.4, send)
+        started = time.monotonic()
+        timer.start()
+        cell = sh.run("imgs = %imagen a slow fox")
+        elapsed = time.monotonic() - started
+        timer.join()
+        assert isinstance(cell.error, vi.Cancelled), cell.shown
+        assert "cancelled" in cell.shown.lower()
+        assert "Traceback" not in cell.shown
+        assert "imgs" not in sh.ns
+        assert elapsed < 2.5
+        assert list(Path(tmp_path).glob("**/*.png")) == []
 
 
 # %vertex_image --------------------------------------------------------------------------------
@@ -421,6 +435,10 @@ def test_panel_and_unknown_subcommand(shell: Shell) -> None:
 
     if importlib.util.find_spec("vertex_image.widget") is None:
         assert "not available" in shell.run("%vertex_image panel").out
+    else:
+        cell = shell.run("%vertex_image panel -s sketch -m nano-banana")
+        assert cell.error is None, cell.shown
+        assert type(cell.result).__name__ == "ImagePanel"
     unknown = shell.run("%vertex_image frobnicate")
     assert type(unknown.error).__name__ == "UsageError" and "status" in unknown.shown
 

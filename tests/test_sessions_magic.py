@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from magicshell import Shell, body_size, emulator_requests, session_snapshot, shell  # noqa: F401 - fixture
+from magicshell import (  # noqa: F401 - shell is a fixture
+    Shell,
+    body_size,
+    emulator_requests,
+    emulator_shell,
+    session_snapshot,
+    shell,
+)
 
 import vertex_image as vi
 from vertex_image import registry, session
@@ -273,24 +280,14 @@ def test_interrupt_leaves_the_session_unchanged(capsys: pytest.CaptureFixture[st
     import _thread
     import threading
 
-    from vertex_image.emulator import Emulator
-
-    registry.reset()
-    with Emulator(latency_s=3.0) as em:
-        sh = Shell(capsys)
-        try:
-            vi.configure(backend="emulator", base_url=em.base_url, output_dir=str(tmp_path))
-            em.app.latency_s = 0.0
-            assert sh.run("%%gemini_image\na lantern").error is None
-            before = session_snapshot(tmp_path)
-            em.app.latency_s = 3.0
-            timer = threading.Timer(0.4, _thread.interrupt_main)
-            timer.start()
-            cell = sh.run("%%gemini_image\nmake it glow")
-            timer.join()
-            assert isinstance(cell.error, vi.Cancelled), cell.shown
-            assert "cancelled" in cell.shown.lower()
-            assert session_snapshot(tmp_path) == before
-        finally:
-            sh.close()
-            registry.reset()
+    with emulator_shell(capsys, tmp_path) as (sh, em):
+        assert sh.run("%%gemini_image\na lantern").error is None
+        before = session_snapshot(tmp_path)
+        em.app.latency_s = 3.0
+        timer = threading.Timer(0.4, _thread.interrupt_main)
+        timer.start()
+        cell = sh.run("%%gemini_image\nmake it glow")
+        timer.join()
+        assert isinstance(cell.error, vi.Cancelled), cell.shown
+        assert "cancelled" in cell.shown.lower()
+        assert session_snapshot(tmp_path) == before

@@ -8,11 +8,8 @@ fail the cell without a traceback; ``--debug`` shows the traceback. Nothing heav
 
 from __future__ import annotations
 
-import keyword
 import re
-import shlex
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,11 +22,21 @@ from IPython.core.magic import (
     no_var_expand,
     output_can_be_silenced,
 )
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
-from .errors import InvalidRequest, VertexImageError, _rebuild
+from .boundary import (
+    check_variable_name,
+    person_setting,
+    safety_level,
+    split_options,
+    split_words,
+    strip_silencer,
+    subcommand_parser,
+    user_facing_errors,
+)
+from .errors import VertexImageError
 from .registry import state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +45,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .session import ImageSession
 
 T = TypeVar("T")
-POLL_S = 0.1  # how often a waiting magic looks for a kernel interrupt
 
 # trait name -> Settings field
 _TRAIT_SETTINGS = {
@@ -52,142 +58,9 @@ _TRAIT_SETTINGS = {
     "emulator_mode": "emulator_mode",
     "api_version": "api_version",
 }
-_SAFETY = {
-    "low": "block_low_and_above",
-    "medium": "block_medium_and_above",
-    "high": "block_only_high",
-    "none": "block_none",
-}
-_PERSON = ("dont_allow", "allow_none", "allow_adult", "allow_all")
-_TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
-_NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
 _VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
-
-
-# options --------------------------------------------------------------------------------------
-def _safety(value: str) -> str:
-    level = value.strip().lower().replace("-", "_")
-    level = _SAFETY.get(level, level)
-    if level not in _SAFETY.values():
-        raise ValueError(value)
-    return level
-
-
-_safety.__name__ = "safety level (low, medium, high, none, or block_...)"
-
-
-def _person(value: str) -> str:
-    choice = value.strip().lower().replace("-", "_")
-    if choice not in _PERSON:
-        raise ValueError(value)
-    return choice
-
-
-_person.__name__ = "person setting (dont_allow, allow_adult, allow_all)"
-
-
-def split_options(line: str, parser: Any) -> tuple[list[str], str]:
-    """The leading option tokens of ``line`` (unquoted) and the rest of it verbatim (the prompt).
-
-    Options come first; the first word that is neither an option nor an option's value starts the
-    prompt, which keeps its quotes, apostrophes and spacing. ``--`` ends the options explicitly.
-    """
-    takes_value = {
-        option: action.nargs != 0 for action in parser._actions for option in action.option_strings
-    }
-    tokens: list[str] = []
-    expect_value = False
-    for match in _TOKEN_RE.finditer(line):
-        raw = match.group(0)
-        if expect_value:
-            tokens.append(_unquote(raw))
-            expect_value = False
-        elif raw == "--":
-            return tokens, line[match.end():].strip()
-        elif raw.startswith("-") and len(raw) > 1 and not _NUMBER_RE.match(raw):
-            tokens.append(_unquote(raw))
-            expect_value = "=" not in raw and takes_value.get(raw, False)
-        else:
-            return tokens, _strip_quotes(line[match.start():].strip())
-    return tokens, ""
-
-
-def _unquote(raw: str) -> str:
-    try:
-        parts = shlex.split(raw)
-    except ValueError:
-        raise UsageError(f"Unbalanced quote in {raw!r}.") from None
-    return parts[0] if len(parts) == 1 else raw
-
-
-def _strip_quotes(prompt: str) -> str:
-    """``"a red fox"`` on the line means the words inside the quotes."""
-    if len(prompt) >= 2 and prompt[0] == prompt[-1] and prompt[0] in "\"'" and prompt[0] not in prompt[1:-1]:
-        return prompt[1:-1]
-    return prompt
-
-
-def _without_silencer(text: str) -> str:
-    """Drop the trailing ``;`` that silenced the output: it is not part of the prompt."""
-    text = text.strip()
-    return text[:-1].rstrip() if text.endswith(";") else text
-
-
-def _check_name(name: str | None, option: str = "-o/--out") -> str | None:
-    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-        raise UsageError(f"{option} takes a Python variable name, not {name!r}.")
-    return name
-
-
-# errors ---------------------------------------------------------------------------------------
-class _ShortTraceback:
-    """Mixin for errors raised at the magic boundary: IPython shows one line, not a traceback."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"{type(self).__name__}: {self}"]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        base = next(cls for cls in type(self).__mro__[1:] if cls is not _ShortTraceback)
-        return (_rebuild, (base, self.__dict__))
-
-
-_SHORT_CLASSES: dict[type, type] = {}
-
-
-def short_error(error: VertexImageError) -> VertexImageError:
-    """The same error (same class name, attributes and message) shown without a traceback.
-
-    It stays an instance of the original class, so ``except vi.ImageBlocked`` around a magic works.
-    """
-    cls = type(error)
-    short_cls = _SHORT_CLASSES.get(cls)
-    if short_cls is None:
-        short_cls = type(cls.__name__, (_ShortTraceback, cls), {"__module__": cls.__module__})
-        short_cls.__qualname__ = cls.__qualname__
-        _SHORT_CLASSES[cls] = short_cls
-    short = short_cls.__new__(short_cls)
-    Exception.__init__(short, *error.args)
-    short.__dict__.update(error.__dict__)
-    return short
-
-
-@contextmanager
-def user_facing_errors(debug: bool = False) -> Iterator[None]:
-    """Bad input -> ``UsageError``; service errors -> their one-line message; ``debug`` keeps tracebacks."""
-    try:
-        yield
-    except UsageError:
-        raise
-    except InvalidRequest as exc:
-        if debug:
-            raise
-        raise UsageError(str(exc)) from None
-    except VertexImageError as exc:
-        if debug:
-            raise
-        raise short_error(exc) from None
 
 
 # the magics -----------------------------------------------------------------------------------
@@ -259,8 +132,8 @@ class VertexImageMagics(Magics, Configurable):
     @argument("--seed", type=int, help="Seed for repeatable results.")
     @argument("--enhance", dest="enhance", action="store_true", default=None, help="Let Imagen rewrite the prompt.")
     @argument("--no-enhance", dest="enhance", action="store_false", default=None, help="Send the prompt as written.")
-    @argument("--person", type=_person, help="People: dont_allow, allow_adult or allow_all.")
-    @argument("--safety", type=_safety, help="Safety filter: low, medium, high, none (or block_...).")
+    @argument("--person", type=person_setting, help="People: dont_allow, allow_adult or allow_all.")
+    @argument("--safety", type=safety_level, help="Safety filter: low, medium, high, none (or block_...).")
     @argument("--format", choices=("png", "jpeg"), help="Output format.")
     @argument("--quality", type=int, help="JPEG quality 0-100 (with --format jpeg).")
     @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
@@ -274,11 +147,15 @@ class VertexImageMagics(Magics, Configurable):
         """Generate images: ``%imagen a red fox`` or ``%%imagen [options]`` with the prompt as the body.
 
         Returns an ``ImageSet`` (``imgs = %imagen a fox`` works; ``;`` silences). ``{name}`` and
-        ``{name.attr}`` in the prompt are filled from your variables; other braces stay as written.
-        Images some filter removed are left out with a note; no image at all fails the cell.
+        ``{name.attr}`` in the prompt are filled from your variables; other braces stay as written
+        (``{{`` and ``}}`` give literal braces; IPython's ``$name`` expansion is off, so ``$5`` stays).
+        Options come before the prompt; ``--`` ends them. Images some filter removed are left out
+        with a note; no image at all fails the cell.
         """
         args, prompt = self._parse(self.imagen, line, cell)
-        out = _check_name(args.out)
+        if args is None:
+            return None  # type: ignore[return-value]
+        out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
             from .api import GenerateRequest, agenerate_request
             from .models import resolve_model
@@ -351,15 +228,17 @@ class VertexImageMagics(Magics, Configurable):
         if cell is None:
             return self._gemini_subcommand(line)
         args, rest = self._parse(self.gemini_image, line, None)
+        if args is None:
+            return None
         if rest:
             raise UsageError(f"Unexpected {rest!r} on the %%gemini_image line: the prompt goes in the cell body.")
-        out = _check_name(args.out)
+        out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
             images = self._gemini_turn(args, cell)
         return self._bind(out, images)
 
     def _gemini_turn(self, args: Any, body: str) -> ImageSet:
-        prompt = self._prompt(_without_silencer(body), args.no_interpolate)
+        prompt = self._prompt(strip_silencer(body), args.no_interpolate)
         if not prompt.strip():
             raise UsageError("The cell is empty: write what to draw or change.")
         refs = [self._image_ref(ref) for ref in args.image]
@@ -441,7 +320,7 @@ class VertexImageMagics(Magics, Configurable):
 
     # %gemini_image subcommands --------------------------------------------------------------
     def _gemini_subcommand(self, line: str) -> Any:
-        words = _split_words(line)
+        words = split_words(line)
         if not words:
             raise UsageError(f"%gemini_image needs a subcommand: {', '.join(_GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
@@ -449,7 +328,7 @@ class VertexImageMagics(Magics, Configurable):
         if command not in _GEMINI_SUBCOMMANDS:
             raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
-        parser = _subcommand_parser(f"%gemini_image {command}")
+        parser = subcommand_parser(f"%gemini_image {command}")
         if command != "sessions":
             parser.add_argument("-s", "--session", default="default" if command != "load" else None)
         if command == "branch":
@@ -540,82 +419,38 @@ class VertexImageMagics(Magics, Configurable):
             %vertex_image models          the image models and what each accepts
             %vertex_image config          effective settings and where each came from
             %vertex_image gallery [N]     the N most recent saved images (default 20)
-            %vertex_image panel           the interactive panel (ipywidgets)
+            %vertex_image panel [-s NAME] [-m MODEL]  the interactive panel (ipywidgets)
         """
-        words = _split_words(line)
+        words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
         if command not in _VERTEX_SUBCOMMANDS:
             raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_VERTEX_SUBCOMMANDS)}.")
-        parser = _subcommand_parser(f"%vertex_image {command}")
+        parser = subcommand_parser(f"%vertex_image {command}")
         if command == "use":
             parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
         elif command == "gallery":
             parser.add_argument("n", type=int, nargs="?", default=20)
+        elif command == "panel":
+            parser.add_argument("-s", "--session")
+            parser.add_argument("-m", "--model")
         args = parser.parse_args(rest)
         with user_facing_errors():
             return getattr(self, f"_vertex_{command}")(args)
 
     def _vertex_status(self, args: Any) -> Any:
-        return self._status(doctor=False)
+        from .doctor import status_view
+
+        return status_view(doctor=False)
 
     def _vertex_doctor(self, args: Any) -> Any:
-        return self._status(doctor=True)
+        from .doctor import status_view
 
-    def _status(self, doctor: bool) -> Any:
-        from .auth import redact
-        from .display import HtmlView
-        from .reports import key_value_view
+        return status_view(doctor=True)
 
-        kernel = state()
-        settings = kernel.settings()
-        secrets = [str(settings.api_key)] if settings.api_key is not None else []
-        rows: list[tuple[str, str]] = [("backend", settings.backend + (
-            f" (speaks {settings.speaks})" if settings.backend == "emulator" else ""))]  # fmt: skip
-        problems: list[str] = []
-        try:
-            auth = kernel.auth()
-            connected = kernel.connected_settings()
-            secrets += [s for s in auth.secrets() if s]
-            credentials = f"{auth.description}: found"
-        except VertexImageError as exc:
-            auth, connected, credentials = None, settings, f"not usable: {exc}"
-            problems.append("credentials")
-        project_source = connected.sources.get("project", "")
-        rows += [
-            ("project", (connected.project or "(none)") + (f" (from {project_source})" if project_source else "")),
-            ("location", f"imagen: {connected.location_for('imagen')} · gemini: {connected.location_for('gemini')}"
-                         + ("" if connected.location else " (per-model defaults)")),  # fmt: skip
-            ("credentials", credentials),
-            ("quota project", (getattr(auth, "quota_project", "") or "(none)") if auth else "-"),
-            ("store folder", str(Path(connected.output_dir).resolve())),
-            ("default models", f"imagen: {connected.default_imagen_model} · gemini: {connected.default_gemini_model}"),
-            ("api version", connected.version()),
-        ]
-        if connected.base_url:
-            rows.append(("endpoint", connected.base_url))
-        if doctor and auth is not None:
-            check = self._check_token(auth, connected)
-            rows.append(("token check" if connected.backend != "emulator" else "emulator", check))
-            if not check.startswith("ok"):
-                problems.append("token")
-        footer = ("Problems: " + ", ".join(problems) + ". " + _STATUS_HELP) if problems else (
-            "Everything needed is in place." if doctor else "Run %vertex_image doctor to check the credentials work.")
-        view = key_value_view("vertex-image " + ("doctor" if doctor else "status"), rows, footer)
-        return HtmlView(redact(view.html, secrets), redact(view.text, secrets))
+    def _vertex_config(self, args: Any) -> Any:
+        from .doctor import config_view
 
-    def _check_token(self, auth: Any, settings: Any) -> str:
-        """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator."""
-        from .auth import redact
-
-        try:
-            if settings.backend == "emulator":
-                return _ping(settings.base_url)
-            headers = state().runtime().run(auth.headers())
-            if any(name.lower() == "authorization" for name in headers):
-                return "ok: an access token was obtained"
-            return "ok: an API key is set (it is checked by the first request)"
-        except Exception as exc:  # noqa: BLE001 - the doctor reports every failure as a finding
-            return "failed: " + redact(str(exc) or type(exc).__name__, auth.secrets())
+        return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
         settings = state().configure(backend=args.backend)
@@ -628,31 +463,6 @@ class VertexImageMagics(Magics, Configurable):
         from .reports import models_view
 
         return models_view(list_models())
-
-    def _vertex_config(self, args: Any) -> Any:
-        from dataclasses import fields
-
-        from .config import Settings
-        from .reports import config_view
-
-        settings = state().settings()
-        rows = []
-        for field in fields(Settings):
-            if field.name == "sources":
-                continue
-            value = getattr(settings, field.name)
-            if field.name == "api_key":
-                shown = "set (hidden)" if value is not None else "(not set)"
-            elif value in ("", None):
-                shown = "(per model)" if field.name == "location" else "(not set)"
-            else:
-                shown = str(value)
-            origin = settings.sources.get(field.name, "default")
-            if origin == "default" and settings.backend == "emulator" and field.name in ("base_url", "project"):
-                origin = "emulator"
-            rows.append((field.name, shown, origin))
-        rows.append(("show_progress", self.show_progress, "%config VertexImageMagics.show_progress"))
-        return config_view(rows)
 
     def _vertex_gallery(self, args: Any) -> ImageSet:
         if args.n < 1:
@@ -667,19 +477,25 @@ class VertexImageMagics(Magics, Configurable):
             return None
         from . import widget
 
-        return widget.panel()
+        return widget.panel(session=args.session, model=args.model)
 
     # shared helpers ---------------------------------------------------------------------------
     def _parse(self, magic: Callable[..., Any], line: str, cell: str | None) -> tuple[Any, str]:
-        """Options from the line; the prompt from the line (line form) or the body (cell form)."""
+        """Options from the line; the prompt from the line (line form) or the body (cell form).
+
+        ``-h``/``--help`` prints the help and gives ``(None, "")``.
+        """
         parser = magic.parser  # type: ignore[attr-defined]
         tokens, rest = split_options(line, parser)
+        if "-h" in tokens or "--help" in tokens:
+            print(magic.__doc__)
+            return None, ""
         args = parser.parse_args(tokens)
         if cell is None:
-            return args, _without_silencer(rest)
+            return args, strip_silencer(rest)
         if rest:
             raise UsageError(f"Unexpected {rest!r} on the magic line: in the cell form the prompt is the body.")
-        return args, _without_silencer(cell)
+        return args, strip_silencer(cell)
 
     def _prompt(self, text: str, raw: bool) -> str:
         if not text.strip():
@@ -712,7 +528,7 @@ class VertexImageMagics(Magics, Configurable):
 
     def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
         """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
-        from .progress import Progress
+        from .progress import Progress, run_interruptibly
 
         enabled = {"always": True, "never": False}.get(self.show_progress)
         progress = Progress(self.shell, label, enabled=enabled)
@@ -733,12 +549,6 @@ class VertexImageMagics(Magics, Configurable):
             self.shell.display_pub.publish(data=data, metadata=metadata)
 
 
-_STATUS_HELP = (
-    "For Vertex AI run `gcloud auth application-default login` and set GOOGLE_CLOUD_PROJECT; for the Gemini "
-    "API set GOOGLE_API_KEY; to work offline run %vertex_image use emulator."
-)
-
-
 def _left_out_note(left_out: int, sent: int) -> Any:
     from .display import HtmlView, note_html
 
@@ -757,65 +567,6 @@ def _quote(text: str, limit: int = 40) -> str:
     from .display import clip
 
     return '"' + clip(text, limit) + '"'
-
-
-def _split_words(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise UsageError(f"Cannot read {line!r}: {exc}.") from None
-
-
-def _subcommand_parser(prog: str) -> MagicArgumentParser:
-    return MagicArgumentParser(prog=prog, add_help=False)
-
-
-def run_interruptibly(coro: Coroutine[Any, Any, T], poll_s: float = POLL_S) -> T:
-    """Run ``coro`` on the runtime loop; a kernel interrupt cancels it and raises ``Cancelled``.
-
-    Why not ``Runtime.run``: it blocks in ``Future.result()``, which only a real SIGINT wakes;
-    ``_thread.interrupt_main()`` (how ipykernel interrupts on Windows) is seen only between
-    bytecodes, so the main thread waits in short slices. After a cancel the task gets
-    ``CANCEL_GRACE_S`` to close its connection, so the session and the store are left as they were.
-    """
-    import concurrent.futures
-    import threading
-
-    from .errors import Cancelled
-    from .runtime import CANCEL_GRACE_S
-
-    over = threading.Event()
-
-    async def tracked() -> T:
-        try:
-            return await coro
-        finally:
-            over.set()
-
-    future = state().runtime().submit(tracked())
-    try:
-        while True:
-            try:
-                return future.result(timeout=poll_s)
-            except concurrent.futures.TimeoutError:
-                continue
-    except KeyboardInterrupt:
-        future.cancel()
-        over.wait(CANCEL_GRACE_S)
-        raise Cancelled("Interrupted: the request was cancelled and nothing was recorded.") from None
-    except concurrent.futures.CancelledError:
-        raise Cancelled("The request was cancelled and nothing was recorded.") from None
-
-
-def _ping(base_url: str) -> str:
-    """Is the emulator answering? Any HTTP status counts as up."""
-    import httpx
-
-    try:
-        response = httpx.get(base_url.rstrip("/") + "/", timeout=2.0)
-    except httpx.HTTPError as exc:
-        return f"failed: {base_url} does not answer ({type(exc).__name__})"
-    return f"ok: {base_url} answers (HTTP {response.status_code})"
 
 
 # extension lifecycle --------------------------------------------------------------------------

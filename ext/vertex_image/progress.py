@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 TICK_S = 1.0
+POLL_S = 0.1  # how often a waiting magic looks for a kernel interrupt
 _EMPTY = {"text/plain": ""}
 
 
@@ -55,7 +56,8 @@ class Progress:
         self.display_id = f"vertex-image-progress-{uuid.uuid4().hex}"
         self._clock = clock
         self._tick_s = tick_s
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the retry event
+        self._publish_lock = threading.Lock()  # no status line may land after finish() emptied the handle
         self._origin = threading.get_ident()
         self._parent = _parent_of(shell)
         self._started_at: float | None = None
@@ -80,18 +82,21 @@ class Progress:
 
     def refresh(self) -> None:
         """Redraw the status line (safe from any thread)."""
-        if not self.enabled or self._started_at is None or self._done:
+        if not self.enabled or self._started_at is None:
             return
         text = self.status_text()
-        self._publish({"text/plain": text, "text/html": progress_html(text)}, update=True)
+        with self._publish_lock:
+            if not self._done:
+                self._publish({"text/plain": text, "text/html": progress_html(text)}, update=True)
 
     def finish(self) -> None:
         """Empty the handle: the result (or the error) is shown by the magic itself."""
-        if self._done:
-            return
-        self._done = True
-        if self.enabled and self._started_at is not None:
-            self._publish(_EMPTY, update=True)
+        with self._publish_lock:
+            if self._done:
+                return
+            self._done = True
+            if self.enabled and self._started_at is not None:
+                self._publish(_EMPTY, update=True)
 
     async def track(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on the runtime loop while a ticker refreshes the elapsed time."""
@@ -155,3 +160,41 @@ def _parent_of(shell: Any) -> Any:
         return get_parent()
     except Exception:  # noqa: BLE001 - no parent means output goes wherever the kernel sends it
         return None
+
+
+def run_interruptibly(coro: Coroutine[Any, Any, T], poll_s: float = POLL_S) -> T:
+    """Run ``coro`` on the runtime loop; a kernel interrupt cancels it and raises ``Cancelled``.
+
+    Why not ``Runtime.run``: it blocks in ``Future.result()``, which only a real SIGINT wakes;
+    ``_thread.interrupt_main()`` (how ipykernel interrupts on Windows) is seen only between
+    bytecodes, so the main thread waits in short slices. After a cancel the task gets
+    ``CANCEL_GRACE_S`` to close its connection, so the session and the store are left as they were.
+    """
+    import concurrent.futures
+    import threading
+
+    from .errors import Cancelled
+    from .registry import state
+    from .runtime import CANCEL_GRACE_S
+
+    over = threading.Event()
+
+    async def tracked() -> T:
+        try:
+            return await coro
+        finally:
+            over.set()
+
+    future = state().runtime().submit(tracked())
+    try:
+        while True:
+            try:
+                return future.result(timeout=poll_s)
+            except concurrent.futures.TimeoutError:
+                continue
+    except KeyboardInterrupt:
+        future.cancel()
+        over.wait(CANCEL_GRACE_S)
+        raise Cancelled("Interrupted: the request was cancelled and nothing was recorded.") from None
+    except concurrent.futures.CancelledError:
+        raise Cancelled("The request was cancelled and nothing was recorded.") from None
