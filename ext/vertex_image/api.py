@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,6 +56,8 @@ GEMINI_OPTIONS = (
 EDIT_OPTIONS = ("mask_mode", "mask_dilation", "base_steps", "guidance_scale", "safety_setting",
                 "person_generation", "include_rai_reason", "include_safety_attributes",
                 "output_mime_type", "compression_quality", "storage_uri", "labels", "add_watermark")
+UPSCALE_OPTIONS = ("enhance_input_image", "image_preservation_factor", "safety_setting", "person_generation",
+                   "include_rai_reason", "output_mime_type", "compression_quality", "storage_uri", "labels")
 
 
 # configuration ----------------------------------------------------------------------------------
@@ -196,22 +198,30 @@ async def aedit_image(
 
 
 def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", **options: Any) -> ImageSet:
-    """Upscale an image ``x2`` or ``x4`` with the Imagen upscaler (Vertex AI)."""
-    return _run(_aupscale(image, factor, model, options))
+    """Upscale an image ``x2`` or ``x4`` with the Imagen upscaler (Vertex AI).
 
-
-async def _aupscale(image: Any, factor: str, model: str, options: dict[str, Any]) -> ImageSet:
-    from . import imagen
+    Raises:
+        InvalidRequest: not exactly one image, a factor other than ``x2``/``x4``, an unknown option,
+            or the Gemini API backend (nothing is sent).
+    """
     from .inputs import to_image_inputs
-    from .models import resolve_model
+    from .models import resolve_model, validate_options
 
-    kernel = state()
-    client = kernel.client()
     info = resolve_model(model)
-    inputs = to_image_inputs(image, dialect=client.settings.speaks)
+    dialect = state().settings().speaks
+    _check_names(options, UPSCALE_OPTIONS, "The Imagen upscaler")
+    validate_options(info, input_images=1, edit=True, dialect=dialect, upscale_factor=factor)
+    inputs = to_image_inputs(image, dialect=dialect)
     if len(inputs) != 1:
         raise InvalidRequest(f"upscale_image takes exactly one image, not {len(inputs)}.")
-    body = imagen.build_upscale_body(inputs[0], factor=factor, **options)
+    return _run(_aupscale(inputs[0], factor, info, options))
+
+
+async def _aupscale(image: ImageInput, factor: str, info: ModelInfo, options: dict[str, Any]) -> ImageSet:
+    from . import imagen
+
+    client = state().client()
+    body = imagen.build_upscale_body(image, factor=factor, **options)
     location = client.settings.location_for("imagen")
     raw = await client.predict(info.id, body, location=location)
     parsed = imagen.parse_predict_response(raw)
@@ -265,15 +275,20 @@ async def agenerate_request(
 
 
 def _check_option_names(family: str, request: GenerateRequest) -> None:
-    allowed = EDIT_OPTIONS if (request.images and family == "imagen") else (
-        IMAGEN_OPTIONS if family == "imagen" else GEMINI_OPTIONS
-    )
-    unknown = sorted(set(request.options) - set(allowed))
+    if family == "imagen":
+        allowed, kind = (EDIT_OPTIONS, "Imagen editing") if request.images else (IMAGEN_OPTIONS, "Imagen models")
+    else:
+        allowed, kind = GEMINI_OPTIONS, "Gemini image models"
+    _check_names(request.options, allowed, kind)
+
+
+def _check_names(options: Mapping[str, Any], allowed: Sequence[str], kind: str) -> None:
+    """Refuse option names that ``kind`` does not take, listing the ones it does."""
+    unknown = sorted(set(options) - set(allowed))
     if unknown:
-        kind = "Imagen" if family == "imagen" else "Gemini image"
         raise InvalidRequest(
-            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an option of {kind} models; "
-            f"they take: {', '.join(sorted(allowed))}."
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an option of {kind}; "
+            f"the options are: {', '.join(sorted(allowed))}."
         )
 
 
