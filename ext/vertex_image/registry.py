@@ -61,6 +61,9 @@ class KernelState:
         with self._lock:
             if self._settings is None:
                 self._settings = resolve_settings(configured=self.configured, environ=self._environ)
+                from .images import set_preview_size
+
+                set_preview_size(self._settings.preview_size)  # displays read it from images.py
             return self._settings
 
     # connection -----------------------------------------------------------------------------
