@@ -415,6 +415,20 @@ def test_models_table_lists_capabilities(shell: Shell) -> None:
     assert "editing" in view.text
 
 
+def test_preview_size_setting_reaches_the_display(shell: Shell) -> None:
+    from vertex_image import images
+
+    shell.ip.run_line_magic("config", "VertexImageMagics.preview_size = 256")
+    assert images.get_preview_size() == 256
+    vi.configure(preview_size=300)
+    assert images.get_preview_size() == 300
+    shell.run("imgs = %imagen a red fox")
+    _, metadata = shell.ns["imgs"]._repr_mimebundle_()
+    assert max(metadata["vertex_image"]["preview_width"], metadata["vertex_image"]["preview_height"]) <= 300
+    vi.configure(preview_size=None)
+    assert images.get_preview_size() == images.DEFAULT_PREVIEW_SIZE
+
+
 def test_config_shows_sources(shell: Shell) -> None:
     text = shell.run("%vertex_image config").result.text
     assert any(line.startswith("backend") and "configure" in line for line in text.splitlines())

@@ -116,11 +116,7 @@ class VertexImageMagics(Magics, Configurable):
         options = {_TRAIT_SETTINGS[name]: getattr(self, name) for name in names}
         options = {key: value for key, value in options.items() if value is not None}
         if options:
-            settings = state().configure(**options)
-            if "preview_size" in options:
-                from .images import set_preview_size
-
-                set_preview_size(settings.preview_size)
+            state().configure(**options)
 
     # %imagen --------------------------------------------------------------------------------
     @magic_arguments()
