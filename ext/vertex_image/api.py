@@ -243,7 +243,7 @@ async def agenerate_request(
     kernel = state()
     base_settings = kernel.settings()
     info = resolve_model(request.model or default_model or base_settings.default_imagen_model)
-    _check_option_names(info.family, request)
+    check_option_names(info.family, request.options, edit=bool(request.images))
     validate_options(
         info,
         n=request.n,  # Gemini: one request per image, at most MAX_PARALLEL_IMAGES
@@ -274,12 +274,13 @@ async def agenerate_request(
     return _save(_image_set(_combine(parsed_list), meta))
 
 
-def _check_option_names(family: str, request: GenerateRequest) -> None:
+def check_option_names(family: str, options: Mapping[str, Any], *, edit: bool = False) -> None:
+    """Refuse option names a model family does not take (before anything is sent), listing its options."""
     if family == "imagen":
-        allowed, kind = (EDIT_OPTIONS, "Imagen editing") if request.images else (IMAGEN_OPTIONS, "Imagen models")
+        allowed, kind = (EDIT_OPTIONS, "Imagen editing") if edit else (IMAGEN_OPTIONS, "Imagen models")
     else:
         allowed, kind = GEMINI_OPTIONS, "Gemini image models"
-    _check_names(request.options, allowed, kind)
+    _check_names(options, allowed, kind)
 
 
 def _check_names(options: Mapping[str, Any], allowed: Sequence[str], kind: str) -> None:

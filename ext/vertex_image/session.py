@@ -31,6 +31,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REQUEST_LIMIT_BYTES = {"gemini-api": 20 * 1024 * 1024, "vertex": 20 * 1024 * 1024}
 INLINE_PART_LIMIT_BYTES = {"gemini-api": 20 * 1024 * 1024, "vertex": 7 * 1024 * 1024}
 _BODY_OVERHEAD_BYTES = 4096  # generationConfig, tools, JSON punctuation
+_TURN_OPTIONS = ("model", "text", "seed", "aspect_ratio", "image_size")  # taken by the session itself
 
 
 @dataclass
@@ -88,6 +89,7 @@ class ImageSession:
                 f"{info.id} is an Imagen model; conversations need a Gemini image model "
                 "(nano-banana, nano-banana-pro, nano-banana-2)."
             )
+        _check_option_names(options)
         self.name = name
         self.model = info.id
         self.options: dict[str, Any] = dict(options)
@@ -140,6 +142,7 @@ class ImageSession:
         kernel = state()
         dialect = kernel.settings().speaks
         turn_options = {**self.options, **{k: v for k, v in options.items() if v is not None}}
+        _check_option_names(turn_options)
         model_name = turn_options.pop("model", None)
         info = resolve_model(model_name or self.model)
         inputs = to_image_inputs(images, dialect=dialect)
@@ -331,6 +334,12 @@ class ImageSession:
 
 
 # helpers ----------------------------------------------------------------------------------------
+def _check_option_names(options: dict[str, Any]) -> None:
+    from .api import check_option_names
+
+    check_option_names("gemini", {k: v for k, v in options.items() if k not in _TURN_OPTIONS})
+
+
 def _inline_b64_strings(contents: list[dict[str, Any]]) -> Iterator[str]:
     for content in contents:
         for part in content.get("parts") or []:
