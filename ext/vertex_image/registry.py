@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
+from .config import Secret, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .auth import Auth
@@ -47,6 +47,8 @@ class KernelState:
 
         merged = {**self.configured, **options}
         merged = {key: value for key, value in merged.items() if value is not None}
+        if isinstance(merged.get("api_key"), str):
+            merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
         resolve_settings(configured=merged, environ=self._environ)  # validate before changing anything
         with self._lock:
             self.configured = merged
