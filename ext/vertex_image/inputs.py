@@ -7,7 +7,7 @@ file path (``str`` or ``Path``), a ``gs://`` URI (Vertex only), or a list of any
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ def to_image_inputs(refs: Any, *, dialect: str = "vertex") -> list[ImageInput]:
         return []
     if _is_single(refs):
         return [_one(refs, dialect)]
-    if isinstance(refs, Iterable):
+    if isinstance(refs, Iterable) and not isinstance(refs, Mapping):  # a dict's keys are no images
         result: list[ImageInput] = []
         for ref in refs:
             result.extend(to_image_inputs(ref, dialect=dialect))
