@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    os.environ["VERTEX_IMAGE_OUTPUT_DIR"] = str(work / "vertex_images")  # the kernels inherit it
     failures = 0
     for source in sorted(HERE.glob("*.ipynb")):
         if args.only and args.only not in source.name:
@@ -105,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             executed, rendered, elapsed = run_notebook(source, out, work, args.timeout)
         except Exception as exc:  # noqa: BLE001 - report every notebook, then fail
             failures += 1
-            print(f"FAILED {source.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            reason = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}"
+            print(f"FAILED {source.name}: {reason.splitlines()[0]}")
             continue
         if args.update:
             shutil.copyfile(executed, source)
