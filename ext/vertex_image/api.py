@@ -190,8 +190,8 @@ async def aedit_image(
     if model is None and (mask_input is not None or mode is not None):
         model = "imagen-3.0-capability-001"
     request = GenerateRequest(
-        prompt, model, n, None, None, options.pop("negative_prompt", None), seed,
-        images=inputs, mask=mask_input, mode=mode, options=options,
+        prompt, model, n, options.pop("aspect_ratio", None), options.pop("image_size", None),
+        options.pop("negative_prompt", None), seed, images=inputs, mask=mask_input, mode=mode, options=options,
     )
     coro = agenerate_request(request, default_model=state().settings().default_gemini_model)
     return await (coro if _on_loop else state().runtime().arun(coro))
@@ -244,6 +244,11 @@ async def agenerate_request(
     base_settings = kernel.settings()
     info = resolve_model(request.model or default_model or base_settings.default_imagen_model)
     check_option_names(info.family, request.options, edit=bool(request.images))
+    if info.family == "gemini" and (request.mask is not None or request.mode):
+        raise InvalidRequest(
+            f"{info.id} takes no mask or edit mode: describe the change in the prompt, "
+            "or use imagen-3.0-capability-001 for masked editing."
+        )
     validate_options(
         info,
         n=request.n,  # Gemini: one request per image, at most MAX_PARALLEL_IMAGES
