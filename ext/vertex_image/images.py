@@ -77,7 +77,7 @@ def scrub_secrets(value: Any) -> Any:
 
 def _secret_name(name: str) -> bool:
     name = name.lower().replace("-", "_")
-    return name.replace("_", "") in _SECRET_NAMES or name.endswith(_SECRET_SUFFIXES) or name == "api_key"
+    return name.replace("_", "") in _SECRET_NAMES or name.endswith(_SECRET_SUFFIXES)
 
 
 def _secret_value(value: Any) -> bool:
