@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .errors import InvalidRequest
 from .images import GeneratedImage, ImageSet
 from .registry import state
-from .wiredata import Block, ImageInput, ParsedResponse
+from .wiredata import ImageInput, ParsedResponse
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .client import RetryEvent
+    from .client import Client, RetryEvent
     from .config import Settings
     from .models import ModelInfo
     from .session import ImageSession
@@ -165,7 +165,7 @@ def edit_image(
         n: how many results.
         seed: a seed for repeatable results.
     """
-    return _run(aedit_image(prompt, images, model, mask, mode, n, seed, _on_loop=True, **options))
+    return _run(agenerate_request(_edit_request(prompt, images, model, mask, mode, n, seed, options)))
 
 
 async def aedit_image(
@@ -176,25 +176,32 @@ async def aedit_image(
     mode: str | None = None,
     n: int = 1,
     seed: int | None = None,
-    _on_loop: bool = False,
     **options: Any,
 ) -> ImageSet:
     """``edit_image`` for async code."""
+    request = _edit_request(prompt, images, model, mask, mode, n, seed, options)
+    return await state().runtime().arun(agenerate_request(request))
+
+
+def _edit_request(
+    prompt: str, images: Any, model: str | None, mask: Any, mode: str | None, n: int, seed: int | None,
+    options: dict[str, Any],
+) -> GenerateRequest:
+    """The request of an edit: the inputs read, the model chosen (Imagen capability for masks and modes)."""
     from .inputs import to_image_inputs
 
-    dialect = state().settings().speaks
-    inputs = tuple(to_image_inputs(images, dialect=dialect))
+    settings = state().settings()
+    inputs = tuple(to_image_inputs(images, dialect=settings.speaks))
     if not inputs:
         raise InvalidRequest("edit_image needs at least one image to edit.")
-    mask_input = to_image_inputs(mask, dialect=dialect)[0] if mask is not None else None
-    if model is None and (mask_input is not None or mode is not None):
-        model = "imagen-3.0-capability-001"
-    request = GenerateRequest(
+    mask_input = to_image_inputs(mask, dialect=settings.speaks)[0] if mask is not None else None
+    if model is None:
+        masked = mask_input is not None or mode is not None
+        model = "imagen-3.0-capability-001" if masked else settings.default_gemini_model
+    return GenerateRequest(
         prompt, model, n, options.pop("aspect_ratio", None), options.pop("image_size", None),
         options.pop("negative_prompt", None), seed, images=inputs, mask=mask_input, mode=mode, options=options,
     )
-    coro = agenerate_request(request, default_model=state().settings().default_gemini_model)
-    return await (coro if _on_loop else state().runtime().arun(coro))
 
 
 def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", **options: Any) -> ImageSet:
@@ -225,24 +232,21 @@ async def _aupscale(image: ImageInput, factor: str, info: ModelInfo, options: di
     location = client.settings.location_for("imagen")
     raw = await client.predict(info.id, body, location=location)
     parsed = imagen.parse_predict_response(raw)
-    meta = _Provenance(prompt="", model=info.id, parameters={"upscale_factor": factor, **options},
-                       seed=None, location=location, backend=client.settings.backend)
-    return _save(_image_set(parsed, meta))
+    parameters = {"upscale_factor": factor, **options}
+    return saved_image_set(
+        parsed, prompt="", model=info.id, parameters=parameters, seed=None, settings=client.settings,
+        location=location,
+    )
 
 
 # the engine -------------------------------------------------------------------------------------
-async def agenerate_request(
-    request: GenerateRequest,
-    *,
-    default_model: str | None = None,
-    on_retry: OnRetry | None = None,
-) -> ImageSet:
+async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | None = None) -> ImageSet:
     """Validate, send, parse and save one request. Runs on the runtime loop."""
     from .models import resolve_model, validate_options
 
     kernel = state()
     base_settings = kernel.settings()
-    info = resolve_model(request.model or default_model or base_settings.default_imagen_model)
+    info = resolve_model(request.model or base_settings.default_imagen_model)
     check_option_names(info.family, request.options, edit=bool(request.images))
     if info.family == "gemini" and (request.mask is not None or request.mode):
         raise InvalidRequest(
@@ -268,15 +272,10 @@ async def agenerate_request(
         parsed_list = [await _imagen_call(client, info, request, location, on_retry)]
     else:
         parsed_list = await _gemini_calls(client, info, request, location, on_retry)
-    meta = _Provenance(
-        prompt=request.prompt,
-        model=info.id,
-        parameters=_parameters(request),
-        seed=request.seed,
-        location=location,
-        backend=settings.backend,
+    return saved_image_set(
+        _combine(parsed_list), prompt=request.prompt, model=info.id, parameters=_parameters(request),
+        seed=request.seed, settings=settings, location=location,
     )
-    return _save(_image_set(_combine(parsed_list), meta))
 
 
 def check_option_names(family: str, options: Mapping[str, Any], *, edit: bool = False) -> None:
@@ -374,18 +373,8 @@ def _combine(parsed_list: list[ParsedResponse]) -> ParsedResponse:
     )
 
 
-@dataclass(frozen=True)
-class _Provenance:
-    prompt: str
-    model: str
-    parameters: dict[str, Any]
-    seed: int | None
-    location: str
-    backend: str
-
-
 def _parameters(request: GenerateRequest) -> dict[str, Any]:
-    params: dict[str, Any] = {
+    return {
         "n": request.n,
         "aspect_ratio": request.aspect_ratio,
         "image_size": request.image_size,
@@ -396,46 +385,54 @@ def _parameters(request: GenerateRequest) -> dict[str, Any]:
         "mask": True if request.mask is not None else None,
         **request.options,
     }
-    return {key: value for key, value in params.items() if value is not None}
 
 
-def _image_set(parsed: ParsedResponse, meta: _Provenance) -> ImageSet:
+def saved_image_set(
+    parsed: ParsedResponse,
+    *,
+    prompt: str,
+    model: str,
+    parameters: Mapping[str, Any],
+    seed: int | None,
+    settings: Settings,
+    location: str,
+) -> ImageSet:
+    """The images of a response with their provenance, each saved to disk before anyone sees it.
+
+    One place for one-shot calls and ``ImageSession`` turns; ``None`` parameters are left out.
+    """
+    kept = {key: value for key, value in parameters.items() if value is not None}
     images = tuple(
         GeneratedImage.from_bytes(
             received.data,
             received.mime_type,
-            prompt=meta.prompt,
-            model=meta.model,
-            parameters=meta.parameters,
-            seed=meta.seed,
+            prompt=prompt,
+            model=model,
+            parameters=kept,
+            seed=seed,
             index=index,
             text=parsed.text,
             finish_reason=parsed.finish_reason,
             enhanced_prompt=received.enhanced_prompt,
             safety_attributes=dict(received.safety_attributes),
             response_id=parsed.response_id,
-            location=meta.location,
-            backend=meta.backend,
+            location=location,
+            backend=settings.backend,
             gcs_uri=received.gcs_uri,
             thought_signature=received.thought_signature,
         )
         for index, received in enumerate(parsed.images)
     )
-    blocks: tuple[Block, ...] = parsed.blocks
-    return ImageSet(
+    result = ImageSet(
         images=images,
-        blocks=blocks,
+        blocks=parsed.blocks,
         text=parsed.text,
-        prompt=meta.prompt,
-        model=meta.model,
+        prompt=prompt,
+        model=model,
         usage=dict(parsed.usage),
         created=int(time.time()),
     )
-
-
-def _save(images: ImageSet) -> ImageSet:
-    """Every image goes to disk before anyone sees it."""
-    return state().store().save_all(images)
+    return state().store().save_all(result)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -455,7 +452,3 @@ def chat(model: str | None = None, name: str | None = None, **options: Any) -> I
     if name:
         state().sessions[name] = session
     return session
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import Client

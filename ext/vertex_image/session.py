@@ -135,6 +135,7 @@ class ImageSession:
     ) -> SendResult:
         """Send a turn on the runtime loop; returns the images and how much history went along."""
         from . import gemini
+        from .api import saved_image_set
         from .inputs import to_image_inputs
         from .models import resolve_model, validate_options
         from .registry import state
@@ -177,8 +178,6 @@ class ImageSession:
         location = client.settings.location_for("gemini")
         raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
         parsed = gemini.parse_generate_content_response(raw)
-        from .api import _Provenance, _image_set, _save
-
         parameters = {
             "session": self.name,
             "turn": len(self.exchanges) + 1,
@@ -187,17 +186,12 @@ class ImageSession:
             "seed": seed,
             "input_images": len(inputs) or None,
             "history_left_out": left_out or None,
-            **{k: v for k, v in turn_options.items() if v is not None},
+            **turn_options,
         }
-        meta = _Provenance(
-            prompt=prompt,
-            model=info.id,
-            parameters={k: v for k, v in parameters.items() if v is not None},
-            seed=seed,
+        result = saved_image_set(
+            parsed, prompt=prompt, model=info.id, parameters=parameters, seed=seed, settings=client.settings,
             location=location,
-            backend=client.settings.backend,
         )
-        result = _save(_image_set(parsed, meta))
         if result.images and parsed.model_content:
             self.exchanges.append(
                 Exchange(
@@ -206,7 +200,7 @@ class ImageSession:
                     prompt=prompt,
                     images=list(result.images),
                     text=parsed.text,
-                    options={k: v for k, v in parameters.items() if v is not None},
+                    options=dict(result.images[0].parameters),
                     response_id=parsed.response_id,
                 )
             )
