@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import contextlib
 import subprocess
 import sys
 import time
@@ -25,26 +26,30 @@ from vertex_image.widget import CONVERSATION, ONE_SHOT, ImagePanel, describe_err
 WAIT_S = 30
 
 
+@contextlib.contextmanager
+def _kernel_on(tmp_path: Path, *, max_attempts: int | None = None, **emulator: Any) -> Iterator[Emulator]:
+    """An emulator (with ``emulator`` options) the kernel is configured to use; reset afterwards."""
+    with Emulator(**emulator) as server:
+        vi.configure(backend="emulator", base_url=server.base_url, output_dir=str(tmp_path / "out"),
+                     max_attempts=max_attempts)
+        try:
+            yield server
+        finally:
+            registry.reset()
+
+
 @pytest.fixture
 def em(tmp_path: Path) -> Iterator[Emulator]:
     """An emulator the kernel is configured to use; the kernel state is reset afterwards."""
-    with Emulator() as emulator:
-        vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"))
-        try:
-            yield emulator
-        finally:
-            registry.reset()
+    with _kernel_on(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
 def slow_em(tmp_path: Path) -> Iterator[Emulator]:
     """An emulator that takes 3 s to answer anything."""
-    with Emulator(latency_s=3) as emulator:
-        vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"))
-        try:
-            yield emulator
-        finally:
-            registry.reset()
+    with _kernel_on(tmp_path, latency_s=3) as server:
+        yield server
 
 
 class FakeShell:
@@ -126,25 +131,36 @@ def test_generate_gemini_one_shot_sends_generate_content_and_leaves_sessions_alo
 
 
 def test_progress_line_shows_elapsed_seconds_and_buttons_follow_the_busy_state(tmp_path: Path) -> None:
-    with Emulator(latency_s=1.2) as emulator:
-        vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"))
-        try:
-            p = ImagePanel(tick_s=0.05)
-            p.prompt.value = "a slow snail"
-            p.generate_button.click()
-            future = p.pending
-            assert future is not None and not future.done()  # the click returned before the answer
-            assert p.generate_button.disabled and p.refine_button.disabled and p.undo_button.disabled
-            assert not p.cancel_button.disabled and p.busy
-            deadline = time.monotonic() + 5
-            while " 1 s" not in p.progress.value and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert "Generating with imagen-4.0-generate-001 · 1 s" in p.progress.value
-            future.result(timeout=WAIT_S)
-            assert p.progress.value == "" and not p.busy
-            assert not p.generate_button.disabled and p.cancel_button.disabled
-        finally:
-            registry.reset()
+    with _kernel_on(tmp_path, latency_s=1.2):
+        p = ImagePanel(tick_s=0.05)
+        p.prompt.value = "a slow snail"
+        p.generate_button.click()
+        future = p.pending
+        assert future is not None and not future.done()  # the click returned before the answer
+        assert p.generate_button.disabled and p.refine_button.disabled and p.undo_button.disabled
+        assert not p.cancel_button.disabled and p.busy
+        deadline = time.monotonic() + 5
+        while " 1 s" not in p.progress.value and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Generating with imagen-4.0-generate-001 · 1 s" in p.progress.value
+        future.result(timeout=WAIT_S)
+        assert p.progress.value == "" and not p.busy
+        assert not p.generate_button.disabled and p.cancel_button.disabled
+
+
+def test_progress_line_shows_the_retry_wait_after_a_quota_answer(tmp_path: Path) -> None:
+    with _kernel_on(tmp_path, fault="429x1;retry-after=1", max_attempts=3) as emulator:
+        p = ImagePanel(tick_s=0.05)
+        p.prompt.value = "a patient heron"
+        p.generate_button.click()
+        seen = ""
+        deadline = time.monotonic() + 10
+        while "retry in" not in seen and time.monotonic() < deadline and p.busy:
+            seen = p.progress.value
+            time.sleep(0.02)
+        assert "attempt 1 failed (429" in seen and "retry in 1 s" in seen
+        assert p.pending is not None and len(p.pending.result(timeout=WAIT_S)) == 1
+        assert len(emulator.requests) == 2 and p.status_text.startswith("1 image from")
 
 
 # options that follow the model ------------------------------------------------------------------
@@ -310,26 +326,22 @@ class LateRuntime:
 
 
 def test_a_late_result_from_a_superseded_request_is_dropped(tmp_path: Path) -> None:
-    with Emulator(latency_s=1) as emulator:
-        vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"))
-        try:
-            runtime = LateRuntime()
-            p = ImagePanel(runtime=runtime)  # type: ignore[arg-type]
-            p.prompt.value = "first: a fox"
-            p.generate_button.click()
-            first = p.pending
-            p.prompt.value = "second: an owl"
-            p.generate_button.click()  # supersedes the first (its cancel comes too late here)
-            assert first is not None and first.cancelled()
+    with _kernel_on(tmp_path, latency_s=1) as emulator:
+        runtime = LateRuntime()
+        p = ImagePanel(runtime=runtime)  # type: ignore[arg-type]
+        p.prompt.value = "first: a fox"
+        p.generate_button.click()
+        first = p.pending
+        p.prompt.value = "second: an owl"
+        p.generate_button.click()  # supersedes the first (its cancel comes too late here)
+        assert first is not None and first.cancelled()
 
-            assert runtime.inner[0].result(timeout=WAIT_S) is None  # arrived, and was dropped
-            runtime.inner[1].result(timeout=WAIT_S)
-            assert p.pending is not None and p.pending.result(timeout=WAIT_S) is not None
-            assert len(emulator.requests) == 2
-            assert [image.prompt for image in p.results] == ["second: an owl"]
-            assert "1 image from" in p.status_text and not p.busy
-        finally:
-            registry.reset()
+        assert runtime.inner[0].result(timeout=WAIT_S) is None  # arrived, and was dropped
+        runtime.inner[1].result(timeout=WAIT_S)
+        assert p.pending is not None and p.pending.result(timeout=WAIT_S) is not None
+        assert len(emulator.requests) == 2
+        assert [image.prompt for image in p.results] == ["second: an owl"]
+        assert "1 image from" in p.status_text and not p.busy
 
 
 def test_blocked_prompt_is_shown_in_words_and_the_panel_keeps_working(em: Emulator) -> None:
@@ -349,21 +361,20 @@ def test_blocked_prompt_is_shown_in_words_and_the_panel_keeps_working(em: Emulat
     p.prompt.value = "a friendly dragon"
     _click(p, p.generate_button)
     assert len(p.grid.children) == 1 and p.status_text.startswith("1 image from")
+    p.prompt.value = "blockme again"
+    _click(p, p.generate_button)
+    assert p.status_text.startswith("Blocked: RAI_FILTERED")
+    assert len(p.grid.children) == 1 and p.selected is not None  # the last good result stays
 
 
 def test_refused_options_and_quota_errors_are_shown_in_words(tmp_path: Path) -> None:
-    with Emulator(fault="429;retry-after=30") as emulator:
-        vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"),
-                     max_attempts=1)
-        try:
-            p = ImagePanel()
-            p.prompt.value = "a busy market"
-            p.generate_button.click()
-            assert p.pending is not None and p.pending.result(timeout=WAIT_S) is None
-            assert p.status_text.startswith("Quota exceeded") and "retry in 30 s" in p.status_text
-            assert not p.generate_button.disabled
-        finally:
-            registry.reset()
+    with _kernel_on(tmp_path, fault="429;retry-after=30", max_attempts=1):
+        p = ImagePanel()
+        p.prompt.value = "a busy market"
+        p.generate_button.click()
+        assert p.pending is not None and p.pending.result(timeout=WAIT_S) is None
+        assert p.status_text.startswith("Quota exceeded") and "retry in 30 s" in p.status_text
+        assert not p.generate_button.disabled
     assert describe_error(vi.InvalidRequest("n must be at least 1.")) == "Not sent: n must be at least 1."
 
 

@@ -41,7 +41,6 @@ from .errors import (
     InvalidRequest,
     NotFound,
     QuotaExceeded,
-    ServiceError,
     TransportError,
     VertexImageError,
 )
@@ -111,6 +110,7 @@ class ImagePanel:
         self.results: list[GeneratedImage] = []
         self.selected_index: int | None = None
         self.last_code = ""
+        self.status_text = ""
 
         self._build()
         self._wire()
@@ -177,7 +177,8 @@ class ImagePanel:
                           (self.count, "vi-count"), (self.seed, "vi-seed"), (self.seed_auto, "vi-seed-auto"),
                           (self.negative_prompt, "vi-negative"), (self.session, "vi-session"),
                           (self.session_name, "vi-session-name"), (self.save_path, "vi-save-path"),
-                          (self.progress, "vi-progress"), (self.status, "vi-status"), (self.code, "vi-code"), (self.grid, "vi-grid"),
+                          (self.progress, "vi-progress"), (self.status, "vi-status"), (self.code, "vi-code"),
+                          (self.grid, "vi-grid"),
                           (self.history, "vi-history")):
             item.add_class(css)
 
@@ -396,7 +397,8 @@ class ImagePanel:
             return await agenerate_request(request, on_retry=on_retry)
 
         def done(images: ImageSet) -> None:
-            self._show_results(list(images))
+            if images.images:  # a blocked answer keeps the grid, so its selection can still be refined
+                self._show_results(list(images))
             self._report(images, info.id)
 
         return self._start(work, info.id, code, done)
@@ -436,7 +438,8 @@ class ImagePanel:
             return await session.asend_detailed(prompt, images, on_retry=on_retry, **options)
 
         def done(result: Any) -> None:
-            self._show_results(list(result.images))
+            if result.images.images:
+                self._show_results(list(result.images))
             self._show_history(session)
             self._report(result.images, model_id, turn=len(session))
 
@@ -763,8 +766,6 @@ class ImagePanel:
         self.session.disabled = busy
         self.new_session_button.disabled = busy
 
-    status_text: str = ""
-
 
 def panel(session: str | None = None, model: str | None = None, mode: str | None = None) -> ImagePanel:
     """Open the image panel (``vi.panel()``, ``%vertex_image panel``); leave it last in a cell to show it.
@@ -837,6 +838,17 @@ def blocked_text(images: ImageSet) -> str:
     return "Blocked: " + "; ".join(parts) + ". Rephrase the prompt; blocked images are not charged."
 
 
+_ERROR_PREFIXES: tuple[tuple[type[BaseException], str], ...] = (
+    (InvalidRequest, "Not sent"),
+    (BadRequest, "Refused by the service"),
+    (AuthError, "Credentials"),
+    (ConfigError, "Configuration"),
+    (NotFound, "Not found"),
+    (TransportError, "Network"),
+    (APIError, "Service error"),  # ServiceError and any other status
+)
+
+
 def describe_error(exc: BaseException) -> str:
     """An error in words for the status line."""
     message = str(exc)
@@ -849,20 +861,9 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ImageBlocked):
         reasons = ", ".join(exc.reasons)
         return f"Blocked: {reasons} — {message}" if reasons else f"Blocked: {message}"
-    if isinstance(exc, InvalidRequest):
-        return f"Not sent: {message}"
-    if isinstance(exc, BadRequest):
-        return f"Refused by the service: {message}"
-    if isinstance(exc, AuthError):
-        return f"Credentials: {message}"
-    if isinstance(exc, ConfigError):
-        return f"Configuration: {message}"
-    if isinstance(exc, NotFound):
-        return f"Not found: {message}"
-    if isinstance(exc, TransportError):
-        return f"Network: {message}"
-    if isinstance(exc, (ServiceError, APIError)):
-        return f"Service error: {message}"
+    for kind, prefix in _ERROR_PREFIXES:
+        if isinstance(exc, kind):
+            return f"{prefix}: {message}"
     if isinstance(exc, VertexImageError):
         return message
     return f"{type(exc).__name__}: {message}"
