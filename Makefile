@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## make test: create .venv if missing, install the package with its test extra, run every test
+## make test: create .venv if missing, install the package with its test extra (and Debian's chromium for
+## the browser test), run every test: unit, emulator, google-genai, browser, and nbval over notebooks/
 test: $(STAMP)
+	bash tests/browser/setup.sh $(VENV)
 	$(PY) -m pytest
 
 ## make demo: run the demos offline against the emulator and write rendered output into build/demo/
@@ -25,7 +27,6 @@ demo: $(STAMP)
 
 ## make lab: JupyterLab with the extension installed and the emulator chosen
 lab: $(STAMP)
-	$(PY) -m pip install --quiet jupyterlab
 	VERTEX_IMAGE_BACKEND=emulator $(VENV)/bin/jupyter lab --ip=127.0.0.1 notebooks/
 
 clean:
