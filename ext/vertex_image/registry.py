@@ -52,8 +52,9 @@ class KernelState:
         resolve_settings(configured=merged, environ=self._environ)  # validate before changing anything
         with self._lock:
             self.configured = merged
-            self._drop_connection()
             self._settings = None
+            client, runtime, self._client, self._auth = self._client, self._runtime, None, None
+        _close_client(client, runtime)
         return self.settings()
 
     def settings(self) -> Settings:
@@ -122,25 +123,25 @@ class KernelState:
             return self._store
 
     # lifecycle ------------------------------------------------------------------------------
-    def _drop_connection(self) -> None:
-        client, self._client, self._auth = self._client, None, None
-        if client is not None and self._runtime is not None:
-            try:
-                self._runtime.run(client.aclose())
-            except Exception:  # noqa: BLE001 - closing a dead connection must not block reconfiguring
-                pass
-
     def close(self) -> None:
         """Close the client, stop the emulator and the runtime loop; sessions are kept on disk."""
         with self._lock:
-            self._drop_connection()
-            if self._emulator is not None:
-                self._emulator.stop()
-                self._emulator = None
-            if self._runtime is not None:
-                self._runtime.stop()
-                self._runtime = None
-            self._settings = None
+            client, runtime, emulator = self._client, self._runtime, self._emulator
+            self._client = self._auth = self._runtime = self._emulator = self._settings = None
+        _close_client(client, runtime)
+        if emulator is not None:
+            emulator.stop()
+        if runtime is not None:
+            runtime.stop()
+
+
+def _close_client(client: Client | None, runtime: Runtime | None) -> None:
+    """Close a dropped client on its loop, outside the lock: a request on that loop may be waiting for it."""
+    if client is not None and runtime is not None:
+        try:
+            runtime.run(client.aclose())
+        except Exception:  # noqa: BLE001 - closing a dead connection must not block reconfiguring
+            pass
 
 
 _STATE: KernelState | None = None
