@@ -1,0 +1,122 @@
+"""Test helpers for the Python API and sessions: an emulator whose exchanges are recorded, and a kernel on it.
+
+``Recorder`` wraps the emulator's WSGI app (``Emulator.app`` is public) to keep every request body with
+the JSON the emulator answered, and the peak number of requests in flight. The ``kernel`` fixture
+points ``vi.configure`` at it over real HTTP and resets the registry afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import vertex_image as vi
+from vertex_image import registry
+from vertex_image.emulator import Emulator
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """One HTTP exchange with the emulator: path, request body (parsed), status and response body (parsed)."""
+
+    path: str
+    body: Any
+    status: int
+    reply: Any
+
+
+class Recorder:
+    """A WSGI middleware that records exchanges and counts requests in flight."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.exchanges: list[Exchanged] = []
+        self.in_flight = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:  # ``requests``, ``clear_requests``... of the wrapped app
+        return getattr(self.app, name)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = _Body(raw)
+        status: list[str] = []
+
+        def capture(code: str, headers: Any, *rest: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *rest)
+
+        with self._lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            chunks = list(self.app(environ, capture))
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        reply = b"".join(chunks)
+        with self._lock:
+            self.exchanges.append(
+                Exchanged(environ.get("PATH_INFO", ""), _json(raw), int(status[0].split()[0]), _json(reply))
+            )
+        return chunks
+
+    def sent(self, verb: str = "") -> list[Exchanged]:
+        """The exchanges whose path ends with ``:verb`` (all of them without one)."""
+        return [e for e in self.exchanges if not verb or e.path.endswith(":" + verb)]
+
+
+class _Body:
+    def __init__(self, raw: bytes) -> None:
+        import io
+
+        self._stream = io.BytesIO(raw)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._stream.readline(size)
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def recorded_emulator(**options: Any) -> Emulator:
+    """An emulator (not started) whose app records exchanges; ``em.app`` is the ``Recorder``."""
+    emulator = Emulator(**options)
+    emulator.app = Recorder(emulator.app)  # type: ignore[assignment]
+    return emulator
+
+
+def recorder(emulator: Emulator) -> Recorder:
+    app = emulator.app
+    assert isinstance(app, Recorder)
+    return app
+
+
+@pytest.fixture
+def em() -> Iterator[Emulator]:
+    """A recording emulator on 127.0.0.1 for one test."""
+    with recorded_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def kernel(em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
+    """The kernel configured for the emulator (Vertex dialect) over real HTTP; its exchange recorder."""
+    vi.configure(backend="emulator", base_url=em.base_url, output_dir=str(tmp_path / "out"))
+    yield recorder(em)
+    registry.reset()

@@ -1,0 +1,350 @@
+"""ImageSession against the emulator: model turns replayed verbatim, undo/branch/blocks, save/load, the size budget."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
+
+import vertex_image as vi
+from vertex_image import registry, session as session_module
+from vertex_image.emulator import Emulator
+from vertex_image.errors import InvalidRequest
+from vertex_image.session import Exchange, ImageSession, SendResult
+
+PRO = "gemini-3-pro-image-preview"
+LONG_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{120,}")
+
+
+def _answer(call: Any) -> dict[str, Any]:
+    content: dict[str, Any] = call.reply["candidates"][0]["content"]
+    return content
+
+
+def _roles(contents: list[dict[str, Any]]) -> list[str]:
+    return [content["role"] for content in contents]
+
+
+def _send(chat: ImageSession, prompt: str, **options: Any) -> SendResult:
+    """One turn with the history report (what the magics and the panel use), on the runtime loop."""
+    result: SendResult = registry.state().runtime().run(chat.asend_detailed(prompt, **options))
+    return result
+
+
+# replay -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dialect", ["gemini-api", "vertex"])
+def test_four_turns_replay_every_model_turn_verbatim(kernel: Recorder, dialect: str) -> None:
+    vi.configure(emulator_mode=dialect)
+    chat = vi.chat(PRO, name="fox")
+    prompts = ["a watercolor fox", "make the sky purple", "add a small moon", "add falling snow"]
+
+    for prompt in prompts:
+        assert len(chat.send(prompt)) == 1
+
+    calls = kernel.sent("generateContent")
+    assert [call.status for call in calls] == [200] * 4  # the Gemini API rejects a turn without its signatures
+    answers = [_answer(call) for call in calls]
+    for turn, call in enumerate(calls):
+        contents = call.body["contents"]
+        assert _roles(contents) == ["user", "model"] * turn + ["user"]
+        assert contents[-1] == {"role": "user", "parts": [{"text": prompts[turn]}]}
+        for earlier in range(turn):
+            assert contents[2 * earlier] == {"role": "user", "parts": [{"text": prompts[earlier]}]}
+            replayed, received = contents[2 * earlier + 1], answers[earlier]
+            assert len(replayed["parts"]) == len(received["parts"])
+            for sent_part, got_part in zip(replayed["parts"], received["parts"]):
+                assert sent_part == got_part
+            assert replayed == received
+    first = calls[3].body["contents"][1]["parts"]
+    assert any(part.get("thought") for part in first)  # thought text and draft image kept
+    assert sum("thoughtSignature" in part for part in first) >= 1
+    assert [ex.prompt for ex in chat] == prompts
+    assert chat.last_image is not None and chat.last_image.data == chat.exchanges[-1].images[-1].data
+
+
+def test_undo_removes_the_last_exchange_from_the_next_request(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="undo")
+    for prompt in ("a fox", "make it blue", "add a hat"):
+        chat.send(prompt)
+    undone_answer = _answer(kernel.sent()[-1])
+
+    removed = chat.undo()
+    chat.send("add a scarf")
+
+    assert removed.prompt == "add a hat" and len(chat) == 3
+    contents = kernel.sent()[-1].body["contents"]
+    assert len(contents) == 5
+    assert undone_answer not in contents
+    assert {"role": "user", "parts": [{"text": "add a hat"}]} not in contents
+    assert [ex.prompt for ex in chat] == ["a fox", "make it blue", "add a scarf"]
+
+
+def test_undo_on_an_empty_session_says_so(kernel: Recorder) -> None:
+    with pytest.raises(InvalidRequest, match="no turn to undo"):
+        vi.chat("nano-banana", name="empty").undo()
+
+
+def test_branch_diverges_from_the_shared_history(kernel: Recorder) -> None:
+    day = vi.chat("nano-banana", name="day")
+    day.send("a castle")
+    day.send("add a moat")
+
+    night = day.branch("night")
+    day.send("make it sunny")
+    night.send("make it night")
+
+    day_call, night_call = kernel.sent()[-2:]
+    assert day_call.body["contents"][:4] == night_call.body["contents"][:4]
+    assert day_call.body["contents"][4] != night_call.body["contents"][4]
+    assert [ex.prompt for ex in day][-1] == "make it sunny"
+    assert [ex.prompt for ex in night] == ["a castle", "add a moat", "make it night"]
+    assert registry.state().sessions["night"] is night
+    assert night.exchanges[0] is not day.exchanges[0]
+    night.undo()
+    assert len(day) == 3
+
+
+@pytest.mark.parametrize("trigger", ["blockme", "textonly", "noimage", "promptblock"])
+def test_a_turn_without_an_image_is_not_recorded(kernel: Recorder, trigger: str) -> None:
+    chat = vi.chat("nano-banana", name="blocks")
+    chat.send("a garden")
+    saved = chat.default_path().read_text()
+
+    answer = chat.send(f"{trigger} the garden")
+    chat.send("add roses")
+
+    assert len(answer) == 0 and answer.blocks
+    assert [ex.prompt for ex in chat] == ["a garden", "add roses"]
+    contents = kernel.sent()[-1].body["contents"]
+    assert len(contents) == 3 and trigger not in json.dumps(contents)
+    assert saved != chat.default_path().read_text()
+
+
+def test_unknown_or_unfit_options_raise_before_sending(kernel: Recorder, em: Emulator) -> None:
+    chat = vi.chat("nano-banana", name="opts")
+    with pytest.raises(InvalidRequest, match="colour"):
+        chat.send("a fox", colour="red")
+    with pytest.raises(InvalidRequest, match="4K"):
+        chat.send("a fox", image_size="4K")
+    with pytest.raises(InvalidRequest, match="empty"):
+        chat.send("  ")
+    assert em.requests == [] and len(chat) == 0
+
+
+def test_session_defaults_apply_to_every_turn_and_a_turn_can_override(kernel: Recorder) -> None:
+    chat = ImageSession("nano-banana", name="wide", aspect_ratio="16:9", temperature=0.5)
+    chat.send("a train")
+    chat.send("make it red", aspect_ratio="1:1")
+
+    first, second = (call.body["generationConfig"] for call in kernel.sent())
+    assert first["imageConfig"] == {"aspectRatio": "16:9"} and first["temperature"] == 0.5
+    assert second["imageConfig"] == {"aspectRatio": "1:1"} and second["temperature"] == 0.5
+
+
+def test_images_given_to_a_turn_go_inline_after_the_prompt(kernel: Recorder) -> None:
+    (picture,) = vi.generate_images("a teapot", model="nano-banana")
+    chat = vi.chat("nano-banana", name="pic")
+    chat.send("put this on a table", images=picture)
+
+    parts = kernel.sent()[-1].body["contents"][0]["parts"]
+    assert parts[0] == {"text": "put this on a table"}
+    assert base64.b64decode(parts[1]["inlineData"]["data"]) == picture.data
+
+
+def test_asend_from_a_running_loop(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="async")
+
+    async def two_turns() -> None:
+        await chat.asend("a lamp")
+        await chat.asend("make it green")
+
+    asyncio.run(two_turns())
+    assert [len(call.body["contents"]) for call in kernel.sent()] == [1, 3]
+
+
+# save and load ----------------------------------------------------------------------------------
+def test_save_and_load_in_a_fresh_kernel_send_byte_identical_contents(
+    kernel: Recorder, em: Emulator, tmp_path: Path
+) -> None:
+    vi.configure(emulator_mode="gemini-api")
+    chat = vi.chat(PRO, name="trip")
+    chat.send("a lighthouse")
+    chat.send("make the sea stormy")
+    path = chat.save(tmp_path / "kept" / "trip.json")
+    chat.send("add a ship")
+    original = kernel.sent()[-1].body
+
+    registry.reset()
+    vi.configure(backend="emulator", base_url=em.base_url, emulator_mode="gemini-api",
+                 output_dir=str(tmp_path / "elsewhere"))
+    loaded = ImageSession.load(path)
+    loaded.send("add a ship")
+    resumed = kernel.sent()[-1]
+
+    assert resumed.status == 200
+    assert json.dumps(resumed.body["contents"]) == json.dumps(original["contents"])
+    assert loaded.name == "trip" and loaded.model == PRO
+    assert [ex.prompt for ex in loaded] == ["a lighthouse", "make the sea stormy", "add a ship"]
+    assert [ex.images[0].data for ex in loaded][:2] == [ex.images[0].data for ex in chat][:2]
+
+
+def test_the_session_file_refers_to_images_and_never_embeds_them(kernel: Recorder) -> None:
+    vi.configure(emulator_mode="gemini-api")
+    chat = vi.chat(PRO, name="lean")
+    for prompt in ("a cabin", "add snow", "add smoke from the chimney"):
+        chat.send(prompt)
+
+    path = chat.default_path()
+    text = path.read_text()
+    image_bytes = sum(len(image.data) for ex in chat for image in ex.images)
+    assert path.stat().st_size < 16_000 < image_bytes
+    assert LONG_BASE64.search(text) is None
+    blobs = {blob.read_bytes() for blob in (path.parent / "blobs").iterdir()}
+    assert {image.data for ex in chat for image in ex.images} <= blobs
+    assert len(ImageSession.load(path)) == 3
+
+
+def _png(size: tuple[int, int], shade: int = 0) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (shade, 90, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _odd_png() -> tuple[bytes, str]:
+    """A PNG whose URL-safe unpadded base64 differs from the standard text (has + or /, needs padding)."""
+    for shade in range(256):
+        data = _png((24, 16), shade)
+        standard = base64.b64encode(data).decode()
+        if len(data) % 3 and ("+" in standard or "/" in standard):
+            return data, base64.urlsafe_b64encode(data).decode().rstrip("=")
+    raise AssertionError("no suitable PNG")
+
+
+def test_url_safe_unpadded_model_images_stay_inline_and_replay_as_the_exact_string(
+    kernel: Recorder, tmp_path: Path
+) -> None:
+    data, odd = _odd_png()
+    plain = base64.b64encode(_png((30, 20))).decode()  # standard base64: goes to a blob file
+    chat = vi.chat("nano-banana", name="odd")
+    chat.exchanges.append(
+        Exchange(
+            user={"role": "user", "parts": [{"text": "a blue tile"}]},
+            model={"role": "model", "parts": [
+                {"text": "Here it is.", "thoughtSignature": "c2lnMQ=="},
+                {"inlineData": {"mimeType": "image/png", "data": odd}, "thoughtSignature": "c2lnMg=="},
+                {"inlineData": {"mimeType": "image/png", "data": plain}},
+            ]},
+            prompt="a blue tile",
+        )
+    )
+    path = chat.save(tmp_path / "odd.json")
+
+    text = path.read_text()
+    assert odd in text and plain not in text
+    loaded = ImageSession.load(path)
+    assert loaded.exchanges[0].model == chat.exchanges[0].model
+    loaded.send("make it green")
+    call = kernel.sent()[-1]
+    assert call.status == 200
+    assert call.body["contents"][1] == chat.exchanges[0].model
+    assert call.body["contents"][1]["parts"][1]["inlineData"]["data"] == odd
+
+
+def test_load_refuses_other_files_and_missing_blobs(kernel: Recorder, tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    with pytest.raises(InvalidRequest, match="not a vertex-image session"):
+        ImageSession.load(other)
+    with pytest.raises(InvalidRequest, match="No session file"):
+        ImageSession.load(tmp_path / "nothing.json")
+
+    chat = vi.chat("nano-banana", name="gone")
+    chat.send("a pear")
+    path = chat.save(tmp_path / "gone" / "gone.json")
+    for blob in (path.parent / "blobs").iterdir():
+        blob.unlink()
+    with pytest.raises(InvalidRequest, match="missing"):
+        ImageSession.load(path)
+
+
+# the request-size budget ------------------------------------------------------------------------
+def _text_exchange(number: int, size: int) -> Exchange:
+    return Exchange(
+        user={"role": "user", "parts": [{"text": f"turn {number}"}]},
+        model={"role": "model", "parts": [{"text": f"{number} " + "x" * size}]},
+        prompt=f"turn {number}",
+    )
+
+
+def _image_exchange(number: int, data: bytes) -> Exchange:
+    return Exchange(
+        user={"role": "user", "parts": [{"text": f"turn {number}"}]},
+        model={"role": "model", "parts": [
+            {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(data).decode()}}
+        ]},
+        prompt=f"turn {number}",
+    )
+
+
+def _alternates(contents: list[dict[str, Any]]) -> bool:
+    return _roles(contents) == ["user", "model"] * (len(contents) // 2) + ["user"]
+
+
+def test_the_budget_cuts_whole_exchanges_from_the_oldest_and_reports_the_count(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = vi.chat("nano-banana", name="budget")
+    chat.exchanges = [_text_exchange(number, 40_000) for number in range(1, 6)]
+    size = chat.exchanges[0].wire_size()
+    monkeypatch.setitem(session_module.REQUEST_LIMIT_BYTES, "vertex", 2 * size + size // 2 + 8192)
+
+    planned = chat.request_contents("turn 6")
+    result = _send(chat, "turn 6")
+
+    assert _alternates(planned) and len(planned) == 5
+    assert [content["parts"][0]["text"] for content in planned[::2]] == ["turn 4", "turn 5", "turn 6"]
+    assert (result.exchanges_sent, result.exchanges_left_out) == (2, 3)
+    call = kernel.sent()[-1]
+    assert call.body["contents"] == planned
+    assert result.images[0].parameters["history_left_out"] == 3
+    assert chat.last_left_out == 3 and len(chat) == 6
+
+
+def test_an_exchange_over_the_budget_alone_leaves_only_the_new_turn(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = vi.chat("nano-banana", name="tight")
+    chat.exchanges = [_text_exchange(1, 100), _text_exchange(2, 60_000)]
+    monkeypatch.setitem(session_module.REQUEST_LIMIT_BYTES, "vertex", 30_000)
+
+    result = _send(chat, "turn 3")
+
+    assert kernel.sent()[-1].body["contents"] == [{"role": "user", "parts": [{"text": "turn 3"}]}]
+    assert (result.exchanges_sent, result.exchanges_left_out) == (0, 2)
+
+
+def test_an_inline_image_over_the_part_limit_is_left_out_with_everything_older(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = _odd_png()
+    big = data + bytes(range(256)) * 20  # over the per-part limit below
+    chat = vi.chat("nano-banana", name="parts")
+    chat.exchanges = [_image_exchange(1, data), _image_exchange(2, big), _image_exchange(3, data),
+                      _text_exchange(4, 10)]
+    monkeypatch.setitem(session_module.INLINE_PART_LIMIT_BYTES, "vertex", len(data) + 1000)
+
+    result = _send(chat, "turn 5")
+
+    contents = kernel.sent()[-1].body["contents"]
+    assert _alternates(contents)
+    assert [content["parts"][0]["text"] for content in contents[::2]] == ["turn 3", "turn 4", "turn 5"]
+    assert (result.exchanges_sent, result.exchanges_left_out) == (2, 2)
