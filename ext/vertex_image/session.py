@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRequest
-from .images import GeneratedImage, ImageSet
+from .images import EXTENSIONS, GeneratedImage, ImageSet
+from .store import atomic_write
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -293,7 +294,7 @@ class ImageSession:
                 for ex in self.exchanges
             ],
         }
-        _atomic_write_text(target, json.dumps(document, indent=1, ensure_ascii=False))
+        atomic_write(target, json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
         return target
 
     @classmethod
@@ -384,20 +385,12 @@ def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
     return result
 
 
-_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
-
-
 def _write_blob(folder: Path, data: bytes, mime_type: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()[:24]
-    path = folder / f"{digest}{_EXTENSIONS.get(mime_type, '.bin')}"
+    path = folder / f"{digest}{EXTENSIONS.get(mime_type, '.bin')}"
     if not path.exists():
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, data)
     return path
 
 
@@ -415,12 +408,3 @@ def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
         candidate = Path(path) if os.path.isabs(path) else base / path
         data = candidate.read_bytes() if candidate.is_file() else b""
         return GeneratedImage.from_bytes(data, record.get("mime_type", ""), path=path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
