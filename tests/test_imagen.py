@@ -384,14 +384,16 @@ def test_upscale_keeps_storage_and_labels() -> None:
     assert body["labels"] == {"k": "v"}
 
 
-@pytest.mark.parametrize(("factor", "wire"), [("x2", "x2"), ("X4", "x4"), (2, "x2"), ("4x", "x4")])
+@pytest.mark.parametrize(
+    ("factor", "wire"), [("x2", "x2"), ("X4", "x4"), (2, "x2"), ("4x", "x4"), ("x3", "x3"), (3, "x3")]
+)
 def test_upscale_factor_spellings(factor: Any, wire: str) -> None:
     assert imagen.upscale_factor_value(factor) == wire
 
 
-@pytest.mark.parametrize("factor", ["x3", 8, "", "big"])
-def test_upscale_factor_other_than_x2_x4_is_refused(factor: Any) -> None:
-    with pytest.raises(InvalidRequest, match="use 'x2' or 'x4'"):
+@pytest.mark.parametrize("factor", ["x5", 8, "", "big"])
+def test_upscale_factor_other_than_x2_x3_x4_is_refused(factor: Any) -> None:
+    with pytest.raises(InvalidRequest, match="use 'x2', 'x3' or 'x4'"):
         imagen.build_upscale_body(ImageInput(PNG), factor=factor)
 
 

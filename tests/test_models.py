@@ -230,8 +230,9 @@ def test_too_many_input_images_names_models_that_take_them() -> None:
 
 def test_upscaler_takes_no_aspect_ratio_and_checks_factor() -> None:
     assert "takes no aspect ratio" in _refused("imagen-4.0-upscale-preview", aspect_ratio="1:1")
-    assert "'x2' or 'x4'" in _refused("imagen-4.0-upscale-preview", upscale_factor="x3")
-    validate_options(resolve_model("imagen-4.0-upscale-preview"), upscale_factor="x4", input_images=1)
+    assert "'x2', 'x3' or 'x4'" in _refused("imagen-4.0-upscale-preview", upscale_factor="x5")
+    for factor in ("x2", "x3", "x4"):  # the Imagen upscale API reference accepts all three
+        validate_options(resolve_model("imagen-4.0-upscale-preview"), upscale_factor=factor, input_images=1)
 
 
 def test_other_options_are_not_checked_here() -> None:

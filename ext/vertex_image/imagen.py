@@ -47,7 +47,7 @@ MASK_MODES: dict[str, str] = {
     "foreground": "MASK_MODE_FOREGROUND",
     "semantic": "MASK_MODE_SEMANTIC",
 }
-UPSCALE_FACTORS = ("x2", "x4")
+UPSCALE_FACTORS = ("x2", "x3", "x4")  # Imagen upscale API reference (imagen-4.0-upscale-preview)
 # Imagen spells "no people" DONT_ALLOW; Gemini's imageConfig spells it ALLOW_NONE (WIRE.md §3.1, §5.2).
 _IMAGEN_PERSON_GENERATION = {"ALLOW_NONE": "DONT_ALLOW"}
 
@@ -289,11 +289,11 @@ def mask_mode_value(mask_mode: str | None) -> str | None:
 
 
 def upscale_factor_value(factor: str | int) -> str:
-    """``"x2"`` or ``"x4"`` (also from 2, 4, "2x", "X4")."""
+    """``"x2"``, ``"x3"`` or ``"x4"`` (also from 2, 4, "2x", "X4")."""
     text = str(factor).strip().lower()
     value = text if text.startswith("x") else "x" + text.rstrip("x")
     if value not in UPSCALE_FACTORS:
-        raise InvalidRequest(f"Upscale factor {factor!r} is not supported: use 'x2' or 'x4'.")
+        raise InvalidRequest(f"Upscale factor {factor!r} is not supported: use 'x2', 'x3' or 'x4'.")
     return value
 
 

@@ -223,7 +223,7 @@ def validate_options(
 
     Unknown models (``known=False``) get only the checks of form (``n`` >= 1, ``W:H`` ratios, size
     names). ``other`` options are not checked here (the wire builders check their own values),
-    except ``upscale_factor`` (``x2`` or ``x4``).
+    except ``upscale_factor`` (``x2``, ``x3`` or ``x4``: the Imagen upscale API reference).
 
     Raises:
         InvalidRequest: a one-line message naming the model and what it accepts.
@@ -233,8 +233,8 @@ def validate_options(
     _check_image_size(info, image_size)
     _check_features(info, negative_prompt, seed, input_images, search, edit, dialect)
     factor = other.get("upscale_factor")
-    if factor is not None and str(factor).lower() not in ("x2", "x4"):
-        raise InvalidRequest(f"upscale_factor {factor!r} is not accepted; use 'x2' or 'x4'.")
+    if factor is not None and str(factor).lower() not in ("x2", "x3", "x4"):
+        raise InvalidRequest(f"upscale_factor {factor!r} is not accepted; use 'x2', 'x3' or 'x4'.")
 
 
 def _check_n(info: ModelInfo, n: int | None) -> None:

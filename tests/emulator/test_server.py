@@ -476,7 +476,7 @@ def test_imagen_edit_is_refused_by_generation_models(http: httpx.Client) -> None
     assert "does not support image editing" in error(response)["message"]
 
 
-@pytest.mark.parametrize(("factor", "scale"), [("x2", 2), ("x4", 4)])
+@pytest.mark.parametrize(("factor", "scale"), [("x2", 2), ("x3", 3), ("x4", 4)])
 def test_imagen_upscale_scales_the_input(http: httpx.Client, factor: str, scale: int) -> None:
     body = {
         "instances": [{"image": {"bytesBase64Encoded": png_b64((300, 200)), "mimeType": "image/png"}}],

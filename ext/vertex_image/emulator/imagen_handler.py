@@ -303,9 +303,9 @@ def _upscale(call: Call, instance: dict[str, Any], params: dict[str, Any]) -> di
     factor_text = (
         string(get(config, "upscaleFactor"), "parameters.upscale_config.upscale_factor") or "x2"
     ).lower()
-    if factor_text not in ("x2", "x4"):
+    if factor_text not in ("x2", "x3", "x4"):  # the Imagen upscale API reference accepts these three
         raise invalid(
-            f'Invalid upscaleFactor {factor_text!r}: use "x2" or "x4".',
+            f'Invalid upscaleFactor {factor_text!r}: use "x2", "x3" or "x4".',
             field="parameters.upscale_config.upscale_factor",
         )
     factor = int(factor_text[1:])
