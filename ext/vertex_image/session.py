@@ -307,21 +307,26 @@ class ImageSession:
             document = json.loads(source.read_text())
         except (OSError, ValueError) as exc:
             raise InvalidRequest(f"{source} is not a vertex-image session file ({exc}).") from None
-        if document.get("format") != "vertex-image-session":
+        if not isinstance(document, dict) or document.get("format") != "vertex-image-session":
             raise InvalidRequest(f"{source} is not a vertex-image session file.")
-        session = cls(model=document["model"], name=name or document["name"], **document.get("options", {}))
-        for record in document["exchanges"]:
-            session.exchanges.append(
-                Exchange(
-                    user=_internalize(record["user"], source.parent),
-                    model=_internalize(record["model"], source.parent),
-                    prompt=record["prompt"],
-                    images=[_load_image(item, source.parent) for item in record.get("images", [])],
-                    text=record.get("text", ""),
-                    options=record.get("options", {}),
-                    response_id=record.get("response_id", ""),
+        if not isinstance(document.get("version"), int) or document["version"] > FORMAT_VERSION:
+            raise InvalidRequest(f"{source} was written by a newer vertex-image; upgrade it to load this session.")
+        try:
+            session = cls(model=document["model"], name=name or document["name"], **document.get("options", {}))
+            for record in document["exchanges"]:
+                session.exchanges.append(
+                    Exchange(
+                        user=_internalize(record["user"], source.parent),
+                        model=_internalize(record["model"], source.parent),
+                        prompt=record["prompt"],
+                        images=[_load_image(item, source.parent) for item in record.get("images", [])],
+                        text=record.get("text", ""),
+                        options=record.get("options", {}),
+                        response_id=record.get("response_id", ""),
+                    )
                 )
-            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidRequest(f"{source} is a damaged session file (at {exc!r}); it cannot be resumed.") from None
         return session
 
     def __repr__(self) -> str:
