@@ -230,6 +230,18 @@ def test_max_concurrency_bounds_requests_in_flight(tmp_path: Path) -> None:
     assert elapsed >= 3 * 0.15
 
 
+def test_a_failed_call_raises_a_typed_error_and_saves_nothing(tmp_path: Path) -> None:
+    with recorded_emulator(fault="500") as broken:
+        vi.configure(backend="emulator", base_url=broken.base_url, output_dir=str(tmp_path / "out"), max_attempts=2)
+        try:
+            with pytest.raises(APIError, match="500|INTERNAL"):
+                vi.generate_images("a cat", model="nano-banana")
+        finally:
+            registry.reset()
+        assert len(broken.requests) == 2  # retried once, then gave up
+    assert not list((tmp_path / "out").glob("*.png"))
+
+
 # edit and upscale -------------------------------------------------------------------------------
 def _source(kind: str, image: GeneratedImage, tmp_path: Path) -> Any:
     if kind == "GeneratedImage":

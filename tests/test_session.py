@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, recorded_emulator  # noqa: F401 - fixtures
 
 import vertex_image as vi
 from vertex_image import registry, session as session_module
 from vertex_image.emulator import Emulator
-from vertex_image.errors import InvalidRequest
+from vertex_image.errors import InvalidRequest, ServiceError
 from vertex_image.session import Exchange, ImageSession, SendResult
 
 PRO = "gemini-3-pro-image-preview"
@@ -127,6 +127,21 @@ def test_a_turn_without_an_image_is_not_recorded(kernel: Recorder, trigger: str)
     assert saved != chat.default_path().read_text()
 
 
+def test_a_failed_turn_leaves_the_session_and_its_file_unchanged(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="fail")
+    chat.send("a fox")
+    before = chat.default_path().read_text()
+
+    with recorded_emulator(fault="503") as broken:
+        vi.configure(base_url=broken.base_url, max_attempts=1)
+        with pytest.raises(ServiceError):
+            chat.send("make it blue")
+        assert len(broken.requests) == 1
+
+    assert [ex.prompt for ex in chat] == ["a fox"] and chat.last_left_out == 0
+    assert chat.default_path().read_text() == before
+
+
 def test_unknown_or_unfit_options_raise_before_sending(kernel: Recorder, em: Emulator) -> None:
     chat = vi.chat("nano-banana", name="opts")
     with pytest.raises(InvalidRequest, match="colour"):
@@ -156,6 +171,8 @@ def test_images_given_to_a_turn_go_inline_after_the_prompt(kernel: Recorder) -> 
     parts = kernel.sent()[-1].body["contents"][0]["parts"]
     assert parts[0] == {"text": "put this on a table"}
     assert base64.b64decode(parts[1]["inlineData"]["data"]) == picture.data
+    assert LONG_BASE64.search(chat.default_path().read_text()) is None
+    assert ImageSession.load(chat.default_path()).exchanges[0].user == chat.exchanges[0].user
 
 
 def test_asend_from_a_running_loop(kernel: Recorder) -> None:
@@ -266,6 +283,15 @@ def test_load_refuses_other_files_and_missing_blobs(kernel: Recorder, tmp_path: 
         ImageSession.load(other)
     with pytest.raises(InvalidRequest, match="No session file"):
         ImageSession.load(tmp_path / "nothing.json")
+
+    for damaged in ('[1, 2]', '{"format": "vertex-image-session", "version": 1, "model": "nano-banana", '
+                    '"name": "x", "exchanges": [{"prompt": "a"}]}'):
+        other.write_text(damaged)
+        with pytest.raises(InvalidRequest, match="session file"):
+            ImageSession.load(other)
+    other.write_text('{"format": "vertex-image-session", "version": 99, "model": "nano-banana", "name": "x"}')
+    with pytest.raises(InvalidRequest, match="newer"):
+        ImageSession.load(other)
 
     chat = vi.chat("nano-banana", name="gone")
     chat.send("a pear")
