@@ -53,8 +53,8 @@ GEMINI_OPTIONS = (
     "labels",
     "text",
 )
-EDIT_OPTIONS = ("mask_mode", "mask_dilation", "base_steps", "guidance_scale", "safety_setting",
-                "person_generation", "include_rai_reason", "include_safety_attributes",
+EDIT_OPTIONS = ("mask_mode", "mask_dilation", "mask_classes", "base_steps", "guidance_scale", "safety_setting",
+                "person_generation", "include_rai_reason", "include_safety_attributes", "language",
                 "output_mime_type", "compression_quality", "storage_uri", "labels", "add_watermark")
 UPSCALE_OPTIONS = ("enhance_input_image", "image_preservation_factor", "safety_setting", "person_generation",
                    "include_rai_reason", "output_mime_type", "compression_quality", "storage_uri", "labels")
