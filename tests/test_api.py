@@ -185,6 +185,27 @@ def test_unknown_option_names_raise_listing_the_valid_ones(
     assert em.requests == []
 
 
+@pytest.mark.parametrize(
+    ("builder", "allowed"),
+    [
+        ("imagen.build_generate_body", api.IMAGEN_OPTIONS),
+        ("imagen.build_edit_body", api.EDIT_OPTIONS),
+        ("imagen.build_upscale_body", api.UPSCALE_OPTIONS),
+        ("gemini.build_generate_content_body", api.GEMINI_OPTIONS),
+    ],
+)
+def test_the_option_lists_match_the_wire_builders(builder: str, allowed: tuple[str, ...]) -> None:
+    import importlib
+    import inspect
+
+    module, name = builder.split(".")
+    function = getattr(importlib.import_module(f"vertex_image.{module}"), name)
+    keywords = {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
+    set_by_the_api = {"n", "aspect_ratio", "image_size", "negative_prompt", "seed", "images", "mask", "mode",
+                      "factor", "dialect", "response_modalities", "candidate_count"}
+    assert set(allowed) - {"text"} == keywords - set_by_the_api
+
+
 def test_imagen_on_the_gemini_api_refuses_a_negative_prompt_before_sending(kernel: Recorder, em: Emulator) -> None:
     vi.configure(emulator_mode="gemini-api")
     with pytest.raises(InvalidRequest):
