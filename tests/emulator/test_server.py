@@ -663,6 +663,24 @@ def test_gemini_usage_metadata(http: httpx.Client) -> None:
     assert "trafficType" not in pro
 
 
+def test_gemini_3_token_costs_follow_the_vertex_model_pages(http: httpx.Client) -> None:
+    """3.1 Flash Image: 1680 tokens per 2K image, 1120 per input image; 3 Pro Image: 560 per input image
+    (docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image and .../3-pro-image)."""
+    flash = http.post(
+        VERTEX_GLOBAL + "gemini-3.1-flash-image-preview:generateContent",
+        json=gemini(user("two words", png_b64((16, 16))), responseModalities=["IMAGE"], imageConfig={"imageSize": "2K"}),
+        headers=BEARER,
+    ).json()["usageMetadata"]
+    assert flash["candidatesTokensDetails"] == [{"modality": "IMAGE", "tokenCount": 1680}]
+    assert {"modality": "IMAGE", "tokenCount": 1120} in flash["promptTokensDetails"]
+    pro = http.post(
+        VERTEX_GLOBAL + "gemini-3-pro-image-preview:generateContent",
+        json=gemini(user("two words", png_b64((16, 16))), responseModalities=["IMAGE"]),
+        headers=BEARER,
+    ).json()["usageMetadata"]
+    assert {"modality": "IMAGE", "tokenCount": 560} in pro["promptTokensDetails"]
+
+
 def test_gemini_ids_version_and_create_time(http: httpx.Client) -> None:
     vertex = [
         http.post(

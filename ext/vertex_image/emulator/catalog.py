@@ -73,7 +73,8 @@ class ModelSpec:
     accepts_image_size: bool = True
     default_mime: str = "image/png"
     thinks: bool = False  # Gemini 3: thought parts, signatures enforced on the Gemini API
-    image_tokens: Mapping[str, int] = field(default_factory=dict)
+    image_tokens: Mapping[str, int] = field(default_factory=dict)  # output tokens per image, by size
+    input_image_tokens: int = 258  # prompt tokens per input image
 
     @property
     def aspect_ratios(self) -> list[str]:
@@ -133,7 +134,9 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
             max_input_images=14,
             default_mime="image/jpeg",
             thinks=True,
+            # docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-pro-image
             image_tokens={"1K": 1120, "2K": 1120, "4K": 2000},
+            input_image_tokens=560,
         ),
         ModelSpec(
             id="gemini-3.1-flash-image-preview",
@@ -142,7 +145,9 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
             max_input_images=14,
             default_mime="image/jpeg",
             thinks=True,
-            image_tokens={"512": 747, "1K": 1120, "2K": 1120, "4K": 2000},
+            # docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image
+            image_tokens={"512": 747, "1K": 1120, "2K": 1680, "4K": 2520},
+            input_image_tokens=1120,
         ),
     ]
 }

@@ -28,7 +28,6 @@ INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "imag
 OUTPUT_MIME_TYPES = ("image/png", "image/jpeg")
 MODALITIES = ("TEXT", "IMAGE")
 VERTEX_INLINE_LIMIT = 7 * 1024 * 1024  # WIRE §7: 7 MB per inline image on Vertex
-TOKENS_PER_INPUT_IMAGE = 258  # WIRE §5.3
 MAX_CANDIDATES = 4
 
 IMAGE_SAFETY_MESSAGE = {
@@ -429,7 +428,7 @@ def _prompt_usage(call: Call, body: dict[str, Any], parts: list[InPart]) -> dict
         len(words(str(get(p, "text") or ""))) for p in array(get(system, "parts"), "system_instruction.parts")
     )
     text = system_words + sum(len(words(p.text)) for p in parts if p.text)
-    images = sum(TOKENS_PER_INPUT_IMAGE for p in parts if p.is_image)
+    images = sum(call.model.input_image_tokens for p in parts if p.is_image)
     return {"TEXT": text, "IMAGE": images}
 
 
