@@ -947,6 +947,17 @@ def test_gemini_halfblock_blocks_odd_candidates(http: httpx.Client) -> None:
     assert [c["finishReason"] for c in candidates] == ["STOP", "IMAGE_SAFETY"]
 
 
+@pytest.mark.parametrize(("model", "largest"), [("gemini-2.5-flash-image", 8), ("gemini-3-pro-image-preview", 1)])
+def test_gemini_candidate_count_limit_per_model(http: httpx.Client, model: str, largest: int) -> None:
+    """candidateCount 1-8 on 2.5 Flash Image, only 1 on the Gemini 3 image models (the Vertex model pages)."""
+    path = VERTEX_GLOBAL + model + ":generateContent"
+    ok = http.post(path, json=gemini(user("a fox"), candidateCount=largest), headers=BEARER)
+    assert len(ok.json()["candidates"]) == largest
+    too_many = http.post(path, json=gemini(user("a fox"), candidateCount=largest + 1), headers=BEARER)
+    assert too_many.status_code == 400
+    assert error(too_many)["message"] == f"candidateCount must be between 1 and {largest}, but got {largest + 1}."
+
+
 def test_blocked_words_are_configurable() -> None:
     with in_process(blocked_words=["dragon"]) as client:
         path = GEMINI_API + "gemini-2.5-flash-image:generateContent"

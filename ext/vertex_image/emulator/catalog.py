@@ -75,6 +75,7 @@ class ModelSpec:
     thinks: bool = False  # Gemini 3: thought parts, signatures enforced on the Gemini API
     image_tokens: Mapping[str, int] = field(default_factory=dict)  # output tokens per image, by size
     input_image_tokens: int = 258  # prompt tokens per input image
+    max_candidates: int = 1  # Gemini candidateCount (the "Parameter defaults" row of each Vertex model page)
 
     @property
     def aspect_ratios(self) -> list[str]:
@@ -126,6 +127,7 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
             sizes={"1K": GEMINI_25_SIZES},
             max_input_images=3,
             image_tokens={"1K": 1290},
+            max_candidates=8,  # docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/2-5-flash-image
         ),
         ModelSpec(
             id="gemini-3-pro-image-preview",

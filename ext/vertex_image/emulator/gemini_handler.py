@@ -28,7 +28,6 @@ INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "imag
 OUTPUT_MIME_TYPES = ("image/png", "image/jpeg")
 MODALITIES = ("TEXT", "IMAGE")
 VERTEX_INLINE_LIMIT = 7 * 1024 * 1024  # WIRE §7: 7 MB per inline image on Vertex
-MAX_CANDIDATES = 4
 
 IMAGE_SAFETY_MESSAGE = {
     "gemini-api": (
@@ -236,9 +235,9 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
                 field="generation_config.image_config.image_output_options.mime_type",
             )
     count = integer(get(gen, "candidateCount"), "generation_config.candidate_count") or 1
-    if not 1 <= count <= MAX_CANDIDATES:
+    if not 1 <= count <= model.max_candidates:
         raise invalid(
-            f"candidateCount must be between 1 and {MAX_CANDIDATES}, but got {count}.",
+            f"candidateCount must be between 1 and {model.max_candidates}, but got {count}.",
             field="generation_config.candidate_count",
         )
     thinking = obj(get(gen, "thinkingConfig"), "generation_config.thinking_config")
