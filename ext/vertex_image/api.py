@@ -205,10 +205,10 @@ def _edit_request(
 
 
 def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", **options: Any) -> ImageSet:
-    """Upscale an image ``x2`` or ``x4`` with the Imagen upscaler (Vertex AI).
+    """Upscale an image ``x2``, ``x3`` or ``x4`` with the Imagen upscaler (Vertex AI).
 
     Raises:
-        InvalidRequest: not exactly one image, a factor other than ``x2``/``x4``, an unknown option,
+        InvalidRequest: not exactly one image, a factor other than ``x2``/``x3``/``x4``, an unknown option,
             or the Gemini API backend (nothing is sent).
     """
     from .inputs import to_image_inputs
