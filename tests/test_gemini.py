@@ -88,6 +88,9 @@ def test_body_defaults_ask_for_text_and_image(dialect: str) -> None:
         ("image_size", "1k", {"imageConfig": {"imageSize": "1K"}}),
         ("image_size", "4k", {"imageConfig": {"imageSize": "4K"}}),
         ("image_size", "512", {"imageConfig": {"imageSize": "512"}}),
+        # the 512 tier's wire string is "512" (Vertex 3.1 Flash Image model page, Gemini API ImageConfig)
+        ("image_size", "0.5K", {"imageConfig": {"imageSize": "512"}}),
+        ("image_size", "512px", {"imageConfig": {"imageSize": "512"}}),
         ("image_size", 512, {"imageConfig": {"imageSize": "512"}}),
     ],
 )

@@ -541,10 +541,12 @@ def output_mime_value(mime_type: str | None) -> str | None:
 
 
 def image_size_value(image_size: str | int | None) -> str | None:
-    """``"1K"``, ``"2K"``, ``"4K"`` with the upper-case K the service wants; ``"512"`` stays."""
+    """``"1K"``, ``"2K"``, ``"4K"`` with the upper-case K the service wants; the 512 tier is ``"512"`` on the
+    wire (also from ``"0.5K"``/``"512px"``, as ``models.normalize_image_size`` accepts them)."""
     if image_size is None:
         return None
-    return str(image_size).strip().upper()
+    text = str(image_size).strip().upper().replace(" ", "")
+    return "512" if text in ("512PX", "0.5K") else text
 
 
 def label_map(labels: Mapping[str, str] | None) -> dict[str, str] | None:
