@@ -119,17 +119,13 @@ class ImageSession:
         """
         from .registry import state
 
-        return state().runtime().run(self._send_on_loop(prompt, images, options))
+        return state().runtime().run(self.asend_detailed(prompt, images, **options)).images
 
     async def asend(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
         """``send`` for async code."""
         from .registry import state
 
-        return await state().runtime().arun(self._send_on_loop(prompt, images, options))
-
-    async def _send_on_loop(self, prompt: str, images: Any, options: dict[str, Any]) -> ImageSet:
-        result = await self.asend_detailed(prompt, images, **options)
-        return result.images
+        return (await state().runtime().arun(self.asend_detailed(prompt, images, **options))).images
 
     async def asend_detailed(
         self, prompt: str, images: Any = None, *, on_retry: Any = None, **options: Any
