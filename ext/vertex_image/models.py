@@ -117,7 +117,7 @@ _MODELS: tuple[ModelInfo, ...] = (
         aspect_ratios=(), max_count=1, max_candidates=1, max_input_images=1, upscale=True,
         negative_prompt=False, seed=False,
     ),
-    # Gemini 2.5 Flash Image: one size per ratio (~1K); 3 input images (WIRE.md §7).
+    # Gemini 2.5 Flash Image: one size per ratio (~1K); 3 input images, 10 ratios (Vertex 2-5-flash-image page).
     _gemini(
         "gemini-2.5-flash-image", "Gemini 2.5 Flash Image (Nano Banana)", "nano-banana", "nanobanana",
         max_input_images=3,
@@ -126,8 +126,9 @@ _MODELS: tuple[ModelInfo, ...] = (
         "gemini-3-pro-image-preview", "Gemini 3 Pro Image (Nano Banana Pro, preview)", "nano-banana-pro",
         image_sizes=("1K", "2K", "4K"), supports_4k=True, max_input_images=14, search_grounding=True,
     ),
-    # Gemini 3.1 Flash Image: the extreme ratios, the 512 tier and 14 inputs are UNCONFIRMED in WIRE.md
-    # §5.2/§10 (the newer Agent Platform model page lists the 14 ratios and 14 images per prompt).
+    # Gemini 3.1 Flash Image: 14 ratios (with 1:4, 4:1, 1:8, 8:1), sizes 512/1K/2K/4K ("512" on the wire) and
+    # 14 images per prompt: docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image and
+    # the Gemini API ImageConfig reference (WIRE.md §5.2/§10 had these UNCONFIRMED).
     _gemini(
         "gemini-3.1-flash-image-preview", "Gemini 3.1 Flash Image (Nano Banana 2, preview)", "nano-banana-2",
         aspect_ratios=GEMINI_RATIOS + EXTREME_RATIOS, image_sizes=IMAGE_SIZES, supports_4k=True,
