@@ -9,6 +9,7 @@ so a new kernel can resume it exactly.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
@@ -96,6 +97,7 @@ class ImageSession:
         self.options: dict[str, Any] = dict(options)
         self.exchanges: list[Exchange] = []
         self.last_left_out = 0
+        self._turn_lock: tuple[asyncio.AbstractEventLoop | None, asyncio.Lock] = (None, asyncio.Lock())
 
     # the conversation -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -130,7 +132,18 @@ class ImageSession:
     async def asend_detailed(
         self, prompt: str, images: Any = None, *, on_retry: Any = None, **options: Any
     ) -> SendResult:
-        """Send a turn on the runtime loop; returns the images and how much history went along."""
+        """Send a turn on the runtime loop; returns the images and how much history went along.
+
+        Turns of one session run one after the other (a magic and the panel may send at once):
+        each carries the exchanges recorded before it.
+        """
+        loop = asyncio.get_running_loop()
+        if self._turn_lock[0] is not loop:  # a lock serves one loop; the registry may have made a new one
+            self._turn_lock = (loop, asyncio.Lock())
+        async with self._turn_lock[1]:
+            return await self._send_turn(prompt, images, on_retry, options)
+
+    async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
         from . import gemini
         from .api import saved_image_set
         from .inputs import to_image_inputs
