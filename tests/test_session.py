@@ -186,6 +186,18 @@ def test_asend_from_a_running_loop(kernel: Recorder) -> None:
     assert [len(call.body["contents"]) for call in kernel.sent()] == [1, 3]
 
 
+def test_turns_sent_at_once_run_one_after_the_other(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="both")
+
+    async def both() -> None:
+        await asyncio.gather(chat.asend("a fox"), chat.asend("make it blue"))
+
+    asyncio.run(both())
+
+    assert [len(call.body["contents"]) for call in kernel.sent()] == [1, 3]
+    assert [ex.prompt for ex in chat] == ["a fox", "make it blue"]
+
+
 # save and load ----------------------------------------------------------------------------------
 def test_save_and_load_in_a_fresh_kernel_send_byte_identical_contents(
     kernel: Recorder, em: Emulator, tmp_path: Path
