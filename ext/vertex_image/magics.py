@@ -524,13 +524,13 @@ class VertexImageMagics(Magics, Configurable):
 
     def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
         """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
-        from .progress import Progress, run_interruptibly
+        from .progress import Progress
 
         enabled = {"always": True, "never": False}.get(self.show_progress)
         progress = Progress(self.shell, label, enabled=enabled)
         progress.start()
         try:
-            return run_interruptibly(progress.track(make(progress)))
+            return state().runtime().run(progress.track(make(progress)))
         finally:
             progress.finish()
 

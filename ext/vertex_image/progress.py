@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 TICK_S = 1.0
-POLL_S = 0.1  # how often a waiting magic looks for a kernel interrupt
 _EMPTY = {"text/plain": ""}
 
 
@@ -161,40 +160,3 @@ def _parent_of(shell: Any) -> Any:
     except Exception:  # noqa: BLE001 - no parent means output goes wherever the kernel sends it
         return None
 
-
-def run_interruptibly(coro: Coroutine[Any, Any, T], poll_s: float = POLL_S) -> T:
-    """Run ``coro`` on the runtime loop; a kernel interrupt cancels it and raises ``Cancelled``.
-
-    Why not ``Runtime.run``: it blocks in ``Future.result()``, which only a real SIGINT wakes;
-    ``_thread.interrupt_main()`` (how ipykernel interrupts on Windows) is seen only between
-    bytecodes, so the main thread waits in short slices. After a cancel the task gets
-    ``CANCEL_GRACE_S`` to close its connection, so the session and the store are left as they were.
-    """
-    import concurrent.futures
-    import threading
-
-    from .errors import Cancelled
-    from .registry import state
-    from .runtime import CANCEL_GRACE_S
-
-    over = threading.Event()
-
-    async def tracked() -> T:
-        try:
-            return await coro
-        finally:
-            over.set()
-
-    future = state().runtime().submit(tracked())
-    try:
-        while True:
-            try:
-                return future.result(timeout=poll_s)
-            except concurrent.futures.TimeoutError:
-                continue
-    except KeyboardInterrupt:
-        future.cancel()
-        over.wait(CANCEL_GRACE_S)
-        raise Cancelled("Interrupted: the request was cancelled and nothing was recorded.") from None
-    except concurrent.futures.CancelledError:
-        raise Cancelled("The request was cancelled and nothing was recorded.") from None
