@@ -63,14 +63,21 @@ def write_gallery(out: Path) -> list[Path]:
 def run_notebook(source: Path, out: Path, work: Path, timeout_s: int) -> tuple[Path, Path, float]:
     """Execute one notebook in a fresh kernel; write the executed copy and its HTML rendering."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import ExecutePreprocessor
 
     notebook = nbformat.read(source, as_version=4)
     started = time.monotonic()
-    ExecutePreprocessor(timeout=timeout_s, kernel_name="python3").preprocess(
-        notebook, {"metadata": {"path": str(work)}}
-    )
+    # IPC sockets: the kernel is local, and ipykernel warns about unencrypted TCP.
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / f".{source.stem}.ipc"))
+    try:
+        ExecutePreprocessor(timeout=timeout_s, kernel_name="python3").preprocess(
+            notebook, {"metadata": {"path": str(work)}}, km=kernel
+        )
+    finally:
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
     elapsed = time.monotonic() - started
     executed = out / source.name
     nbformat.write(notebook, executed)
