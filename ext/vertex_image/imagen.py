@@ -5,7 +5,7 @@ service's own defaults apply to everything else; the one exception is ``includeR
 default, so that a filtered image comes back with the service's explanation instead of silently
 missing. The parser turns ``predictions`` into a wire-neutral ``ParsedResponse``.
 
-The small helpers at the end (base64, mime types, output options) are shared with ``gemini.py``.
+The small helpers at the end (base64, mime types, output options) are shared with the Gemini wire modules.
 """
 
 from __future__ import annotations
@@ -485,7 +485,7 @@ def _error_text(error: Any) -> str:
     return str(error)[:200]
 
 
-# ----------------------------------------------------------------------------- shared with gemini.py
+# ----------------------------------------------------------------------------- shared with the gemini_* modules
 
 
 def decode_base64(text: Any, where: str) -> bytes:
