@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     # results
     "GeneratedImage": "images",
     "ImageSet": "images",
-    "compare": "images",
+    "compare": "formatters",
     # persistence
     "ImageStore": "store",
     "gallery": "store",
@@ -80,7 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover
         TransportError,
         VertexImageError,
     )
-    from .images import GeneratedImage, ImageSet, compare
+    from .formatters import compare
+    from .images import GeneratedImage, ImageSet
     from .session import ImageSession
     from .store import ImageStore, gallery, load
     from .widget import panel

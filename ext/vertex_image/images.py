@@ -4,6 +4,8 @@ The bytes are kept exactly as received (never re-encoded); provenance travels wi
 Display: an inline preview (downscaled JPEG/PNG above ``preview_size``, the original bytes below)
 with a stable ``text/plain`` for nbval; volatile facts (path, ids, sizes) go to output metadata.
 Pillow is imported only when a preview has to be resampled or ``to_pil()`` is called.
+``compare()`` and the formatters for other libraries' images live in ``formatters`` (still
+importable from here).
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from .display import (
     Preview,
     as_preview,
     clip,
-    escape,
-    figure_html,
     filter_bundle,
     grid_html,
     needs_resample,
@@ -84,7 +84,8 @@ def _secret_value(value: Any) -> bool:
     return isinstance(value, Secret) or (isinstance(value, str) and value.startswith(_SECRET_PREFIXES))
 
 
-def _quoted(text: str, limit: int = 40) -> str:
+def quoted(text: str, limit: int = 40) -> str:
+    """``text`` clipped and in double quotes, for a stable ``text/plain`` repr."""
     return '"' + clip(text, limit).replace('"', '\\"') + '"'
 
 
@@ -252,7 +253,7 @@ class GeneratedImage:
         if not self.data and self.gcs_uri:
             parts.append("in Cloud Storage")
         if self.prompt:
-            parts.append(_quoted(self.prompt))
+            parts.append(quoted(self.prompt))
         return f"GeneratedImage({', '.join(parts)})"
 
     def _display_metadata(self, preview: Preview | None) -> dict[str, Any]:
@@ -320,7 +321,8 @@ class GeneratedImage:
         return target
 
 
-def _caption(image: GeneratedImage) -> list[str]:
+def caption(image: GeneratedImage) -> list[str]:
+    """The lines under a thumbnail: number, size and seed; the model; the prompt (clipped)."""
     facts = [f"#{image.index + 1}", f"{image.width}×{image.height}"]
     if image.seed is not None:
         facts.append(f"seed {image.seed}")
@@ -411,11 +413,11 @@ class ImageSet(Sequence[GeneratedImage]):
         if model:
             parts.append(model)
         if prompt:
-            parts.append(_quoted(prompt))
+            parts.append(quoted(prompt))
         lines = [f"ImageSet({', '.join(parts)})"]
         lines += [f"  {block_line(block)}" for block in self.blocks]
         if self.text:
-            lines.append(f"  text: {_quoted(self.text, 80)}")
+            lines.append(f"  text: {quoted(self.text, 80)}")
         return "\n".join(lines)
 
     def _notes(self) -> list[str]:
@@ -426,7 +428,7 @@ class ImageSet(Sequence[GeneratedImage]):
 
     def grid(self, cols: int = 4, *, size: int = THUMB_SIZE) -> HtmlView:
         """A grid of thumbnails (``size`` px) with captions and the notes on missing images."""
-        cells = [Cell(image.preview(size), _caption(image), image.prompt) for image in self.images if image.data]
+        cells = [Cell(image.preview(size), caption(image), image.prompt) for image in self.images if image.data]
         metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in self.images]}}
         return HtmlView(grid_html(cells, cols, self._notes()), repr(self), metadata)
 
@@ -471,16 +473,16 @@ class ImageSet(Sequence[GeneratedImage]):
     def from_openai(cls, response: Any, *, prompt: str = "", model: str = "") -> ImageSet:
         """An ``ImageSet`` from an OpenAI / LiteLLM image response (object or dict); URL-only items are left out."""
         images = []
-        for index, item in enumerate(_field(response, "data") or ()):
-            b64 = _field(item, "b64_json")
+        for index, item in enumerate(field_of(response, "data") or ()):
+            b64 = field_of(item, "b64_json")
             if b64:
-                revised = _field(item, "revised_prompt") or ""
+                revised = field_of(item, "revised_prompt") or ""
                 images.append(
                     GeneratedImage.from_bytes(
                         base64.b64decode(b64), prompt=prompt, model=model, index=index, enhanced_prompt=revised
                     )
                 )
-        return cls(images=tuple(images), prompt=prompt, model=model, created=int(_field(response, "created") or 0))
+        return cls(images=tuple(images), prompt=prompt, model=model, created=int(field_of(response, "created") or 0))
 
 
 def _shared(values: Iterable[str]) -> str:
@@ -489,7 +491,8 @@ def _shared(values: Iterable[str]) -> str:
     return distinct.pop() if len(distinct) == 1 else ""
 
 
-def _field(obj: Any, name: str) -> Any:
+def field_of(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a mapping, else ``obj.name``: OpenAI-style responses come as either."""
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
@@ -498,102 +501,13 @@ def _slug(prompt: str, words: int = 5) -> str:
     return "-".join(kept)[:40].strip("-") + "-" if kept else ""
 
 
-def _as_image(item: Any) -> GeneratedImage:
-    if isinstance(item, GeneratedImage):
-        return item
-    if isinstance(item, (bytes, bytearray)):
-        return GeneratedImage.from_bytes(bytes(item))
-    if getattr(item, "image_bytes", None):  # google.genai.types.Image
-        return GeneratedImage.from_bytes(item.image_bytes, getattr(item, "mime_type", None) or "")
-    raise InvalidRequest(f"compare() takes GeneratedImage objects or image bytes, not {type(item).__name__}.")
+_MOVED_TO_FORMATTERS = ("compare", "register_formatters", "unregister_formatters")
 
 
-def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
-    """Show images side by side with labels (original vs edited, model A vs model B).
+def __getattr__(name: str) -> Any:
+    """``compare`` and the foreign formatters live in ``formatters`` (which imports this module)."""
+    if name in _MOVED_TO_FORMATTERS:
+        from . import formatters
 
-    Args:
-        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
-        labels: one label per image; default: model and seed.
-        size: longest side of each preview in pixels.
-    """
-    items = [_as_image(item) for item in images]
-    if labels is not None and len(labels) != len(items):
-        raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
-    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
-    cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
-    text = " | ".join(f"{_quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
-    metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
-    return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
-
-
-def _default_label(image: GeneratedImage, position: int) -> str:
-    label = image.model or f"image {position + 1}"
-    return f"{label}, seed {image.seed}" if image.seed is not None else label
-
-
-# -- formatters for other libraries' image objects (registered by name: we never import them) ----
-
-def _genai_image_html(obj: Any) -> str | None:
-    if not getattr(obj, "image_bytes", None):
-        return None
-    image = _as_image(obj)
-    return figure_html(Cell(image.preview(), [f"{image.width}×{image.height} {image.format}"]))
-
-
-def _genai_image_text(obj: Any, printer: Any, cycle: bool) -> None:
-    data = getattr(obj, "image_bytes", None) or b""
-    width, height = image_size(data)
-    kind = (getattr(obj, "mime_type", None) or sniff_mime_type(data) or "unknown").split("/")[-1].upper()
-    printer.text(f"Image({width}x{height} {kind})" if data else "Image(no bytes)")
-
-
-def _openai_html(obj: Any) -> str | None:
-    images = ImageSet.from_openai(obj)
-    urls = [_field(item, "url") for item in _field(obj, "data") or () if not _field(item, "b64_json")]
-    links = [
-        f'<figure style="margin:0"><img src="{escape(url)}" style="max-width:{THUMB_SIZE}px"></figure>'
-        for url in urls
-        if isinstance(url, str) and url.startswith(("https://", "http://"))
-    ]
-    if not images and not links:
-        return None
-    cells = [Cell(image.preview(THUMB_SIZE), _caption(image)[:1], image.enhanced_prompt) for image in images]
-    return grid_html(cells, 4, links)
-
-
-def _openai_text(obj: Any, printer: Any, cycle: bool) -> None:
-    count = len(_field(obj, "data") or ())
-    printer.text(f"ImageResponse({count} image{'' if count == 1 else 's'})")
-
-
-_FOREIGN = (
-    ("google.genai.types", "Image", _genai_image_html, _genai_image_text),
-    ("litellm.types.utils", "ImageResponse", _openai_html, _openai_text),
-)
-_registered: dict[int, list[tuple[str, str, str, Any]]] = {}
-
-
-def register_formatters(ip: Any) -> None:
-    """Make google-genai ``Image`` and LiteLLM ``ImageResponse`` objects display inline (HTML + stable text).
-
-    Registered by module and class name, so neither library is imported. Idempotent.
-    """
-    if id(ip) in _registered:
-        return
-    saved = []
-    for mime, position in (("text/html", 2), ("text/plain", 3)):
-        formatter = ip.display_formatter.formatters[mime]
-        for entry in _FOREIGN:
-            module, name = entry[0], entry[1]
-            previous = formatter.for_type_by_name(module, name, entry[position])
-            saved.append((mime, module, name, previous))
-    _registered[id(ip)] = saved
-
-
-def unregister_formatters(ip: Any) -> None:
-    """Remove what ``register_formatters`` added and put back any formatter it replaced."""
-    for mime, module, name, previous in reversed(_registered.pop(id(ip), [])):
-        formatter = ip.display_formatter.formatters[mime]
-        formatter.pop(f"{module}.{name}", None)
-        if previous is not None:
-            formatter.for_type_by_name(module, name, previous)
+        return getattr(formatters, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

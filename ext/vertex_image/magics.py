@@ -575,15 +575,15 @@ def load_ipython_extension(ip: Any) -> None:
         return
     magics = VertexImageMagics(shell=ip)
     ip.register_magics(magics)
-    from . import images
+    from . import formatters
 
-    images.register_formatters(ip)
+    formatters.register_formatters(ip)
     _LOADED[id(ip)] = magics
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """Remove the magics, the configurable and the formatters; stop the emulator and the runtime loop."""
-    from . import images, registry
+    from . import formatters, registry
 
     magics = _LOADED.pop(id(ip), None)
     if magics is not None:
@@ -596,5 +596,5 @@ def unload_ipython_extension(ip: Any) -> None:
             del manager.registry[type(magics).__name__]
         if magics in ip.configurables:
             ip.configurables.remove(magics)
-    images.unregister_formatters(ip)
+    formatters.unregister_formatters(ip)
     registry.reset()
