@@ -238,7 +238,9 @@ class VertexImageMagics(Magics, Configurable):
         if not prompt.strip():
             raise UsageError("The cell is empty: write what to draw or change.")
         refs = [self._image_ref(ref) for ref in args.image]
-        session, registered = self._session_for_turn(args.session, args.new, args.model)
+        from .named_sessions import session_for_turn
+
+        session, registered = session_for_turn(args.session, args.new, args.model)
         options = {
             "model": args.model,
             "aspect_ratio": args.aspect_ratio,
@@ -263,56 +265,15 @@ class VertexImageMagics(Magics, Configurable):
             self._show(_left_out_note(result.exchanges_left_out, result.exchanges_sent))
         return images
 
-    def _session_for_turn(self, name: str, new: bool, model: str | None) -> tuple[ImageSession, bool]:
-        """The session to continue (memory, else disk) or a fresh one; and whether it is registered."""
-        from .session import ImageSession
-
-        kernel = state()
-        if not new and name in kernel.sessions:
-            return kernel.sessions[name], True
-        fresh = ImageSession(model=model, name=name)  # checks the name and that the model is Gemini
-        path = fresh.default_path()
-        if not new and path.is_file():
-            return ImageSession.load(path, name=name), False
-        return fresh, False
-
     def _existing_session(self, name: str) -> ImageSession:
         """A session by name from memory or disk (then kept in memory); UsageError when there is none."""
-        from .session import ImageSession
+        from .named_sessions import existing_session, session_rows
 
-        kernel = state()
-        if name in kernel.sessions:
-            return kernel.sessions[name]
-        for known_name, _model, _turns, _where in self._session_rows():
-            if known_name == name:
-                session = ImageSession.load(self._session_path(name), name=name)
-                kernel.sessions[name] = session
-                return session
-        names = ", ".join(row[0] for row in self._session_rows()) or "none yet"
-        raise UsageError(f"No session named {name!r} (sessions: {names}).")
-
-    def _session_path(self, name: str) -> Path:
-        return Path(state().settings().output_dir) / "sessions" / f"{name}.json"
-
-    def _session_rows(self) -> list[tuple[str, str, str, str]]:
-        """(name, model, turns, where) for sessions in memory and in the store's sessions folder."""
-        import json
-
-        kernel = state()
-        rows = {name: (name, s.model, str(len(s)), "memory") for name, s in kernel.sessions.items()}
-        folder = Path(kernel.settings().output_dir) / "sessions"
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            if path.stem in rows:
-                rows[path.stem] = (*rows[path.stem][:3], "memory, disk")
-                continue
-            try:
-                document = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(document, dict) and document.get("format") == "vertex-image-session":
-                turns = len(document.get("exchanges") or [])
-                rows[path.stem] = (path.stem, str(document.get("model", "")), str(turns), "disk")
-        return [rows[name] for name in sorted(rows)]
+        session = existing_session(name)
+        if session is None:
+            names = ", ".join(row[0] for row in session_rows()) or "none yet"
+            raise UsageError(f"No session named {name!r} (sessions: {names}).")
+        return session
 
     # %gemini_image subcommands --------------------------------------------------------------
     def _gemini_subcommand(self, line: str) -> Any:
@@ -357,13 +318,16 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Session {session.name!r} reset ({_turns(count)} forgotten; the images stay on disk).")
 
     def _gemini_sessions(self, args: Any) -> Any:
+        from .named_sessions import session_rows
         from .reports import sessions_view
 
-        return sessions_view(self._session_rows())
+        return sessions_view(session_rows())
 
     def _gemini_branch(self, args: Any) -> None:
+        from .named_sessions import session_path
+
         session = self._existing_session(args.session)
-        if args.new_name in state().sessions or self._session_path(args.new_name).is_file():
+        if args.new_name in state().sessions or session_path(args.new_name).is_file():
             raise UsageError(f"A session named {args.new_name!r} exists already; pick another name "
                              f"or `%gemini_image reset -s {args.new_name}` first.")  # fmt: skip
         clone = session.branch(args.new_name)
@@ -376,11 +340,12 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
 
     def _gemini_load(self, args: Any) -> None:
+        from .named_sessions import session_path
         from .session import ImageSession
 
         path = Path(args.path).expanduser()
-        if not path.is_file() and self._session_path(args.path).is_file():
-            path = self._session_path(args.path)  # a session name from the store
+        if not path.is_file() and session_path(args.path).is_file():
+            path = session_path(args.path)  # a session name from the store
         if not path.is_file():
             raise UsageError(f"No session file at {path} (and no stored session named {args.path!r}).")
         session = ImageSession.load(path, name=args.session)

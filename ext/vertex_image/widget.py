@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .display import clip
 from .errors import InvalidRequest, VertexImageError
+from .named_sessions import session_named, session_names
 from .registry import state
 from .widget_code import gemini_magic, imagen_magic
 from .widget_controls import (
@@ -163,11 +164,7 @@ class ImagePanel(PanelControls):
     # sessions -------------------------------------------------------------------------------
     def session_names(self) -> list[str]:
         """Sessions in this kernel plus those saved on disk under the output folder."""
-        names = set(state().sessions)
-        folder = Path(state().settings().output_dir) / "sessions"
-        if folder.is_dir():
-            names.update(path.stem for path in folder.glob("*.json"))
-        return sorted(names)
+        return session_names()
 
     def refresh_sessions(self, select: str | None = None) -> None:
         """Re-read the session names (a magic may have started one since)."""
@@ -187,7 +184,7 @@ class ImagePanel(PanelControls):
         name = self.session.value or (DEFAULT_SESSION if create else None)
         if not name:
             return None
-        session = _session_named(name, create=create, model=self._gemini_model())
+        session = session_named(name, create=create, model=self._gemini_model())
         if session is not None and self.session.value != name:
             self.refresh_sessions(select=name)
         return session
@@ -567,25 +564,6 @@ def _in_comm_message(shell: Any) -> bool:
         return False
     header = parent.get("header", {}) if isinstance(parent, dict) else {}
     return str(header.get("msg_type", "")).startswith("comm_")
-
-
-def _session_named(name: str, *, create: bool, model: str | None) -> ImageSession | None:
-    """The kernel's session ``name``: in the registry, else resumed from disk, else (``create``) new."""
-    from .session import ImageSession
-
-    kernel = state()
-    session = kernel.sessions.get(name)
-    if session is not None:
-        return session
-    path = Path(kernel.settings().output_dir) / "sessions" / f"{name}.json"
-    if path.is_file():
-        session = ImageSession.load(path, name=name)
-    elif create:
-        session = ImageSession(model=model, name=name)
-    else:
-        return None
-    kernel.sessions[name] = session
-    return session
 
 
 __all__ = [
