@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from vertex_image.errors import InvalidRequest
@@ -28,7 +30,9 @@ EXPECTED_IDS = [
     "imagen-4.0-upscale-preview",
     "gemini-2.5-flash-image",
     "gemini-3-pro-image-preview",
+    "gemini-3-pro-image",
     "gemini-3.1-flash-image-preview",
+    "gemini-3.1-flash-image",
 ]
 
 
@@ -74,7 +78,7 @@ def test_ids_aliases_and_prefixes_resolve(name: str, expected: str) -> None:
     [
         ("imagen-5.0-generate-001", "imagen-5.0-generate-001", "imagen"),
         ("imagegeneration@006", "imagegeneration@006", "imagen"),
-        ("vertex_ai/gemini-3-pro-image", "gemini-3-pro-image", "gemini"),
+        ("vertex_ai/gemini-4-pro-image", "gemini-4-pro-image", "gemini"),  # gemini-3-pro-image is known since GA
         ("models/My-Tuned-Model", "My-Tuned-Model", "gemini"),
     ],
 )
@@ -93,6 +97,25 @@ def test_empty_name_is_refused_with_the_known_models(name: str) -> None:
 def test_family_and_method() -> None:
     assert resolve_model("imagen4").method == "predict"
     assert resolve_model("nano-banana").method == "generateContent"
+
+
+@pytest.mark.parametrize(
+    ("ga", "preview"),
+    [("gemini-3-pro-image", "gemini-3-pro-image-preview"), ("gemini-3.1-flash-image", "gemini-3.1-flash-image-preview")],
+)
+def test_ga_ids_are_known_with_their_previews_capabilities(ga: str, preview: str) -> None:
+    info, like = resolve_model(ga), resolve_model(preview)
+    assert info.id == ga and info.known and info.family == "gemini" and info.aliases == ()
+    assert replace(info, id=preview, aliases=like.aliases, display_name=like.display_name) == like
+    assert resolve_model(f"vertex_ai/{ga}").id == ga and resolve_model(f"models/{ga}").id == ga
+    for ratio in like.aspect_ratios:
+        for size in like.image_sizes:
+            assert output_size(info, ratio, size) == output_size(like, ratio, size), (ratio, size)
+
+
+def test_aliases_stay_on_the_previews() -> None:
+    assert resolve_model("nano-banana-pro").id == "gemini-3-pro-image-preview"
+    assert resolve_model("nano-banana-2").id == "gemini-3.1-flash-image-preview"
 
 
 def test_capabilities_from_the_wire_spec() -> None:
@@ -270,6 +293,10 @@ def test_other_options_are_not_checked_here() -> None:
         ("nano-banana-2", "8:1", "1K", (3072, 384)),
         ("nano-banana-2", "3:4", "4K", (3584, 4800)),
         ("nano-banana-2", "1:4", "512", (0, 0)),
+        ("gemini-3-pro-image", "21:9", "2K", (3168, 1344)),
+        ("gemini-3-pro-image", "1:1", "4K", (4096, 4096)),
+        ("gemini-3.1-flash-image", "8:1", "1K", (3072, 384)),
+        ("gemini-3.1-flash-image", "16:9", "512", (688, 384)),
         ("imagen3", "1:1", None, (0, 0)),
         ("imagen-4.0-upscale-preview", None, None, (0, 0)),
         ("gemini-9-image", "1:1", "1K", (0, 0)),

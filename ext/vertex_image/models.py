@@ -97,6 +97,19 @@ def _gemini(model_id: str, name: str, *aliases: str, **extra: Any) -> ModelInfo:
     return ModelInfo(model_id, "gemini", aliases, name, **{**defaults, **extra})
 
 
+# Gemini 3 Pro Image and 3.1 Flash Image: the GA ids (released 2026-05-28) have the capabilities of their
+# previews (Vertex model pages); the aliases stay on the previews, as issued.
+_PRO_IMAGE: dict[str, Any] = {
+    "image_sizes": ("1K", "2K", "4K"), "supports_4k": True, "max_input_images": 14, "search_grounding": True,
+}
+# Gemini 3.1 Flash Image: 14 ratios (with 1:4, 4:1, 1:8, 8:1), sizes 512/1K/2K/4K ("512" on the wire) and
+# 14 images per prompt: docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image and
+# the Gemini API ImageConfig reference (WIRE.md §5.2/§10 had these UNCONFIRMED).
+_FLASH31_IMAGE: dict[str, Any] = {
+    "aspect_ratios": GEMINI_RATIOS + EXTREME_RATIOS, "image_sizes": IMAGE_SIZES, "supports_4k": True,
+    "max_input_images": 14, "search_grounding": True,
+}  # fmt: skip
+
 _MODELS: tuple[ModelInfo, ...] = (
     # Imagen 4: sampleImageSize 1K/2K on Standard and Ultra (WIRE.md §3.4). Fast has no 2K: the
     # ai.google.dev Imagen page lists imageSize for Standard and Ultra only.
@@ -124,16 +137,14 @@ _MODELS: tuple[ModelInfo, ...] = (
     ),
     _gemini(
         "gemini-3-pro-image-preview", "Gemini 3 Pro Image (Nano Banana Pro, preview)", "nano-banana-pro",
-        image_sizes=("1K", "2K", "4K"), supports_4k=True, max_input_images=14, search_grounding=True,
+        **_PRO_IMAGE,
     ),
-    # Gemini 3.1 Flash Image: 14 ratios (with 1:4, 4:1, 1:8, 8:1), sizes 512/1K/2K/4K ("512" on the wire) and
-    # 14 images per prompt: docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image and
-    # the Gemini API ImageConfig reference (WIRE.md §5.2/§10 had these UNCONFIRMED).
+    _gemini("gemini-3-pro-image", "Gemini 3 Pro Image (Nano Banana Pro)", **_PRO_IMAGE),
     _gemini(
         "gemini-3.1-flash-image-preview", "Gemini 3.1 Flash Image (Nano Banana 2, preview)", "nano-banana-2",
-        aspect_ratios=GEMINI_RATIOS + EXTREME_RATIOS, image_sizes=IMAGE_SIZES, supports_4k=True,
-        max_input_images=14, search_grounding=True,
+        **_FLASH31_IMAGE,
     ),
+    _gemini("gemini-3.1-flash-image", "Gemini 3.1 Flash Image (Nano Banana 2)", **_FLASH31_IMAGE),
 )
 
 _BY_NAME: dict[str, ModelInfo] = {}
@@ -368,7 +379,9 @@ _SIZE_TABLES: dict[str, dict[tuple[str, str], tuple[int, int]]] = {
     "imagen-4.0-fast-generate-001": {key: size for key, size in _IMAGEN4.items() if key[1] == "1K"},
     "gemini-2.5-flash-image": {(ratio, "1K"): size for ratio, size in _FLASH25.items()},
     "gemini-3-pro-image-preview": _PRO,
+    "gemini-3-pro-image": _PRO,
     "gemini-3.1-flash-image-preview": _FLASH31,
+    "gemini-3.1-flash-image": _FLASH31,
 }
 
 

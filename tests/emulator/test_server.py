@@ -530,6 +530,11 @@ def test_gemini_default_formats_and_vertex_output_options(http: httpx.Client) ->
         ("gemini-3.1-flash-image-preview", "16:9", "512", (688, 384)),
         ("gemini-3.1-flash-image-preview", "8:1", "1K", (3072, 384)),
         ("gemini-3.1-flash-image-preview", "1:4", "2K", (1024, 4096)),
+        # the GA ids (released 2026-05-28) draw the sizes of their previews
+        ("gemini-3-pro-image", "2:3", "1K", (848, 1264)),
+        ("gemini-3-pro-image", "21:9", "4K", (6336, 2688)),
+        ("gemini-3.1-flash-image", "16:9", "512", (688, 384)),
+        ("gemini-3.1-flash-image", "8:1", "1K", (3072, 384)),
     ],
 )
 def test_gemini_output_sizes_match_the_tables(
@@ -756,6 +761,23 @@ def test_gemini_api_requires_signatures_on_gemini_3(
         f"{message} Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures#model-behavior "
         "for more details."
     )
+
+
+@pytest.mark.parametrize("model_id", ["gemini-3-pro-image", "gemini-3.1-flash-image"])
+def test_ga_gemini_3_ids_enforce_signatures_on_the_gemini_api_like_the_previews(
+    http: httpx.Client, model_id: str
+) -> None:
+    path = GEMINI_API + f"{model_id}:generateContent"
+    model = _model_turn(http, path, KEY, responseModalities=["IMAGE"])
+    assert _turn(http, path, KEY, [user("a red barn"), model, user("make it gold")]).status_code == 200
+    del model["parts"][0]["thoughtSignature"]
+    response = _turn(http, path, KEY, [user("a red barn"), model, user("make it gold")])
+    assert response.status_code == 400
+    assert error(response)["message"].startswith(
+        "Image part is missing a thought_signature in content position 2, part position 1."
+    )
+    vertex = VERTEX_GLOBAL + f"{model_id}:generateContent"
+    assert _turn(http, vertex, BEARER, [user("a red barn"), model, user("make it gold")]).status_code == 200
 
 
 def test_gemini_api_rejects_altered_signatures_and_altered_images(http: httpx.Client) -> None:

@@ -153,6 +153,12 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
         ),
     ]
 }
+# The GA ids (released 2026-05-28) are the same models as their previews.
+_GA_OF_PREVIEW = {
+    "gemini-3-pro-image-preview": "gemini-3-pro-image",
+    "gemini-3.1-flash-image-preview": "gemini-3.1-flash-image",
+}
+KNOWN_MODELS.update({ga: replace(KNOWN_MODELS[preview], id=ga) for preview, ga in _GA_OF_PREVIEW.items()})
 
 
 def _lookalike(name: str) -> str:
