@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .display import clip
 from .errors import ResponseFormatError
 from .imageinfo import sniff_mime_type
 from .imagen import decode_base64
@@ -176,7 +177,7 @@ def _read_candidate(candidate: Mapping[str, Any], position: int) -> _CandidateRe
     elif finish_reason not in _NORMAL_FINISH:
         reading.blocks.append(_finish_block(finish_reason, finish_message))
     elif reading.text.strip():
-        reading.blocks.append(Block("TEXT_ONLY", clip(reading.text)))
+        reading.blocks.append(Block("TEXT_ONLY", clip(reading.text, _CLIP)))
     return reading
 
 
@@ -268,12 +269,6 @@ def check_response_shape(body: Any) -> None:
         raise ResponseFormatError(
             f"The service's answer is not a GenerateContentResponse (top-level keys: {keys})."
         )
-
-
-def clip(text: str, limit: int = _CLIP) -> str:
-    """``text`` on one line, cut to ``limit`` characters: service text quoted in our messages stays short."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

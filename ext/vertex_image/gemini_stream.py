@@ -14,8 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .display import clip
 from .errors import ResponseFormatError
-from .gemini_response import check_response_shape, clip, get_field
+from .gemini_response import check_response_shape, get_field
 
 class SSEParser:
     """Incremental parser of a ``:streamGenerateContent?alt=sse`` body (WIRE.md §5.7).
