@@ -53,6 +53,18 @@ def test_imagen_n4_gives_four_saved_images_of_the_documented_size(kernel: Record
     assert call.body["parameters"]["aspectRatio"] == "9:16"
 
 
+def test_imagen_n6_is_sent_as_requests_of_at_most_four_with_seed_and_seed_plus_one(kernel: Recorder) -> None:
+    images = vi.generate_images("a lighthouse at dusk", n=6, seed=7)
+
+    assert len(images) == 6
+    assert [image.index for image in images] == list(range(6))
+    assert len({image.data for image in images}) == 6
+    _on_disk(images)
+    calls = kernel.sent("predict")
+    sent = sorted((call.body["parameters"]["sampleCount"], call.body["parameters"]["seed"]) for call in calls)
+    assert sent == [(2, 8), (4, 7)]
+
+
 @pytest.mark.parametrize(
     ("model", "aspect_ratio", "image_size", "size"),
     [
@@ -157,7 +169,7 @@ def test_gemini_prompt_block_and_text_only_answers(kernel: Recorder) -> None:
     ("model", "options", "says"),
     [
         ("nano-banana", {"negative_prompt": "dogs"}, "negative prompt"),
-        ("imagen4", {"n": 5}, "at most 4"),
+        ("imagen4", {"n": 9}, "at most 8"),
         ("nano-banana", {"n": 9}, "at most 8"),
         ("imagen4-fast", {"image_size": "2K"}, "1K"),
         ("nano-banana", {"image_size": "4K"}, "nano-banana-pro|gemini-3"),

@@ -122,7 +122,7 @@ def test_capabilities_from_the_wire_spec() -> None:
     imagen4, imagen3 = resolve_model("imagen4"), resolve_model("imagen3")
     flash, pro, flash31 = resolve_model("nano-banana"), resolve_model("nano-banana-pro"), resolve_model("nano-banana-2")
     assert imagen4.aspect_ratios == IMAGEN_RATIOS and imagen4.image_sizes == ("1K", "2K")
-    assert imagen3.image_sizes == () and imagen3.max_count == 4
+    assert imagen3.image_sizes == () and imagen3.max_count == 8 and imagen3.max_candidates == 4
     assert resolve_model("imagen-3.0-capability-001").editing
     assert resolve_model("imagen-4.0-upscale-preview").upscale
     assert flash.aspect_ratios == GEMINI_RATIOS and flash.image_sizes == () and flash.max_input_images == 3
@@ -187,7 +187,8 @@ def test_4k_only_on_gemini_3_models() -> None:
 
 
 def test_unknown_image_size_lists_sizes() -> None:
-    assert "512, 1K, 2K, 4K" in _refused("nano-banana-pro", image_size="8K")
+    assert _refused("nano-banana-pro", image_size="8K") == "Image size '8K' is not one of 1K, 2K, 4K."
+    assert "512, 1K, 2K, 4K" in _refused("some-future-image-model", image_size="8K")
 
 
 def test_image_size_is_normalized() -> None:
@@ -203,7 +204,7 @@ def test_bad_n_is_refused(n: object) -> None:
 
 
 def test_imagen_takes_at_most_four_per_request() -> None:
-    assert "at most 4 images" in _refused("imagen4", n=5)
+    assert "at most 8 images" in _refused("imagen4", n=9)
 
 
 def test_gemini_n_is_limited_by_parallel_requests() -> None:

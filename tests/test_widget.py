@@ -169,7 +169,7 @@ def test_model_change_updates_ratio_size_count_seed_and_negative_prompt(em: Emul
     values = lambda dropdown: [value for _, value in dropdown.options]  # noqa: E731
     assert values(p.aspect_ratio) == ["", "1:1", "3:4", "4:3", "9:16", "16:9"]
     assert values(p.image_size) == ["", "1K", "2K"]
-    assert p.count.max == 4 and p.negative_prompt.layout.display != "none"
+    assert p.count.max == 8 and p.negative_prompt.layout.display != "none"
 
     p.aspect_ratio.value = "16:9"
     p.image_size.value = "2K"

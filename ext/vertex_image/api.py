@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import InvalidRequest
@@ -269,7 +269,7 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
     settings = client.settings
     location = settings.location_for(info.family)
     if info.family == "imagen":
-        parsed_list = [await _imagen_call(client, info, request, location, on_retry)]
+        parsed_list = await _imagen_calls(client, info, request, location, on_retry)
     else:
         parsed_list = await _gemini_calls(client, info, request, location, on_retry)
     return saved_image_set(
@@ -295,6 +295,20 @@ def _check_names(options: Mapping[str, Any], allowed: Sequence[str], kind: str) 
             f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an option of {kind}; "
             f"the options are: {', '.join(sorted(allowed))}."
         )
+
+
+async def _imagen_calls(
+    client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
+) -> list[ParsedResponse]:
+    """``n`` images in requests of at most ``sampleCount`` 4, sent together; request k uses seed + k."""
+    per_request = max(1, info.max_candidates)
+    full, rest = divmod(request.n, per_request)
+    counts = [per_request] * full + ([rest] if rest else [])
+    chunks = [
+        replace(request, n=count, seed=None if request.seed is None else request.seed + number)
+        for number, count in enumerate(counts)
+    ]
+    return list(await asyncio.gather(*(_imagen_call(client, info, chunk, location, on_retry) for chunk in chunks)))
 
 
 async def _imagen_call(

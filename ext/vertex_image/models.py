@@ -17,7 +17,7 @@ IMAGEN_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
 GEMINI_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 EXTREME_RATIOS = ("1:4", "4:1", "1:8", "8:1")
 IMAGE_SIZES = ("512", "1K", "2K", "4K")
-MAX_PARALLEL_IMAGES = 8  # n for Gemini models: one request per image, sent in parallel
+MAX_PARALLEL_IMAGES = 8  # the largest n of one call: Gemini sends one request per image, Imagen up to 4 per request
 
 _PREFIXES = ("vertex_ai/", "gemini/", "google/", "publishers/google/models/", "models/")
 _RATIO_RE = re.compile(r"^\d{1,2}:\d{1,2}$")
@@ -79,8 +79,8 @@ def _imagen(model_id: str, name: str, *aliases: str, sizes: tuple[str, ...] = ()
     defaults: dict[str, Any] = {
         "aspect_ratios": IMAGEN_RATIOS,
         "image_sizes": sizes,
-        "max_count": 4,  # sampleCount 1-4 (WIRE.md §7)
-        "max_candidates": 4,
+        "max_count": MAX_PARALLEL_IMAGES,  # n > 4 is sent as several requests
+        "max_candidates": 4,  # sampleCount 1-4 per request (WIRE.md §7)
         "negative_prompt": True,
         "notes": _IMAGEN_LEGACY,
     }
@@ -255,8 +255,9 @@ def _check_n(info: ModelInfo, n: int | None) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InvalidRequest(f"n must be a whole number of at least 1, not {n!r}.")
     if n > info.max_count:
-        more = " per request; send several requests for more" if info.family == "imagen" else ""
-        raise InvalidRequest(f"{info.id} makes at most {info.max_count} images per call{more} (asked for {n}).")
+        raise InvalidRequest(
+            f"{info.id} makes at most {info.max_count} images per call (asked for {n}); call again for more."
+        )
 
 
 def _check_aspect_ratio(info: ModelInfo, aspect_ratio: str | None) -> None:
@@ -280,7 +281,8 @@ def _check_image_size(info: ModelInfo, image_size: str | None) -> None:
         return
     size = normalize_image_size(image_size)
     if size not in IMAGE_SIZES:
-        raise InvalidRequest(f"Image size {image_size!r} is not one of {', '.join(IMAGE_SIZES)}.")
+        accepted = ", ".join(info.image_sizes) if info.known and info.image_sizes else ", ".join(IMAGE_SIZES)
+        raise InvalidRequest(f"Image size {image_size!r} is not one of {accepted}.")
     if not info.known or size in info.image_sizes or (not info.image_sizes and size == "1K"):
         return
     larger = [m.id for m in _MODELS if m.family == info.family and size in m.image_sizes]
