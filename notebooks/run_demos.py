@@ -72,7 +72,9 @@ def run_notebook(source: Path, out: Path, work: Path, timeout_s: int) -> tuple[P
     # IPC sockets: the kernel is local, and ipykernel warns about unencrypted TCP.
     kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / f".{source.stem}.ipc"))
     try:
-        ExecutePreprocessor(timeout=timeout_s, kernel_name="python3").preprocess(
+        ExecutePreprocessor(
+            timeout=timeout_s, kernel_name="python3", record_timing=False, store_widget_state=False
+        ).preprocess(
             notebook, {"metadata": {"path": str(work)}}, km=kernel
         )
     finally:
