@@ -81,6 +81,7 @@ def run_notebook(source: Path, out: Path, work: Path, timeout_s: int) -> tuple[P
         if kernel.has_kernel:
             kernel.shutdown_kernel(now=True)
     elapsed = time.monotonic() - started
+    notebook.metadata.pop("widgets", None)  # model ids change every run; the panel is shown live only
     executed = out / source.name
     nbformat.write(notebook, executed)
     body, _ = HTMLExporter().from_notebook_node(notebook)
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    os.environ["VERTEX_IMAGE_OUTPUT_DIR"] = str(work / "vertex_images")  # the kernels inherit it
+    os.environ["VERTEX_IMAGE_OUTPUT_DIR"] = "vertex_images"  # inherited by the kernels, whose folder is work/
     failures = 0
     for source in sorted(HERE.glob("*.ipynb")):
         if args.only and args.only not in source.name:
