@@ -535,20 +535,21 @@ _LOADED: dict[int, VertexImageMagics] = {}
 
 
 def load_ipython_extension(ip: Any) -> None:
-    """Register the magics and the display formatters; nothing else happens until a magic runs."""
+    """Register the magics, the display formatters and Tab completion; nothing else happens until a magic runs."""
     if id(ip) in _LOADED:
         return
     magics = VertexImageMagics(shell=ip)
     ip.register_magics(magics)
-    from . import formatters
+    from . import completion, formatters
 
     formatters.register_formatters(ip)
+    completion.register(ip)
     _LOADED[id(ip)] = magics
 
 
 def unload_ipython_extension(ip: Any) -> None:
-    """Remove the magics, the configurable and the formatters; stop the emulator and the runtime loop."""
-    from . import formatters, registry
+    """Remove the magics, the configurable, the formatters and completion; stop the emulator and the runtime loop."""
+    from . import completion, formatters, registry
 
     magics = _LOADED.pop(id(ip), None)
     if magics is not None:
@@ -562,4 +563,5 @@ def unload_ipython_extension(ip: Any) -> None:
         if magics in ip.configurables:
             ip.configurables.remove(magics)
     formatters.unregister_formatters(ip)
+    completion.unregister(ip)
     registry.reset()
