@@ -202,3 +202,29 @@ def test_the_api_key_is_not_shown_by_the_state(kstate: KernelState) -> None:
     with pytest.raises(VertexImageError) as caught:
         kstate.configure(api_key=canary, max_concurrency=-1)
     assert canary not in str(caught.value)
+
+
+def test_session_followers_hear_names_set_replaced_and_removed_across_a_reset(kernel: Recorder) -> None:
+    heard: list[tuple[str, object]] = []
+
+    def on_names(name: str, session: object) -> None:
+        heard.append((name, session))
+
+    stop = registry.subscribe_sessions(on_names)
+    try:
+        sessions = registry.state().sessions
+        first = vi.chat("nano-banana", name="foo")  # vi.chat puts a named session in the registry
+        second = vi.chat("nano-banana", name="foo")
+        clone = second.branch("bar")
+        del sessions["bar"]
+        assert heard == [("foo", first), ("foo", second), ("bar", clone), ("bar", None)]
+        assert sessions == {"foo": second}
+
+        registry.reset()  # followers are module-wide: a fresh state still tells them
+        registry.state().sessions.pop("nothing", None)
+        registry.state().sessions["baz"] = first
+        assert heard[-1] == ("baz", first) and len(heard) == 5
+    finally:
+        stop()
+    registry.state().sessions["quiet"] = first
+    assert len(heard) == 5

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import io
 import json
+import logging
 import re
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +390,123 @@ def test_an_inline_image_over_the_part_limit_is_left_out_with_everything_older(
     assert _alternates(contents)
     assert [content["parts"][0]["text"] for content in contents[::2]] == ["turn 3", "turn 4", "turn 5"]
     assert (result.exchanges_sent, result.exchanges_left_out) == (2, 2)
+
+
+# followers --------------------------------------------------------------------------------------
+class Follower:
+    """Records each change it is told about, with the session's turns at that moment."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int, bool]] = []
+
+    def on_change(self, chat: ImageSession, change: str) -> None:
+        saved = json.loads(chat.default_path().read_text())
+        self.seen.append((change, len(chat), len(saved["exchanges"]) == len(chat)))
+
+
+def test_subscribers_hear_each_turn_undo_and_reset_after_it_is_recorded_and_saved(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="heard")
+    follower = Follower()
+    chat.subscribe(follower.on_change)
+
+    chat.send("a fox")
+    chat.send("make it blue")
+    chat.undo()
+    chat.reset()
+
+    assert follower.seen == [("turn", 1, True), ("turn", 2, True), ("undo", 1, True), ("reset", 0, True)]
+
+
+def test_a_blocked_failed_or_refused_change_is_not_announced(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="quiet")
+    follower = Follower()
+    chat.subscribe(follower.on_change)
+
+    assert len(chat.send("blockme a garden")) == 0
+    with pytest.raises(InvalidRequest):
+        chat.undo()  # nothing to undo
+    with pytest.raises(InvalidRequest):
+        chat.send("a fox", colour="red")
+    with recorded_emulator(fault="503") as broken:
+        vi.configure(base_url=broken.base_url, max_attempts=1)
+        with pytest.raises(ServiceError):
+            chat.send("a fox")
+
+    assert follower.seen == [] and len(chat) == 0
+
+
+def test_unsubscribe_stops_the_calls_and_leaves_other_subscribers(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="unsub")
+    leaving, staying = Follower(), Follower()
+    stop = chat.subscribe(leaving.on_change)
+    chat.subscribe(staying.on_change)
+    chat.subscribe(leaving.on_change)  # the same callback twice: each subscription stands alone
+
+    chat.send("a fox")
+    stop()
+    stop()  # a second call is harmless
+    chat.undo()
+
+    assert [change for change, _, _ in leaving.seen] == ["turn", "turn", "undo"]
+    assert [change for change, _, _ in staying.seen] == ["turn", "undo"]
+
+
+def test_the_session_holds_its_subscribers_weakly(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="weak")
+    follower = Follower()
+    chat.subscribe(follower.on_change)
+    gone = weakref.ref(follower)
+    calls: list[str] = []
+
+    def plain(session: ImageSession, change: str) -> None:
+        calls.append(change)
+
+    chat.subscribe(plain)
+    del follower
+    gc.collect()
+
+    assert gone() is None  # the session did not keep it alive
+    chat.send("a fox")
+    assert calls == ["turn"]
+    del plain
+    gc.collect()
+    chat.undo()
+    assert calls == ["turn"] and len(chat) == 0
+
+
+def test_a_failing_subscriber_is_logged_and_breaks_neither_the_turn_nor_the_others(
+    kernel: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = vi.chat("nano-banana", name="sturdy")
+    follower = Follower()
+
+    class Broken:
+        def on_change(self, session: ImageSession, change: str) -> None:
+            raise RuntimeError("follower bug")
+
+    broken = Broken()
+    chat.subscribe(broken.on_change)
+    chat.subscribe(follower.on_change)
+
+    with caplog.at_level(logging.DEBUG, logger="vertex_image.notify"):
+        images = chat.send("a fox")
+        chat.undo()
+
+    assert len(images) == 1 and len(chat) == 0
+    assert [change for change, _, _ in follower.seen] == ["turn", "undo"]
+    failures = [record for record in caplog.records if record.exc_info and "follower bug" in str(record.exc_info[1])]
+    assert len(failures) == 2 and all(record.levelno == logging.DEBUG for record in failures)
+
+
+def test_a_turn_from_another_thread_is_announced_on_that_thread(kernel: Recorder) -> None:
+    chat = vi.chat("nano-banana", name="threads")
+    threads: list[threading.Thread] = []
+
+    def on_change(session: ImageSession, change: str) -> None:
+        threads.append(threading.current_thread())
+
+    chat.subscribe(on_change)
+    chat.send("a fox")  # the turn runs on the runtime loop's thread
+    chat.undo()  # this one here
+
+    assert threads[0] is not threading.current_thread() and threads[1] is threading.current_thread()

@@ -2,16 +2,22 @@
 
 Magics, the panel and the Python API all reach the same objects through ``state()``. Everything is
 created on first use and closed by ``reset()`` (tests, ``%unload_ext``, ``configure()``).
+
+``state().sessions`` tells followers when a name gets a session or loses it (``subscribe_sessions``):
+``%%gemini_image -s foo --new``, ``load`` and ``branch`` put a new object under a name, and the
+panel showing that name then follows the new one.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections import UserDict
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .config import Secret, Settings
+from .notify import Subscribers, Unsubscribe
 
 if TYPE_CHECKING:  # pragma: no cover
     from .auth import Auth
@@ -21,6 +27,30 @@ if TYPE_CHECKING:  # pragma: no cover
     from .store import ImageStore
 
 
+_SESSION_FOLLOWERS = Subscribers()  # module-wide: a follower stays subscribed across ``reset()``
+
+
+def subscribe_sessions(callback: Callable[[str, ImageSession | None], Any]) -> Unsubscribe:
+    """Call ``callback(name, session)`` when a name of ``state().sessions`` is set (``None``: removed).
+
+    Held weakly and run on the changing thread, like ``ImageSession.subscribe``; returns the
+    function that stops it.
+    """
+    return _SESSION_FOLLOWERS.add(callback)
+
+
+class SessionTable(UserDict[str, "ImageSession"]):
+    """The kernel's sessions by name: a dict that tells ``subscribe_sessions`` followers of each change."""
+
+    def __setitem__(self, name: str, session: ImageSession) -> None:
+        super().__setitem__(name, session)
+        _SESSION_FOLLOWERS.notify(name, session)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        _SESSION_FOLLOWERS.notify(name, None)
+
+
 class KernelState:
     """Lazily built shared objects; ``configure`` changes settings and drops what depends on them."""
 
@@ -28,7 +58,7 @@ class KernelState:
         self._lock = threading.RLock()
         self._environ = environ
         self.configured: dict[str, Any] = {}
-        self.sessions: dict[str, ImageSession] = {}
+        self.sessions = SessionTable()
         self._settings: Settings | None = None
         self._auth: Auth | None = None
         self._client: Client | None = None

@@ -5,6 +5,9 @@ parts, ``thoughtSignature``s, images with their original base64 text and mime ty
 next request replays it unchanged (WIRE.md §5.4). A failed or blocked turn is not recorded. The
 session is written to disk after every turn (JSON that refers to image files, never embeds them),
 so a new kernel can resume it exactly.
+
+Whoever shows a session (the panel) follows it with ``subscribe``: the callback runs after every
+recorded turn, undo and reset, whichever thread or magic made it, and never for a failed turn.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRequest
 from .images import EXTENSIONS, GeneratedImage, ImageSet
+from .notify import Subscribers, Unsubscribe
 from .store import atomic_write
 
 FORMAT_VERSION = 1
@@ -98,6 +102,26 @@ class ImageSession:
         self.exchanges: list[Exchange] = []
         self.last_left_out = 0
         self._turn_lock: tuple[asyncio.AbstractEventLoop | None, asyncio.Lock] = (None, asyncio.Lock())
+        self._subscribers = Subscribers()
+
+    # followers ------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[ImageSession, str], Any]) -> Unsubscribe:
+        """Call ``callback(session, change)`` after each change; returns the function that stops it.
+
+        ``change`` is ``"turn"`` (a turn was recorded), ``"undo"`` or ``"reset"``; a failed or
+        blocked turn changes nothing and calls nothing. The callback runs on the thread that made
+        the change (the runtime loop's for a turn), so it must be quick and must not wait for the
+        runtime. It is held weakly: a bound method does not keep its object alive; keep a plain
+        function alive yourself. Its exceptions are logged at debug level and otherwise ignored.
+        """
+        return self._subscribers.add(callback)
+
+    def _changed(self, change: str) -> None:
+        """Write the session to disk and tell the followers (also when writing fails: memory changed)."""
+        try:
+            self._autosave()
+        finally:
+            self._subscribers.notify(self, change)
 
     # the conversation -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -216,7 +240,7 @@ class ImageSession:
             )
             self.model = info.id
             self.last_left_out = left_out
-            self._autosave()
+            self._changed("turn")
         return SendResult(result, len(history) // 2, left_out)
 
     def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
@@ -251,13 +275,13 @@ class ImageSession:
         if not self.exchanges:
             raise InvalidRequest(f"Session {self.name!r} has no turn to undo.")
         exchange = self.exchanges.pop()
-        self._autosave()
+        self._changed("undo")
         return exchange
 
     def reset(self) -> None:
         """Forget every exchange (the images stay on disk)."""
         self.exchanges.clear()
-        self._autosave()
+        self._changed("reset")
 
     def branch(self, name: str) -> ImageSession:
         """A copy of this session under a new name; the two then go their own ways."""
