@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import contextlib
+import gc
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ import vertex_image as vi
 from vertex_image import registry
 from vertex_image.emulator import Emulator
 from vertex_image.widget import CONVERSATION, ONE_SHOT, ImagePanel, describe_error, panel
+from vertex_image.widget_controls import close_tree
 
 WAIT_S = 30
 
@@ -446,7 +449,7 @@ def test_importing_vertex_image_does_not_load_ipywidgets() -> None:
 
 
 # with the magics --------------------------------------------------------------------------------
-from magicshell import Shell, emulator_requests, shell  # noqa: E402,F401 - the fixture
+from magicshell import Shell, emulator_requests, emulator_shell, shell  # noqa: E402,F401 - the fixture
 
 
 def test_insert_code_reruns_the_same_imagen_request_through_the_magic(shell: Shell) -> None:
@@ -518,3 +521,103 @@ def test_vertex_image_panel_magic_opens_the_panel(shell: Shell) -> None:
     cell = shell.run("%vertex_image panel")
     assert cell.error is None, cell.shown
     assert isinstance(cell.result, ImagePanel)
+
+
+# following the session live ---------------------------------------------------------------------
+def _prompts_shown(p: ImagePanel) -> list[str]:
+    """The prompts of the history strip, from each item's caption."""
+    return [item.children[-1].value.split(". ", 1)[1].split("<")[0] for item in p.history.children]
+
+
+def test_a_magic_turn_on_the_shown_session_appears_without_refresh(shell: Shell) -> None:
+    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    p = panel(session="foo")
+    assert len(p.history.children) == 1
+    first_item = p.history.children[0]
+
+    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+
+    assert _prompts_shown(p) == ["a small house", "add a chimney"]
+    assert p.history.children[0] is first_item  # the turns already shown are kept, not rebuilt
+    assert not p.undo_button.disabled and not p.generate_button.disabled
+
+    assert shell.run("%%gemini_image -s other\na boat").error is None  # another session: a new name only
+    assert "other" in p.session.options and p.session.value == "foo"
+    assert _prompts_shown(p) == ["a small house", "add a chimney"]
+
+
+def test_undo_and_reset_by_the_magic_update_the_strip_and_the_undo_button(shell: Shell) -> None:
+    for prompt in ("a red kite", "add clouds"):
+        assert shell.run(f"%%gemini_image -s kite\n{prompt}").error is None
+    p = panel(session="kite")
+    assert len(p.history.children) == 2 and not p.undo_button.disabled
+
+    assert shell.run("%gemini_image undo -s kite").error is None
+    assert _prompts_shown(p) == ["a red kite"] and not p.undo_button.disabled
+    assert shell.run("%gemini_image undo -s kite").error is None
+    assert p.history.children == () and p.undo_button.disabled
+
+    assert shell.run("%%gemini_image -s kite\na green kite").error is None
+    assert not p.undo_button.disabled
+    assert shell.run("%gemini_image reset -s kite").error is None
+    assert p.history.children == () and p.undo_button.disabled
+
+
+def test_new_on_the_shown_session_name_is_followed(shell: Shell) -> None:
+    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    p = panel(session="foo")
+    old = registry.state().sessions["foo"]
+
+    assert shell.run("%%gemini_image -s foo --new\na lighthouse").error is None
+    new = registry.state().sessions["foo"]
+    assert new is not old and _prompts_shown(p) == ["a lighthouse"]
+
+    assert shell.run("%%gemini_image -s foo\nadd a boat").error is None  # the new object is followed
+    assert _prompts_shown(p) == ["a lighthouse", "add a boat"]
+    old.reset()  # the replaced one is not
+    assert _prompts_shown(p) == ["a lighthouse", "add a boat"] and not p.undo_button.disabled
+
+    p.prompt.value = "paint it red"
+    _click(p, p.generate_button)
+    assert len(new) == 3 and len(old) == 0 and len(p.history.children) == 3
+
+
+def test_changes_while_the_panels_own_turn_is_in_flight_keep_its_busy_state(capsys: pytest.CaptureFixture[str],
+                                                                          tmp_path: Path) -> None:
+    with emulator_shell(capsys, tmp_path, latency_s=1) as (sh, _):
+        assert sh.run("%%gemini_image -s foo\na small house").error is None
+        p = panel(session="foo")
+        p.prompt.value = "add a garden"
+        p.generate_button.click()
+        assert p.busy
+
+        assert sh.run("%gemini_image undo -s foo").error is None  # while the panel's turn runs
+
+        assert p.history.children == () and p.undo_button.disabled
+        assert p.generate_button.disabled and not p.cancel_button.disabled and p.session.disabled
+        assert p.pending is not None and p.pending.result(timeout=WAIT_S) is not None
+        assert _prompts_shown(p) == ["add a garden"]
+        assert not p.busy and not p.undo_button.disabled and not p.generate_button.disabled
+        assert p.cancel_button.disabled and not p.session.disabled
+
+
+@pytest.mark.parametrize("how", ["panel.close()", "only its widgets closed"])
+def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: str) -> None:
+    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    p = panel(session="foo")
+    history = p.history
+    alive = weakref.ref(p)
+
+    # ipywidgets keeps every open widget (and so the panel) alive until it is closed; after that
+    # the sessions and the registry, which hold the panel weakly, do not keep it either.
+    if how == "panel.close()":
+        p.close()
+    else:
+        close_tree(p.widget)  # as by Widget.close_all(): the panel did not unsubscribe
+    del p
+    gc.collect()
+
+    assert alive() is None
+    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -s foo --new\na boat").error is None
+    assert len(history.children) == 1  # the closed panel's strip did not follow

@@ -6,6 +6,12 @@ conversation), so results are saved by the store and sessions are shared through
 ``registry.state().sessions``: a session started with ``%%gemini_image -s foo`` continues here when
 ``foo`` is chosen, and the other way round.
 
+The panel follows the session it shows as it changes: it subscribes to that session
+(``ImageSession.subscribe``) and to the registry's names (``registry.subscribe_sessions``), so a turn,
+``undo`` or ``reset`` made by a magic, and ``%%gemini_image -s foo --new`` replacing ``foo``, show up in
+the history strip, the Undo button and the session list without Refresh. Both hold the panel weakly.
+Refresh stays for sessions changed on disk by another kernel.
+
 It never blocks the kernel: a click submits the work to the runtime loop and returns at once (comm
 messages, such as a click on Cancel, are only processed while the kernel is idle). The returned
 ``concurrent.futures.Future`` is kept as ``panel.pending``; Cancel cancels it, and a generation
@@ -31,12 +37,14 @@ from typing import TYPE_CHECKING, Any
 from .display import clip
 from .errors import InvalidRequest, VertexImageError
 from .named_sessions import session_named, session_names
-from .registry import state
+from .notify import Unsubscribe
+from .registry import state, subscribe_sessions
 from .widget_code import gemini_magic, imagen_magic
 from .widget_controls import (
     CONVERSATION,
     ONE_SHOT,
     PanelControls,
+    close_tree,
     history_item,
     mark_selected,
     tile,
@@ -53,7 +61,7 @@ from .widget_status import (
 if TYPE_CHECKING:  # pragma: no cover
     from .images import GeneratedImage, ImageSet
     from .runtime import Runtime
-    from .session import ImageSession
+    from .session import Exchange, ImageSession
 
 TICK_S = 0.5
 DEFAULT_SESSION = "default"
@@ -106,8 +114,12 @@ class ImagePanel(PanelControls):
         self.results: list[GeneratedImage] = []
         self.selected_index: int | None = None
         self.last_code = ""
+        self._followed: ImageSession | None = None
+        self._unfollow: Unsubscribe | None = None
+        self._history_shown: list[tuple[Exchange, Any]] = []  # each turn shown, with its item in the strip
         super().__init__()
         self._wire()
+        self._unfollow_names = subscribe_sessions(self._on_sessions_changed)
         self.refresh_sessions(select=session)
         self.mode.value = mode or (CONVERSATION if session else ONE_SHOT)
         self._fill_models(prefer=model)
@@ -512,14 +524,55 @@ class ImagePanel(PanelControls):
         self.select(0 if len(self.results) == 1 else None)
 
     def _show_history(self, session: ImageSession | None = None) -> None:
+        """Show the turns of ``session`` (default: the chosen one) in the strip, and follow its changes."""
         if session is None:
             try:
                 session = self.current_session()
             except VertexImageError:
                 session = None
-        exchanges = session.exchanges if session is not None else []
-        items = [history_item(number, exchange) for number, exchange in enumerate(exchanges, start=1)]
-        self.history.children = items
+        with self._lock:
+            self._follow(session)
+            exchanges = list(session.exchanges) if session is not None else []
+            shown = self._history_shown
+            keep = 0  # the turns already shown stay as they are (a new turn or an undo changes the end)
+            while keep < min(len(shown), len(exchanges)) and shown[keep][0] is exchanges[keep]:
+                keep += 1
+            added = [(exchange, history_item(number, exchange))
+                     for number, exchange in enumerate(exchanges[keep:], start=keep + 1)]
+            self._history_shown = shown[:keep] + added
+            self.history.children = [item for _, item in self._history_shown]
+        for _, item in shown[keep:]:
+            close_tree(item)
+
+    def _follow(self, session: ImageSession | None) -> None:
+        """Subscribe to the session shown (only to it): its turns, undos and resets update the panel."""
+        if session is self._followed:
+            return
+        if self._unfollow is not None:
+            self._unfollow()
+        self._followed = session
+        self._unfollow = session.subscribe(self._on_session_changed) if session is not None else None
+
+    def _on_session_changed(self, session: ImageSession, change: str) -> None:
+        """A turn, undo or reset of the shown session, from any thread (a magic's turn: the runtime's)."""
+        with self._lock:
+            if session is not self._followed:
+                return
+            self._show_history(session)
+            self._set_buttons(len(session))
+
+    def _on_sessions_changed(self, name: str, session: ImageSession | None) -> None:
+        """A name of the registry got a session (new, loaded, branched, ``--new``) or lost it."""
+        with self._lock:
+            if session is not None and name not in self.session.options:
+                self.refresh_sessions()
+            if name != self.session.value or session is self._followed:
+                return
+            if session is None:  # forgotten in memory; it may still be on disk (Refresh, or the next action)
+                self._follow(None)
+                return
+            self._show_history(session)
+            self._set_buttons(len(session))
 
     def _report(self, images: ImageSet, model_id: str, turn: int | None = None) -> None:
         turn_of = f"turn {turn} of session {self.session.value!r}" if turn is not None else ""
@@ -527,20 +580,38 @@ class ImagePanel(PanelControls):
 
     # state of the controls ------------------------------------------------------------------
     def _update_buttons(self) -> None:
-        busy = self._busy
-        try:
-            session = self.current_session()
-        except VertexImageError:
-            session = None
-        turns = len(session) if session is not None else 0
-        has_selection = self.selected is not None
-        self.generate_button.disabled = busy
-        self.refine_button.disabled = busy or not has_selection
-        self.cancel_button.disabled = not busy
-        self.undo_button.disabled = busy or turns == 0
-        self.save_button.disabled = not has_selection
-        self.session.disabled = busy
-        self.new_session_button.disabled = busy
+        with self._lock:
+            try:
+                session = self.current_session()
+            except VertexImageError:
+                session = None
+            self._set_buttons(len(session) if session is not None else 0)
+
+    def _set_buttons(self, turns: int) -> None:
+        """Enable what makes sense now; under the lock, so a change from another thread cannot undo it."""
+        with self._lock:
+            busy = self._busy
+            has_selection = self.selected is not None
+            self.generate_button.disabled = busy
+            self.refine_button.disabled = busy or not has_selection
+            self.cancel_button.disabled = not busy
+            self.undo_button.disabled = busy or turns == 0
+            self.save_button.disabled = not has_selection
+            self.session.disabled = busy
+            self.new_session_button.disabled = busy
+
+    # lifecycle ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Cancel the request in flight, stop following sessions and close every widget of the panel.
+
+        ipywidgets keeps each open widget (and so the panel) alive until it is closed.
+        """
+        self.cancel()
+        with self._lock:
+            self._follow(None)
+            self._unfollow_names()
+            self._history_shown = []
+        close_tree(self.widget)
 
 
 def panel(session: str | None = None, model: str | None = None, mode: str | None = None) -> ImagePanel:

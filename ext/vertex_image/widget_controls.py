@@ -257,4 +257,14 @@ def history_item(number: int, exchange: Exchange) -> widgets.VBox:
     return item
 
 
-__all__ = ["CONVERSATION", "ONE_SHOT", "PanelControls", "history_item", "mark_selected", "tile"]
+def close_tree(widget: widgets.Widget) -> None:
+    """Close a widget, its children, layout and style: ipywidgets keeps every open widget alive."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
+    widget.close()
+
+
+__all__ = ["CONVERSATION", "ONE_SHOT", "PanelControls", "close_tree", "history_item", "mark_selected", "tile"]

@@ -3,8 +3,9 @@
 The test writes a notebook into a temporary folder, starts JupyterLab on 127.0.0.1 (a free port, a
 token, its own config, data and settings folders) and opens the notebook in Debian's Chromium
 (``/usr/bin/chromium``; never a browser downloaded by ``playwright install``). It types a prompt,
-clicks Generate and sees the image in the grid; refines twice and sees the history grow; switches to
-a slow emulator, cancels the request and sees it reported. Screenshots go to ``build/panel-e2e/``.
+clicks Generate and sees the image in the grid; refines twice and sees the history grow; sees a
+magic's turn on the panel's session in the history without Refresh; switches to a slow emulator,
+cancels the request and sees it reported. Screenshots go to ``build/panel-e2e/``.
 
 Missing tools are installed by ``tests/browser/setup.sh`` (apt-get for chromium, pip for playwright
 and jupyterlab). The test is skipped, with the reason printed, only when chromium cannot be installed
@@ -275,9 +276,11 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             page.keyboard.insert_text(code)
             page.keyboard.press("Shift+Enter")
             expect(magic_cell.locator(".jp-OutputArea-output img")).to_have_count(1)
-            panel.locator("button.vi-refresh").click()
+            # The panel follows its session: the magic's turn is in the strip without Refresh.
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(3)
             expect(panel.locator(".vi-history .vi-turn").nth(2)).to_contain_text("3. add a snowman")
+            panel.locator("button.vi-refresh").click()
+            expect(panel.locator(".vi-history .vi-turn")).to_have_count(3)
             _shot(page, "04-magic-continues-session.png")
 
             # A slow request: progress with elapsed seconds, then Cancel, reported in the status line.
