@@ -16,9 +16,17 @@ from apihelpers import Recorder, em, kernel, recorded_emulator, recorder  # noqa
 import vertex_image as vi
 from vertex_image import api, registry
 from vertex_image.emulator import Emulator
-from vertex_image.errors import APIError, ImageBlocked, InvalidRequest, VertexImageError
+from vertex_image.errors import (
+    APIError,
+    ImageBlocked,
+    InvalidRequest,
+    QuotaExceeded,
+    ServiceError,
+    VertexImageError,
+)
 from vertex_image.images import GeneratedImage, ImageSet
 from vertex_image.store import strip_metadata
+from vertex_image.wiredata import ParsedResponse
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -273,6 +281,98 @@ def test_a_failed_call_raises_a_typed_error_and_saves_nothing(tmp_path: Path) ->
             registry.reset()
         assert len(broken.requests) == 2  # retried once, then gave up
     assert not list((tmp_path / "out").glob("*.png"))
+
+
+# partial failure: whatever arrived is saved ---------------------------------------------------
+def _configured(emulator: Emulator, out: Path, **options: Any) -> None:
+    vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(out), **options)
+
+
+def test_gemini_n4_over_a_rate_limit_saves_the_three_that_arrived_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with recorded_emulator(rpm=3) as limited:
+        _configured(limited, out, max_attempts=2, deadline_s=3)
+        try:
+            with pytest.raises(QuotaExceeded) as caught:
+                vi.generate_images("a fox", model="nano-banana", n=4, seed=10)
+            gallery = vi.gallery()
+        finally:
+            registry.reset()
+        answered = [e for e in recorder(limited).exchanges if e.status == 200]
+
+    error = caught.value
+    assert len(answered) == 3
+    assert str(error).startswith(f"3 of 4 images arrived and were saved to {out}")
+    assert "vi.gallery()" in str(error) and "the rest failed: Resource exhausted" in str(error)
+    assert "\n" not in str(error)
+    assert isinstance(error.partial, ImageSet) and len(error.partial) == 3
+    assert sorted(image.seed for image in error.partial) == [10] * 3  # the request's seed, as for a full set
+    _on_disk(error.partial)
+    assert len(list(out.rglob("*.png"))) == 3
+    assert {image.data for image in gallery} == {image.data for image in error.partial}
+
+
+def test_imagen_n8_with_one_request_failing_saves_the_other_four(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with recorded_emulator(fault="500;every=2") as flaky:
+        _configured(flaky, out, max_attempts=1)
+        try:
+            with pytest.raises(ServiceError) as caught:
+                vi.generate_images("a lighthouse", model="imagen4", n=8)
+        finally:
+            registry.reset()
+        statuses = sorted(e.status for e in recorder(flaky).exchanges)
+
+    assert statuses == [200, 500]
+    assert str(caught.value).startswith("4 of 8 images arrived and were saved")
+    assert caught.value.code == 500
+    assert len(caught.value.partial) == 4
+    _on_disk(caught.value.partial)
+    assert len(list(out.rglob("*.png"))) == 4
+
+
+def test_when_every_request_fails_the_first_error_is_raised_unchanged(tmp_path: Path) -> None:
+    with recorded_emulator(fault="500") as broken:
+        _configured(broken, tmp_path / "out", max_attempts=1)
+        try:
+            with pytest.raises(ServiceError) as caught:
+                vi.generate_images("a cat", model="nano-banana", n=3)
+        finally:
+            registry.reset()
+        assert len(broken.requests) == 3
+
+    assert str(caught.value).startswith("An internal error has occurred")
+    assert not hasattr(caught.value, "partial")
+    assert not list((tmp_path / "out").rglob("*.png"))
+
+
+def test_a_cancelled_call_stops_waiting_at_once(tmp_path: Path) -> None:
+    with recorded_emulator(latency_s=5) as slow:
+        _configured(slow, tmp_path / "out")
+        try:
+
+            async def main() -> None:
+                await asyncio.wait_for(vi.agenerate_images("a cat", model="nano-banana", n=3), timeout=0.3)
+
+            started = time.monotonic()
+            with pytest.raises(asyncio.TimeoutError):
+                asyncio.run(main())
+            elapsed = time.monotonic() - started
+        finally:
+            registry.reset()
+    assert elapsed < 3
+    assert not list((tmp_path / "out").rglob("*.png"))
+
+
+def test_a_cancellation_inside_one_request_is_not_taken_for_a_failure() -> None:
+    async def fine() -> ParsedResponse:
+        return ParsedResponse()
+
+    async def cancelled() -> ParsedResponse:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(api._every_call([fine(), cancelled()]))
 
 
 # edit and upscale -------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, VertexImageError
 from .images import GeneratedImage, ImageSet
 from .registry import state
 from .wiredata import ImageInput, ParsedResponse
@@ -120,7 +121,9 @@ def generate_images(
 
     Raises:
         InvalidRequest: options the model cannot take (nothing is sent).
-        APIError: the service refused or failed after retries.
+        APIError: the service refused or failed after retries. When ``n`` needed several requests and only
+            some failed, the images that did arrive are saved first; the error says so and carries them as
+            ``error.partial`` (an ``ImageSet``).
     """
     request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
     return _run(agenerate_request(request))
@@ -241,9 +244,15 @@ async def _aupscale(image: ImageInput, factor: str, info: ModelInfo, options: di
 
 # the engine -------------------------------------------------------------------------------------
 async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | None = None) -> ImageSet:
-    """Validate, send, parse and save one request. Runs on the runtime loop."""
+    """Validate, send, parse and save one request. Runs on the runtime loop.
+
+    ``n`` may take several requests. If some of them fail, every image that did arrive is saved, then the
+    first failure is raised with its type kept, a message saying how many were saved, and ``.partial``.
+    """
     from .models import resolve_model, validate_options
 
+    if request.n is None:  # the default, as for every other option
+        request = replace(request, n=1)
     kernel = state()
     base_settings = kernel.settings()
     info = resolve_model(request.model or base_settings.default_imagen_model)
@@ -269,13 +278,56 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
     settings = client.settings
     location = settings.location_for(info.family)
     if info.family == "imagen":
-        parsed_list = await _imagen_calls(client, info, request, location, on_retry)
+        calls = _imagen_calls(client, info, request, location, on_retry)
     else:
-        parsed_list = await _gemini_calls(client, info, request, location, on_retry)
-    return saved_image_set(
+        calls = _gemini_calls(client, info, request, location, on_retry)
+    parsed_list, error = await _every_call(calls)
+    if error is not None and not parsed_list:
+        raise error
+    result = saved_image_set(
         _combine(parsed_list), prompt=request.prompt, model=info.id, parameters=_parameters(request),
         seed=request.seed, settings=settings, location=location,
     )
+    if error is not None:
+        raise _partly_failed(error, result, request.n)
+    return result
+
+
+async def _every_call(calls: Sequence[Awaitable[ParsedResponse]]) -> tuple[list[ParsedResponse], Exception | None]:
+    """Run the calls together to their end: the answers that came, in order, and the first failure.
+
+    Waiting for all of them (rather than stopping at the first failure) is what lets images that were
+    already made, and billed, be saved. Cancellation is not a failure: it propagates at once.
+    """
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    parsed: list[ParsedResponse] = []
+    errors: list[Exception] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            errors.append(outcome)
+        elif isinstance(outcome, BaseException):  # CancelledError, KeyboardInterrupt
+            raise outcome
+        else:
+            parsed.append(outcome)
+    return parsed, errors[0] if errors else None
+
+
+def _partly_failed(error: Exception, saved: ImageSet, wanted: int) -> Exception:
+    """The first failure of a call whose other requests succeeded, with what was saved (``error.partial``).
+
+    The type stays (the magics and the panel show typed errors in one line); the message is prefixed.
+    """
+    if saved.images and isinstance(error, VertexImageError):
+        count = len(saved.images)
+        folder = Path(saved.images[0].path).parent if saved.images[0].path else None
+        where = f" to {folder}" if folder else ""
+        error.message = (
+            f"{count} of {wanted} images arrived and {'was' if count == 1 else 'were'} saved{where} "
+            f"(vi.gallery() shows them; the error's .partial holds them); the rest failed: {error.message}"
+        )
+        error.args = (error.message,)
+    error.partial = saved  # type: ignore[attr-defined]
+    return error
 
 
 def check_option_names(family: str, options: Mapping[str, Any], *, edit: bool = False) -> None:
@@ -297,10 +349,13 @@ def _check_names(options: Mapping[str, Any], allowed: Sequence[str], kind: str) 
         )
 
 
-async def _imagen_calls(
+def _imagen_calls(
     client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
-) -> list[ParsedResponse]:
-    """``n`` images in requests of at most ``sampleCount`` 4, sent together; request k uses seed + k."""
+) -> list[Coroutine[Any, Any, ParsedResponse]]:
+    """``n`` images in requests of at most ``sampleCount`` 4; request k uses seed + k.
+
+    Every body is built (and so checked) before any request is sent.
+    """
     per_request = max(1, info.max_candidates)
     full, rest = divmod(request.n, per_request)
     counts = [per_request] * full + ([rest] if rest else [])
@@ -308,16 +363,15 @@ async def _imagen_calls(
         replace(request, n=count, seed=None if request.seed is None else request.seed + number)
         for number, count in enumerate(counts)
     ]
-    return list(await asyncio.gather(*(_imagen_call(client, info, chunk, location, on_retry) for chunk in chunks)))
+    bodies = [_imagen_body(chunk) for chunk in chunks]
+    return [_imagen_call(client, info, body, location, on_retry) for body in bodies]
 
 
-async def _imagen_call(
-    client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
-) -> ParsedResponse:
+def _imagen_body(request: GenerateRequest) -> dict[str, Any]:
     from . import imagen
 
     if request.images:
-        body = imagen.build_edit_body(
+        return imagen.build_edit_body(
             request.prompt,
             images=request.images,
             mask=request.mask,
@@ -327,44 +381,53 @@ async def _imagen_call(
             seed=request.seed,
             **request.options,
         )
-    else:
-        body = imagen.build_generate_body(
-            request.prompt,
-            n=request.n,
-            aspect_ratio=request.aspect_ratio,
-            image_size=request.image_size,
-            negative_prompt=request.negative_prompt,
-            seed=request.seed,
-            **request.options,
-        )
+    return imagen.build_generate_body(
+        request.prompt,
+        n=request.n,
+        aspect_ratio=request.aspect_ratio,
+        image_size=request.image_size,
+        negative_prompt=request.negative_prompt,
+        seed=request.seed,
+        **request.options,
+    )
+
+
+async def _imagen_call(
+    client: Client, info: ModelInfo, body: dict[str, Any], location: str, on_retry: OnRetry | None
+) -> ParsedResponse:
+    from . import imagen
+
     raw = await client.predict(info.id, body, location=location, on_retry=on_retry)
     return imagen.parse_predict_response(raw)
 
 
-async def _gemini_calls(
+def _gemini_calls(
     client: Client, info: ModelInfo, request: GenerateRequest, location: str, on_retry: OnRetry | None
-) -> list[ParsedResponse]:
+) -> list[Coroutine[Any, Any, ParsedResponse]]:
+    """One single-turn request per image; request k uses seed + k. Every body is built before any is sent."""
     from . import gemini
 
     options = dict(request.options)
     want_text = bool(options.pop("text", False))
     contents = [gemini.user_content(request.prompt, request.images)]
-
-    async def one(index: int) -> ParsedResponse:
-        seed = None if request.seed is None else request.seed + index
-        body = gemini.build_generate_content_body(
+    bodies = [
+        gemini.build_generate_content_body(
             contents,
             dialect=client.settings.speaks,
             response_modalities=("TEXT", "IMAGE") if want_text else ("IMAGE",),
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
-            seed=seed,
+            seed=None if request.seed is None else request.seed + index,
             **options,
         )
+        for index in range(request.n)
+    ]
+
+    async def one(body: dict[str, Any]) -> ParsedResponse:
         raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
         return gemini.parse_generate_content_response(raw)
 
-    return list(await asyncio.gather(*(one(index) for index in range(request.n))))
+    return [one(body) for body in bodies]
 
 
 def _combine(parsed_list: list[ParsedResponse]) -> ParsedResponse:
