@@ -231,8 +231,30 @@ def test_imagen_editing_is_vertex_only() -> None:
     assert "Vertex AI only" in _refused("imagen-3.0-capability-001", edit=True, input_images=1, dialect="gemini-api")
 
 
-def test_bad_seed_is_refused() -> None:
-    assert "seed must be" in _refused("imagen4", seed=-1)
+@pytest.mark.parametrize("model", ["imagen4", "nano-banana"])
+@pytest.mark.parametrize("seed", [-1, 2**31, -(2**31) - 1, 1.5, "7", True])
+def test_a_seed_outside_int32_or_not_whole_is_refused(model: str, seed: object) -> None:
+    message = _refused(model, seed=seed)
+    assert "seed must be a whole number from 0 to 2147483647" in message and "\n" not in message
+
+
+def test_the_largest_seed_is_accepted() -> None:
+    validate_options(resolve_model("nano-banana"), seed=2**31 - 1)
+    validate_options(resolve_model("imagen4"), n=4, seed=2**31 - 1)  # one request: seed + 0
+
+
+@pytest.mark.parametrize(("model", "n"), [("nano-banana", 2), ("imagen4", 5)])
+def test_a_seed_whose_later_requests_would_pass_int32_is_refused(model: str, n: int) -> None:
+    # request k of a call uses seed + k: Gemini sends one request per image, Imagen one per 4 images
+    assert "pick a seed of at most 2147483646" in _refused(model, n=n, seed=2**31 - 1)
+    validate_options(resolve_model(model), n=n, seed=2**31 - 2)
+
+
+@pytest.mark.parametrize("name", [5, 1.0, ["imagen4"], b"imagen4"])
+def test_a_model_name_that_is_not_text_is_refused(name: object) -> None:
+    with pytest.raises(InvalidRequest, match="must be a name such as 'imagen4'") as caught:
+        resolve_model(name)  # type: ignore[arg-type]
+    assert "\n" not in str(caught.value)
 
 
 def test_search_only_on_models_with_grounding() -> None:

@@ -7,6 +7,7 @@ Unknown model names pass through (``known=False``) so that new models work befor
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,6 +19,7 @@ GEMINI_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9"
 EXTREME_RATIOS = ("1:4", "4:1", "1:8", "8:1")
 IMAGE_SIZES = ("512", "1K", "2K", "4K")
 MAX_PARALLEL_IMAGES = 8  # the largest n of one call: Gemini sends one request per image, Imagen up to 4 per request
+MAX_SEED = 2**31 - 1  # seeds are int32 on the wire (Imagen and Gemini); request k of a call uses seed + k
 
 _PREFIXES = ("vertex_ai/", "gemini/", "google/", "publishers/google/models/", "models/")
 _RATIO_RE = re.compile(r"^\d{1,2}:\d{1,2}$")
@@ -168,8 +170,13 @@ def resolve_model(name: str) -> ModelInfo:
     ``imagegeneration``, else ``gemini``.
 
     Raises:
-        InvalidRequest: an empty name.
+        InvalidRequest: an empty name, or one that is not text.
     """
+    if name is not None and not isinstance(name, str):
+        raise InvalidRequest(
+            f"The model must be a name such as 'imagen4' or 'nano-banana' (text), not "
+            f"{' '.join(repr(name).split())[:60]} ({type(name).__name__}); %vertex_image models lists them."
+        )
     text = (name or "").strip()
     stripped = True
     while stripped:
@@ -244,6 +251,12 @@ def validate_options(
     _check_aspect_ratio(info, aspect_ratio)
     _check_image_size(info, image_size)
     _check_features(info, negative_prompt, seed, input_images, search, edit, dialect)
+    requests = -(-n // max(1, info.max_candidates)) if n is not None else 1
+    if seed is not None and seed + requests - 1 > MAX_SEED:
+        raise InvalidRequest(
+            f"seed {seed} with n={n} would use seeds up to {seed + requests - 1} (request k of a call uses "
+            f"seed + k), above the largest, {MAX_SEED}; pick a seed of at most {MAX_SEED - requests + 1}."
+        )
     factor = other.get("upscale_factor")
     if factor is not None and str(factor).lower() not in ("x2", "x3", "x4"):
         raise InvalidRequest(f"upscale_factor {factor!r} is not accepted; use 'x2', 'x3' or 'x4'.")
@@ -319,8 +332,8 @@ def _check_features(
         if not info.negative_prompt and info.known:
             raise InvalidRequest(f"{info.id} takes no negative prompt.")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InvalidRequest(f"seed must be a whole number of at least 0, not {seed!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+            raise InvalidRequest(f"seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}.")
         if info.family == "imagen" and gemini_api:
             raise InvalidRequest("The Gemini API does not take a seed for Imagen; use Vertex AI.")
         if not info.seed and info.known:
