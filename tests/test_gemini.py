@@ -113,7 +113,6 @@ def test_no_modalities_and_nothing_else_leaves_out_generation_config() -> None:
         ("person_generation", "ALLOW_NONE", {"personGeneration": "ALLOW_NONE"}),
         ("person_generation", "dont_allow", {"personGeneration": "ALLOW_NONE"}),
         ("output_mime_type", "image/jpeg", {"imageOutputOptions": {"mimeType": "image/jpeg"}}),
-        ("compression_quality", 80, {"imageOutputOptions": {"compressionQuality": 80}}),
     ],
 )
 def test_vertex_only_image_config(option: str, value: Any, expected: dict[str, Any]) -> None:
@@ -633,3 +632,70 @@ def test_malformed_bodies_raise_response_format_error(body: Any, message: str) -
 
 def test_snake_keys_converts_nested_objects_only() -> None:
     assert gemini.snake_keys({"aB": [{"cDe": "fGh"}], "x": 1}) == {"a_b": [{"c_de": "fGh"}], "x": 1}
+
+
+# ----------------------------------------------------------------------------- values refused before sending
+
+
+def _refused_body(**options: Any) -> str:
+    with pytest.raises(InvalidRequest) as caught:
+        gemini.build_generate_content_body(HELLO, **options)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("value", ["x", "1.0", float("nan"), float("inf"), -0.1, 2.01, True, [1.0]])
+def test_temperature_outside_the_documented_range_or_not_a_number_is_refused(value: Any) -> None:
+    assert "temperature must be a number from 0 to 2" in _refused_body(temperature=value)
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 1, 2.0])
+def test_temperature_at_the_ends_of_the_range_is_sent(value: Any) -> None:
+    assert config(temperature=value)["temperature"] == float(value)
+
+
+@pytest.mark.parametrize("dialect", ["vertex", "gemini-api"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        5,
+        "HARASSMENT",
+        {"category": "HARASSMENT", "threshold": "BLOCK_NONE"},  # one dict, not a list of them
+        [{"category": "HARASSMENT", "threshold": "BLOCK_NONE", "level": "x"}],
+        [("HARASSMENT", 3)],
+        [(1, 2)],
+        [{"category": "HARASSMENT", "threshold": "BLOCK_NONE", "method": 7}],
+        [None],
+    ],
+)
+def test_safety_settings_of_another_shape_are_refused_listing_the_accepted_ones(dialect: str, value: Any) -> None:
+    message = _refused_body(dialect=dialect, safety_settings=value)
+    assert "safety_settings takes a list of" in message and "(category, threshold) pairs" in message
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"labels": {"team": 5}}, "labels must be a dict of text to text"),
+        ({"labels": {5: "x"}}, "labels must be a dict of text to text"),
+        ({"labels": "team=art"}, "labels must be a dict of text to text"),
+        ({"labels": [("team", "art")]}, "labels must be a dict of text to text"),
+        ({"compression_quality": 80}, "applies to JPEG output only"),
+        ({"output_mime_type": "png", "compression_quality": 80}, "applies to JPEG output only"),
+        ({"output_mime_type": "jpeg", "compression_quality": 80.5}, "whole number between 0 and 100"),
+        ({"output_mime_type": "jpeg", "compression_quality": "80"}, "whole number between 0 and 100"),
+        ({"output_mime_type": 5}, "output_mime_type must be text"),
+        ({"person_generation": 1}, "person_generation must be text"),
+        ({"system_instruction": 5}, "system_instruction must be text"),
+        ({"candidate_count": "2"}, "candidate_count must be a whole number"),
+    ],
+)
+def test_other_bad_values_are_refused_by_name(options: dict[str, Any], says: str) -> None:
+    assert says in _refused_body(**options)
+
+
+@pytest.mark.parametrize("text", [None, 5, b"a cat"])
+def test_a_user_turn_whose_text_is_not_a_str_is_refused(text: Any) -> None:
+    with pytest.raises(InvalidRequest, match="prompt must be text"):
+        gemini.user_content(text, [ImageInput(PNG)])

@@ -54,7 +54,6 @@ def test_generate_defaults_send_only_the_prompt_and_rai_reason() -> None:
         ("language", "ja", {"language": "ja"}),
         ("output_mime_type", "image/jpeg", {"outputOptions": {"mimeType": "image/jpeg"}}),
         ("output_mime_type", "png", {"outputOptions": {"mimeType": "image/png"}}),
-        ("compression_quality", 80, {"outputOptions": {"compressionQuality": 80}}),
         ("storage_uri", "gs://bucket/out", {"storageUri": "gs://bucket/out"}),
     ],
 )
@@ -517,3 +516,67 @@ def test_parse_accepts_url_safe_unpadded_base64() -> None:
 def test_parse_malformed_shapes_raise_response_format_error(body: dict[str, Any], message: str) -> None:
     with pytest.raises(ResponseFormatError, match=message):
         imagen.parse_predict_response(body)
+
+
+# ----------------------------------------------------------------------------- values refused before sending
+
+
+def _refused(build: Any, **options: Any) -> str:
+    with pytest.raises(InvalidRequest) as caught:
+        build(**options)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def _generate(**options: Any) -> dict[str, Any]:
+    return imagen.build_generate_body(options.pop("prompt", "a cat"), **options)
+
+
+def _edit(**options: Any) -> dict[str, Any]:
+    return imagen.build_edit_body(options.pop("prompt", "x"), images=[ImageInput(PNG)], **options)
+
+
+@pytest.mark.parametrize(
+    ("build", "options", "says"),
+    [
+        (_edit, {"mask_mode": "background", "mask_dilation": "x"}, "mask_dilation must be a number between 0 and 1"),
+        (_edit, {"mask_mode": "background", "mask_dilation": -0.1}, "mask_dilation must be a number between 0 and 1"),
+        (_edit, {"mask_mode": "background", "mask_dilation": 1.5}, "mask_dilation must be a number between 0 and 1"),
+        (_edit, {"mask_mode": "background", "mask_dilation": float("nan")}, "mask_dilation must be a number"),
+        (_edit, {"mask_mode": "semantic", "mask_classes": ["a"]}, "mask_classes takes a list"),
+        (_edit, {"mask_mode": 3}, "mask_mode takes one of"),
+        (_edit, {"mode": ["bgswap"]}, "mode takes one of"),
+        (_edit, {"prompt": None}, "prompt must be text"),
+        (_generate, {"guidance_scale": "high"}, "guidance_scale must be a number"),
+        (_generate, {"guidance_scale": float("inf")}, "guidance_scale must be a number"),
+        (_generate, {"compression_quality": 80}, "applies to JPEG output only"),
+        (_generate, {"output_mime_type": "png", "compression_quality": 80}, "--format jpeg"),
+        (_generate, {"output_mime_type": "jpeg", "compression_quality": -1}, "between 0 and 100"),
+        (_generate, {"output_mime_type": "jpeg", "compression_quality": 75.5}, "whole number between 0 and 100"),
+        (_generate, {"output_mime_type": "jpeg", "compression_quality": "80"}, "whole number between 0 and 100"),
+        (_generate, {"labels": {"team": 1}}, "labels must be a dict of text to text"),
+        (_generate, {"labels": ["team"]}, "labels must be a dict of text to text"),
+        (_generate, {"safety_setting": 1}, "safety_setting must be text"),
+        (_generate, {"person_generation": True}, "person_generation must be text"),
+        (_generate, {"negative_prompt": 5}, "negative_prompt must be text"),
+        (_generate, {"storage_uri": 5}, "storage_uri must be text"),
+        (_generate, {"prompt": None}, "prompt must be text"),
+        (_generate, {"prompt": 5}, "prompt must be text"),
+        (_generate, {"prompt": "  "}, "prompt is empty"),
+    ],
+)
+def test_bad_values_are_refused_by_name_in_one_line(build: Any, options: dict[str, Any], says: str) -> None:
+    assert says in _refused(build, **options)
+
+
+def test_upscale_preservation_factor_must_be_a_number_from_0_to_1() -> None:
+    message = _refused(imagen.build_upscale_body, image=ImageInput(PNG), image_preservation_factor="x")
+    assert "image_preservation_factor must be a number between 0 and 1" in message
+
+
+def test_jpeg_quality_with_jpeg_output_is_sent() -> None:
+    assert params(output_mime_type="jpeg", compression_quality=0)["outputOptions"] == {
+        "mimeType": "image/jpeg",
+        "compressionQuality": 0,
+    }

@@ -7,6 +7,8 @@ importable from here too, so callers keep one wire module for Gemini.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,15 +20,20 @@ from .gemini_response import (
     snake_keys,
 )
 from .gemini_stream import SSEParser, merge_stream_chunks
-from .imagen import image_size_value, label_map, output_options
+from .imagen import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 from .wiredata import ImageInput
 
 DIALECTS = ("vertex", "gemini-api")
+TEMPERATURE_RANGE = (0.0, 2.0)  # GenerationConfig.temperature, as the Vertex and Gemini API references give it
+_SAFETY_SHAPES = (
+    "safety_settings takes a list of {'category': ..., 'threshold': ...} dicts (with 'method' on Vertex AI) "
+    "or (category, threshold) pairs of text, e.g. [('HARASSMENT', 'BLOCK_ONLY_HIGH')]"
+)
 
 
 def user_content(text: str, images: Sequence[ImageInput] = ()) -> dict[str, Any]:
     """A user turn: the text, then each image inline (exact base64 kept) or by URI."""
-    parts: list[dict[str, Any]] = [{"text": text}] if text else []
+    parts: list[dict[str, Any]] = [{"text": text}] if prompt_text(text) else []
     for image in images:
         if image.uri:
             parts.append({"fileData": {"mimeType": image.mime_type, "fileUri": image.uri}})
@@ -67,18 +74,18 @@ def build_generate_content_body(
     """
     if dialect not in DIALECTS:
         raise InvalidRequest(f"dialect={dialect!r} is not known: use 'vertex' or 'gemini-api'.")
+    settings = _safety_settings(safety_settings)
     if dialect == "gemini-api":
         _refuse_vertex_only(
             labels=labels,
             person_generation=person_generation,
             output_mime_type=output_mime_type,
             compression_quality=compression_quality,
-            safety_settings=safety_settings,
+            safety_settings=settings,
         )
     body: dict[str, Any] = {"contents": _contents(contents)}
     if system_instruction is not None:
         body["systemInstruction"] = _system_instruction(system_instruction)
-    settings = _safety_settings(safety_settings)
     if settings:
         body["safetySettings"] = settings
     if google_search:
@@ -114,8 +121,8 @@ def _refuse_vertex_only(**options: Any) -> None:
                 f"{label} works on Vertex AI only, not on the Gemini Developer API: "
                 "drop it, or switch the backend to Vertex AI."
             )
-    for setting in options["safety_settings"] or ():
-        if isinstance(setting, Mapping) and "method" in setting:
+    for setting in options["safety_settings"]:
+        if "method" in setting:
             raise InvalidRequest(
                 "The safety setting 'method' works on Vertex AI only, not on the Gemini Developer "
                 "API: drop it, or switch the backend to Vertex AI."
@@ -140,28 +147,51 @@ def _contents(contents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def _system_instruction(instruction: str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(instruction, Mapping):
         return dict(instruction)
+    if not isinstance(instruction, str):
+        raise InvalidRequest(
+            f"system_instruction must be text or a {{'parts': [...]}} dict, not {short_repr(instruction)}."
+        )
     return {"role": "user", "parts": [{"text": instruction}]}
 
 
 def _safety_settings(
     settings: Iterable[Mapping[str, str] | Sequence[str]] | None,
 ) -> list[dict[str, str]]:
-    """``[{"category", "threshold"}]`` in upper case, from dicts or (category, threshold) pairs."""
+    """``[{"category", "threshold"}]`` in upper case, from dicts or (category, threshold) pairs.
+
+    Raises:
+        InvalidRequest: anything else, naming the accepted shapes (one line).
+    """
+    if settings is None:
+        return []
+    if isinstance(settings, (str, bytes, Mapping)) or not isinstance(settings, Iterable):
+        raise InvalidRequest(f"{_SAFETY_SHAPES}; got {short_repr(settings)}.")
     result: list[dict[str, str]] = []
-    for setting in settings or ():
+    for setting in settings:
         if isinstance(setting, Mapping):
+            unknown = sorted(str(key) for key in setting if key not in ("category", "threshold", "method"))
+            if unknown:
+                raise InvalidRequest(
+                    f"Safety setting {short_repr(setting)} has unknown key(s) {', '.join(unknown)}: {_SAFETY_SHAPES}."
+                )
             category, threshold = setting.get("category"), setting.get("threshold")
             method = setting.get("method")
-        elif isinstance(setting, Sequence) and not isinstance(setting, str) and len(setting) == 2:
+        elif isinstance(setting, Sequence) and not isinstance(setting, (str, bytes)) and len(setting) == 2:
             category, threshold = setting
             method = None
         else:
             raise InvalidRequest(
-                f"Safety setting {setting!r} is neither a dict nor a (category, threshold) pair."
+                f"Safety setting {short_repr(setting)} is neither a dict nor a (category, threshold) pair: "
+                f"{_SAFETY_SHAPES}."
             )
         if not category or not threshold:
             raise InvalidRequest(
-                f"Safety setting {setting!r} needs both a category and a threshold."
+                f"Safety setting {short_repr(setting)} needs both a category and a threshold: {_SAFETY_SHAPES}."
+            )
+        if not all(isinstance(value, str) for value in (category, threshold, method or "")):
+            raise InvalidRequest(
+                f"Safety setting {short_repr(setting)} has a category, threshold or method that is not text: "
+                f"{_SAFETY_SHAPES}."
             )
         name = str(category).strip().upper()
         if not name.startswith("HARM_CATEGORY_"):
@@ -184,10 +214,14 @@ def _generation_config(
 ) -> dict[str, Any]:
     config: dict[str, Any] = {}
     if temperature is not None:
-        config["temperature"] = float(temperature)
+        config["temperature"] = _temperature(temperature)
     if candidate_count is not None:
-        if isinstance(candidate_count, bool) or int(candidate_count) < 1:
-            raise InvalidRequest(f"candidate_count must be at least 1, not {candidate_count!r}.")
+        if (
+            isinstance(candidate_count, bool)
+            or not isinstance(candidate_count, numbers.Integral)
+            or candidate_count < 1
+        ):
+            raise InvalidRequest(f"candidate_count must be a whole number of at least 1, not {short_repr(candidate_count)}.")
         config["candidateCount"] = int(candidate_count)
     if seed is not None:
         config["seed"] = int(seed)
@@ -200,6 +234,19 @@ def _generation_config(
     if image_config:
         config["imageConfig"] = image_config
     return config
+
+
+def _temperature(value: Any) -> float:
+    """A finite number within the documented 0.0-2.0; anything else is refused before sending."""
+    low, high = TEMPERATURE_RANGE
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise InvalidRequest(f"temperature must be a number from {low:g} to {high:g}, not {short_repr(value)}.")
+    return float(value)
 
 
 def _image_config(
@@ -215,7 +262,7 @@ def _image_config(
     size = image_size_value(image_size)
     if size is not None:
         config["imageSize"] = size
-    if person_generation:
+    if text_option(person_generation, "person_generation"):
         value = person_generation.strip().upper()
         # Imagen's DONT_ALLOW is Gemini's ALLOW_NONE (WIRE.md §5.2).
         config["personGeneration"] = "ALLOW_NONE" if value == "DONT_ALLOW" else value

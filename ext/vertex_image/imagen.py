@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -81,12 +83,14 @@ def build_generate_body(
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``:predict`` body for text-to-image (WIRE.md §3.1)."""
+    if not prompt_text(prompt, "prompt").strip():
+        raise InvalidRequest("The prompt is empty: write what to draw.")
     parameters: dict[str, Any] = {}
     _put(parameters, "sampleCount", _count(n))
     _put(parameters, "aspectRatio", aspect_ratio)
     _put(parameters, "sampleImageSize", image_size_value(image_size))
     _put(parameters, "enhancePrompt", enhance_prompt)
-    _put(parameters, "language", language)
+    _put(parameters, "language", text_option(language, "language"))
     _common_parameters(
         parameters,
         negative_prompt=negative_prompt,
@@ -136,6 +140,7 @@ def build_edit_body(
     (``mask``) or computed by the model (``mask_mode`` "background", "foreground", "semantic"),
     comes last.
     """
+    prompt_text(prompt, "prompt")  # may be empty: inpaint-remove needs no instruction
     if not images:
         raise InvalidRequest("An edit needs at least one input image: pass images=[...].")
     references: list[dict[str, Any]] = [
@@ -162,7 +167,7 @@ def build_edit_body(
         parameters["editConfig"] = {"baseSteps": _positive_int(base_steps, "base_steps")}
     _put(parameters, "sampleCount", _count(n))
     _put(parameters, "aspectRatio", aspect_ratio)
-    _put(parameters, "language", language)
+    _put(parameters, "language", text_option(language, "language"))
     _common_parameters(
         parameters,
         negative_prompt=negative_prompt,
@@ -325,6 +330,10 @@ def _mask_reference(
     if classes is not None:
         if mode != "MASK_MODE_SEMANTIC":
             raise InvalidRequest("mask_classes apply to mask_mode='semantic' only.")
+        if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence) or not all(
+            isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in classes
+        ):
+            raise InvalidRequest(f"mask_classes takes a list of 1 to 5 whole class ids, not {short_repr(classes)}.")
         class_ids = [int(c) for c in classes]
         if not 1 <= len(class_ids) <= 5:
             raise InvalidRequest("mask_classes takes 1 to 5 class ids.")
@@ -352,7 +361,7 @@ def _common_parameters(
     storage_uri: str | None = None,
 ) -> None:
     """The parameters generate and edit share (upscale uses the safety and output ones)."""
-    _put(parameters, "negativePrompt", negative_prompt)
+    _put(parameters, "negativePrompt", text_option(negative_prompt, "negative_prompt"))
     if seed is not None:
         if add_watermark:
             raise InvalidRequest(
@@ -362,9 +371,11 @@ def _common_parameters(
         parameters["seed"] = int(seed)
         add_watermark = False
     _put(parameters, "addWatermark", add_watermark)
-    _put(parameters, "guidanceScale", guidance_scale)
-    _put(parameters, "safetySetting", safety_setting.strip().upper() if safety_setting else None)
-    if person_generation:
+    if guidance_scale is not None:
+        parameters["guidanceScale"] = _number(guidance_scale, "guidance_scale", low=0.0)
+    setting = text_option(safety_setting, "safety_setting")
+    _put(parameters, "safetySetting", setting.strip().upper() if setting else None)
+    if text_option(person_generation, "person_generation"):
         value = person_generation.strip().upper()
         parameters["personGeneration"] = _IMAGEN_PERSON_GENERATION.get(value, value)
     _put(parameters, "includeRaiReason", include_rai_reason)
@@ -372,7 +383,7 @@ def _common_parameters(
         parameters["includeSafetyAttributes"] = True
     _put(parameters, "outputOptions", output_options(output_mime_type, compression_quality))
     if storage_uri is not None:
-        if not storage_uri.startswith("gs://"):
+        if not text_option(storage_uri, "storage_uri").startswith("gs://"):
             raise InvalidRequest(
                 f"storage_uri must be a Cloud Storage folder (gs://bucket/path), not {storage_uri!r}."
             )
@@ -396,6 +407,9 @@ def _enum_value(
 ) -> str | None:
     if value is None:
         return None
+    if not isinstance(value, str):
+        choices = ", ".join(repr(name) for name in short)
+        raise InvalidRequest(f"{option} takes one of {choices} (or the {prefix}* name), not {short_repr(value)}.")
     key = value.strip().lower().replace("_", "-")
     if key in short:
         return short[key]
@@ -509,16 +523,18 @@ def output_options(mime_type: str | None, compression_quality: int | None) -> di
     mime = output_mime_value(mime_type)
     _put(options, "mimeType", mime)
     if compression_quality is not None:
-        quality = int(compression_quality)
-        if not 0 <= quality <= 100:
+        quality = compression_quality
+        if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 0 <= quality <= 100:
             raise InvalidRequest(
-                f"compression_quality must be between 0 and 100, not {compression_quality!r}."
+                f"compression_quality must be a whole number between 0 and 100, not {short_repr(quality)}."
             )
-        if mime not in (None, "image/jpeg"):
+        if mime != "image/jpeg":
+            # Without an explicit format the output may be PNG (the Imagen default), which has no quality.
             raise InvalidRequest(
-                "compression_quality applies to JPEG output only: pass output_mime_type='image/jpeg'."
+                "compression_quality (--quality) applies to JPEG output only: also pass "
+                "output_mime_type='image/jpeg' (--format jpeg)."
             )
-        options["compressionQuality"] = quality
+        options["compressionQuality"] = int(quality)
     return options or None
 
 
@@ -526,7 +542,7 @@ def output_mime_value(mime_type: str | None) -> str | None:
     """``image/png`` or ``image/jpeg`` (also from "png", "jpeg", "jpg")."""
     if mime_type is None:
         return None
-    text = mime_type.strip().lower()
+    text = text_option(mime_type, "output_mime_type").strip().lower()
     value = {
         "png": "image/png",
         "jpeg": "image/jpeg",
@@ -550,12 +566,41 @@ def image_size_value(image_size: str | int | None) -> str | None:
 
 
 def label_map(labels: Mapping[str, str] | None) -> dict[str, str] | None:
-    """Billing labels as a plain str -> str dict; None or empty means none."""
-    if not labels:
+    """Billing labels as a plain str -> str dict; None or empty means none.
+
+    Keys and values must be text already: ``str()`` of anything else would send a label nobody chose.
+    """
+    if labels is None:
         return None
-    if not isinstance(labels, Mapping):
-        raise InvalidRequest("labels must be a mapping of label name to value.")
-    return {str(key): str(value) for key, value in labels.items()}
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
+    ):
+        raise InvalidRequest(
+            f"labels must be a dict of text to text, e.g. {{'team': 'design'}}, not {short_repr(labels)}."
+        )
+    return dict(labels) or None
+
+
+def text_option(value: Any, option: str) -> Any:
+    """``value`` unchanged when it is text or None; anything else is refused by name."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{option} must be text, not {short_repr(value)}.")
+    return value
+
+
+def prompt_text(prompt: Any, option: str = "prompt") -> str:
+    """The prompt, which must be text (None or a number is a mistake, not an empty prompt)."""
+    if not isinstance(prompt, str):
+        raise InvalidRequest(f"The {option} must be text (a str), not {short_repr(prompt)}.")
+    return prompt
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A one-line, bounded description of a refused value for an error message."""
+    text = " ".join(repr(value).split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{text} ({type(value).__name__})"
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:
@@ -569,8 +614,19 @@ def _positive_int(value: Any, option: str) -> int:
     return value
 
 
+def _number(value: Any, option: str, *, low: float, high: float | None = None) -> float:
+    """A finite real number within [low, high], as float; anything else is refused by name."""
+    span = f"between {low:g} and {high:g}" if high is not None else f"of at least {low:g}"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        raise InvalidRequest(f"{option} must be a number {span}, not {short_repr(value)}.")
+    return float(value)
+
+
 def _unit_float(value: Any, option: str) -> float:
-    number = float(value)
-    if not 0.0 <= number <= 1.0:
-        raise InvalidRequest(f"{option} must be between 0 and 1, not {value!r}.")
-    return number
+    return _number(value, option, low=0.0, high=1.0)
