@@ -130,3 +130,30 @@ def test_an_image_input_passes_through_unchanged() -> None:
 def test_other_objects_are_refused_saying_what_is_accepted(ref: Any) -> None:
     with pytest.raises(InvalidRequest, match="GeneratedImage"):
         to_image_inputs(ref)
+
+
+@pytest.mark.parametrize(
+    ("mode", "sent_mode"),
+    [("CMYK", "RGB"), ("YCbCr", "RGB"), ("LAB", "RGB"), ("F", "RGB"), ("RGBX", "RGB"), ("PA", "RGBA"), ("RGBa", "RGBA")],
+)
+def test_a_pil_image_in_a_mode_png_cannot_store_is_sent_as_rgb_or_rgba(mode: str, sent_mode: str) -> None:
+    from PIL import Image
+
+    (sent,) = to_image_inputs(Image.new(mode, (8, 6)))
+
+    assert sent.mime_type == "image/png"
+    with Image.open(io.BytesIO(sent.data)) as decoded:
+        assert decoded.format == "PNG"
+        assert decoded.mode == sent_mode
+        assert decoded.size == (8, 6)
+
+
+def test_a_cmyk_image_keeps_its_colour_when_converted() -> None:
+    from PIL import Image
+
+    cmyk = Image.new("RGB", (4, 4), (200, 30, 40)).convert("CMYK")
+
+    (sent,) = to_image_inputs(cmyk)
+
+    with Image.open(io.BytesIO(sent.data)) as decoded:
+        assert decoded.getpixel((0, 0)) == (200, 30, 40)

@@ -105,8 +105,26 @@ def _file_input(path: Path) -> ImageInput:
 
 
 def _pil_input(image: Any) -> ImageInput:
+    """A PIL image as PNG; modes PNG cannot store (CMYK, YCbCr, float...) are sent as RGB, or RGBA with alpha."""
+    try:
+        return ImageInput(data=_png_bytes(image), mime_type="image/png")
+    except (OSError, ValueError, KeyError):
+        pass
+    mode = str(image.mode)
+    alpha = mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in getattr(image, "info", {})
+    for target in ("RGBA", "RGB") if alpha else ("RGB",):
+        try:
+            return ImageInput(data=_png_bytes(image.convert(target)), mime_type="image/png")
+        except (OSError, ValueError, KeyError):
+            continue
+    raise InvalidRequest(
+        f"This PIL image (mode {mode}) cannot be sent: convert it first, e.g. image.convert('RGB')."
+    )
+
+
+def _png_bytes(image: Any) -> bytes:
     import io
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return ImageInput(data=buffer.getvalue(), mime_type="image/png")
+    return buffer.getvalue()
