@@ -375,6 +375,80 @@ def test_a_cancellation_inside_one_request_is_not_taken_for_a_failure() -> None:
         asyncio.run(api._every_call([fine(), cancelled()]))
 
 
+# bad input: a typed one-line error, nothing sent ------------------------------------------------
+def _cmyk() -> Any:
+    from PIL import Image
+
+    return Image.new("RGB", (32, 24), (200, 30, 40)).convert("CMYK")
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs", "says"),
+    [
+        ("generate", {"model": 5}, "model must be a name"),
+        ("generate", {"model": "nano-banana", "temperature": "x"}, "temperature must be a number from 0 to 2"),
+        ("generate", {"model": "nano-banana", "temperature": float("nan")}, "temperature"),
+        ("generate", {"model": "nano-banana", "temperature": float("inf")}, "temperature"),
+        ("generate", {"model": "nano-banana", "temperature": -0.5}, "temperature"),
+        ("generate", {"model": "nano-banana", "temperature": 2.5}, "temperature"),
+        ("generate", {"model": "nano-banana", "seed": 2**31}, "seed must be a whole number from 0 to 2147483647"),
+        ("generate", {"model": "imagen4", "seed": 2**31}, "seed must be a whole number from 0 to 2147483647"),
+        ("generate", {"model": "imagen4", "seed": -(2**31) - 1}, "seed must be"),
+        ("generate", {"model": "nano-banana", "n": 3, "seed": 2**31 - 2}, "pick a seed of at most"),
+        ("generate", {"model": "imagen4", "n": "2"}, "n must be a whole number"),
+        ("generate", {"model": "nano-banana", "n": 2.0}, "n must be a whole number"),
+        ("generate", {"model": "nano-banana", "safety_settings": 5}, "safety_settings takes a list of"),
+        ("generate", {"model": "nano-banana", "safety_settings": [("HATE",)]}, "(category, threshold) pairs"),
+        ("generate", {"model": "nano-banana", "safety_settings": [{"category": "HATE"}]}, "category and a threshold"),
+        ("generate", {"model": "imagen4", "guidance_scale": "high"}, "guidance_scale must be a number"),
+        ("generate", {"model": "imagen4", "compression_quality": 101, "output_mime_type": "jpeg"}, "0 and 100"),
+        ("generate", {"model": "imagen4", "compression_quality": 7.5, "output_mime_type": "jpeg"}, "whole number"),
+        ("generate", {"model": "imagen4", "compression_quality": 80}, "--format jpeg"),
+        ("generate", {"model": "nano-banana", "compression_quality": 80, "output_mime_type": "png"}, "JPEG"),
+        ("generate", {"model": "imagen4", "labels": {"team": 1}}, "labels must be a dict of text to text"),
+        ("generate", {"model": "nano-banana", "labels": ["team"]}, "labels must be a dict of text to text"),
+        ("generate", {"model": "imagen4", "prompt": None}, "prompt must be text"),
+        ("generate", {"model": "nano-banana", "prompt": 5}, "prompt must be text"),
+        ("generate", {"model": "imagen4", "n": 6, "prompt": None}, "prompt must be text"),
+        ("edit", {"prompt": None}, "prompt must be text"),
+        ("edit", {"prompt": 5, "model": "imagen-3.0-capability-001", "mask_mode": "background"}, "prompt must be"),
+        ("edit", {"mask_mode": "background", "mask_dilation": "x"}, "mask_dilation must be a number between 0 and 1"),
+        ("edit", {"mask_mode": "background", "mask_dilation": 1.5}, "mask_dilation must be a number between 0 and 1"),
+        ("edit", {"mask_mode": "background", "mode": "bgswap", "guidance_scale": [1]}, "guidance_scale"),
+        ("edit", {"images": object()}, "Cannot use object as an image"),
+    ],
+)
+def test_bad_input_raises_one_typed_line_and_sends_nothing(
+    kernel: Recorder, em: Emulator, call: str, kwargs: dict[str, Any], says: str
+) -> None:
+    kwargs = dict(kwargs)
+    prompt = kwargs.pop("prompt", "a cat")
+    with pytest.raises(InvalidRequest) as caught:
+        if call == "generate":
+            vi.generate_images(prompt, **kwargs)
+        else:
+            images = kwargs.pop("images", _png())
+            if "mask_mode" in kwargs:
+                kwargs.setdefault("model", "imagen-3.0-capability-001")
+            vi.edit_image(prompt, images, **kwargs)
+    message = str(caught.value)
+    assert says in message
+    assert "\n" not in message
+    assert em.requests == []
+    assert not list(Path(vi.settings().output_dir).rglob("*.png"))
+
+
+def test_a_cmyk_pil_image_is_sent_as_rgb(kernel: Recorder) -> None:
+    from PIL import Image
+
+    (edited,) = vi.edit_image("make it blue", _cmyk(), model="nano-banana")
+
+    (sent,) = _inline_images(kernel.sent("generateContent")[-1].body)
+    with Image.open(io.BytesIO(sent)) as decoded:
+        assert decoded.mode == "RGB" and decoded.getpixel((0, 0)) == (200, 30, 40)
+    _on_disk(ImageSet(images=(edited,)))
+
+
 # edit and upscale -------------------------------------------------------------------------------
 def _source(kind: str, image: GeneratedImage, tmp_path: Path) -> Any:
     if kind == "GeneratedImage":
