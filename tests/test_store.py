@@ -15,7 +15,7 @@ from PIL import Image
 from vertex_image import registry
 from vertex_image import store as vi_store
 from vertex_image.config import Secret
-from vertex_image.errors import InvalidRequest
+from vertex_image.errors import InvalidRequest, StorageError, VertexImageError
 from vertex_image.images import GeneratedImage, ImageSet
 from vertex_image.store import ImageStore
 
@@ -217,9 +217,41 @@ def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
     def failing_fsync(fd: int) -> None:
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StorageError, match="disk full") as caught:
         ImageStore(tmp_path, fsync=failing_fsync).save(make())
     assert list(tmp_path.iterdir()) == []
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_a_file_in_the_way_of_the_folder_is_a_one_line_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    folder = tmp_path / "afile" / "sub"
+
+    with pytest.raises(StorageError) as caught:
+        ImageStore(folder).save(make())
+
+    message = str(caught.value)
+    assert isinstance(caught.value, VertexImageError) and "\n" not in message
+    assert f"Cannot save images in {folder}: {tmp_path / 'afile'} is a file, not a folder." in message
+    assert "vi.configure(output_dir=...)" in message and "%config VertexImageMagics.output_dir" in message
+    assert caught.value.path == str(folder)
+    assert isinstance(caught.value.__cause__, NotADirectoryError)
+    assert (tmp_path / "afile").read_text() == "not a folder"
+
+
+def test_the_store_folder_itself_a_file_is_named_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "images").write_text("")
+    with pytest.raises(StorageError, match="images is a file, not a folder. Choose another folder"):
+        ImageStore(tmp_path / "images").save(make())
+    assert ImageStore(tmp_path / "images").entries() == []  # nothing was ever saved there
+
+
+def test_an_unreadable_index_is_a_storage_error(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.index_path.mkdir()
+
+    with pytest.raises(StorageError, match="Cannot read the index of"):
+        store.gallery()
 
 
 def test_a_torn_last_index_line_is_skipped_and_closed_off(tmp_path: Path) -> None:

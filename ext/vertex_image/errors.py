@@ -6,6 +6,7 @@ The tree::
     ├── ConfigError          no backend, project, location or credentials could be resolved
     ├── InvalidRequest       options refused before any request (also a ValueError)
     ├── Cancelled            the user interrupted the request
+    ├── StorageError         an image, the index or a session file could not be written or read
     ├── TransportError       the network failed after every retry
     ├── ResponseFormatError  HTTP 200, but a body we cannot read
     ├── APIError             the service answered with an error status
@@ -61,6 +62,25 @@ class Cancelled(VertexImageError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+CHOOSE_OUTPUT_DIR = "vi.configure(output_dir=...) or %config VertexImageMagics.output_dir = '...'"
+"""How to choose another image folder: the end of every ``StorageError`` about the folder."""
+
+
+class StorageError(VertexImageError):
+    """A file of the image folder (an image, the index, a session) could not be written or read.
+
+    The message names the folder or file, the reason (e.g. a file where a folder should be), and how
+    to choose another folder. The ``OSError`` is the ``__cause__``.
+
+    Attributes:
+        path: the folder or file concerned.
+    """
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class TransportError(VertexImageError):
@@ -172,6 +192,7 @@ __all__ = [
     "QuotaExceeded",
     "ResponseFormatError",
     "ServiceError",
+    "StorageError",
     "TransportError",
     "VertexImageError",
 ]

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidRequest
+from .errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from .imageinfo import sniff_mime_type
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
 
@@ -210,6 +210,27 @@ def check_name(name: str) -> str:
     return name
 
 
+def os_reason(exc: OSError, folder: str | os.PathLike[str]) -> str:
+    """Why ``exc`` happened in ``folder``, in words: a file where a folder should be, or the OS's reason."""
+    target = Path(os.path.abspath(os.fspath(folder)))
+    for candidate in (target, *target.parents):  # the nearest existing path decides
+        if os.path.exists(candidate):
+            if not os.path.isdir(candidate):
+                return f"{candidate} is a file, not a folder"
+            break
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = exc.filename if isinstance(exc.filename, str) else ""
+    return reason + (f" ({where})" if where and where != os.fspath(folder) else "")
+
+
+def storage_error(exc: OSError, folder: str | os.PathLike[str], doing: str = "save images in") -> StorageError:
+    """A one-line ``StorageError`` for an ``OSError`` in the image folder: what failed, why, what to do."""
+    return StorageError(
+        f"Cannot {doing} {os.fspath(folder)}: {os_reason(exc, folder)}. Choose another folder: {CHOOSE_OUTPUT_DIR}.",
+        path=os.fspath(folder),
+    )
+
+
 _IMAGE_FIELDS = {f.name for f in fields(GeneratedImage)} - {"data", "mime_type", "width", "height", "path"}
 
 
@@ -261,6 +282,7 @@ class ImageStore:
 
         Raises:
             InvalidRequest: the name would leave the folder, or is taken by another image.
+            StorageError: the folder cannot be created or written (a file in the way, permissions, disk full).
         """
         if not image.data:
             return image
@@ -268,6 +290,13 @@ class ImageStore:
         path = self.root / filename
         record = image.provenance(full=True)
         record.update(file=filename, saved_at=self._now())
+        try:
+            return self._save(image, name, path, record)
+        except OSError as exc:
+            raise storage_error(exc, self.root) from exc
+
+    def _save(self, image: GeneratedImage, name: str | None, path: Path, record: dict[str, Any]) -> GeneratedImage:
+        filename = path.name
         with _LOCK:
             self.root.mkdir(parents=True, exist_ok=True)
             previous = self._recorded(path) if path.exists() else {}
@@ -295,9 +324,16 @@ class ImageStore:
         """An image by content id (or a unique prefix of one) or by path, with its provenance restored.
 
         The bytes are the bytes as received (the metadata chunk is taken out again).
+
+        Raises:
+            InvalidRequest: no such image.
+            StorageError: the file exists but cannot be read.
         """
         path = self._find(ref)
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise storage_error(exc, self.root, "read saved images in") from exc
         info = self._recorded(path) or read_metadata(raw)
         return _image_from(strip_metadata(raw), info, path)
 
@@ -305,8 +341,10 @@ class ImageStore:
         """The index lines, oldest first; a torn or unreadable line (crash while appending) is skipped."""
         try:
             lines = self.index_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except FileNotFoundError:
-            return []
+        except (FileNotFoundError, NotADirectoryError):
+            return []  # nothing saved yet (or a file where the folder would be: nothing saved there either)
+        except OSError as exc:
+            raise storage_error(exc, self.root, "read the index of") from exc
         entries = []
         for line in lines:
             try:
@@ -338,8 +376,12 @@ class ImageStore:
             path = self._child(entry["file"])
             if path is None or not path.is_file():
                 continue  # deleted by the user, or a tampered entry
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise storage_error(exc, self.root, "read saved images in") from exc
             seen.add(str(entry.get("id")))
-            images.append(_image_from(strip_metadata(path.read_bytes()), entry, path))
+            images.append(_image_from(strip_metadata(data), entry, path))
         return ImageSet(images=tuple(images), model=model or "", prompt="")
 
     def discard_partial(self) -> int:
