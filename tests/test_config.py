@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from vertex_image.config import EMULATOR_PROJECT, SETTING_NAMES, Secret, Settings, resolve_settings
+from vertex_image.config import (
+    EMULATOR_PROJECT,
+    SETTING_NAMES,
+    Secret,
+    Settings,
+    check_output_dir,
+    merge_configured,
+    resolve_settings,
+)
 from vertex_image.errors import ConfigError, InvalidRequest
 
 CANARY = "AIzaCANARY-0123456789-secret"
@@ -318,3 +326,91 @@ def test_sources_only_for_fields_not_at_default() -> None:
         "project": "environment (GOOGLE_CLOUD_PROJECT)",
         "backend": "inferred from the project",
     }
+
+
+# the configure() layer: a base URL belongs to its backend -------------------------------------------
+EMULATOR_URL = "http://127.0.0.1:8123"
+PROXY_URL = "https://proxy.example"
+
+
+def test_switching_away_from_the_emulator_drops_its_url() -> None:
+    current = {"backend": "emulator", "base_url": EMULATOR_URL}
+
+    merged = merge_configured(current, {"backend": "vertex"}, environ={})
+
+    assert merged == {"backend": "vertex"}
+    settings = resolve_settings(configured={**merged, "project": "my-real-project"}, environ={})
+    assert settings.base_url == "" and "base_url" not in settings.sources
+
+
+def test_switching_to_the_emulator_drops_a_proxy_url() -> None:
+    current = {"backend": "vertex", "project": "p", "base_url": PROXY_URL}
+
+    merged = merge_configured(current, {"backend": "emulator"}, environ={})
+
+    assert merged == {"backend": "emulator", "project": "p"}
+    assert resolve_settings(configured=merged, environ={}).base_url == ""  # the in-process emulator then
+
+
+def test_a_base_url_given_with_the_backend_or_for_the_same_backend_is_kept() -> None:
+    current = {"backend": "vertex", "base_url": PROXY_URL}
+    given = {"backend": "emulator", "base_url": EMULATOR_URL}
+    assert merge_configured({}, given, environ={})["base_url"] == EMULATOR_URL
+    assert merge_configured(current, given, environ={})["base_url"] == EMULATOR_URL
+    assert merge_configured(current, {"backend": "vertexai"}, environ={})["base_url"] == PROXY_URL  # same backend
+    assert merge_configured(current, {"project": "other"}, environ={})["base_url"] == PROXY_URL
+
+
+def test_a_backend_change_by_inference_drops_the_url_too() -> None:
+    current = {"base_url": PROXY_URL}  # given while the backend was Vertex (the project in the environment)
+    env = {"GOOGLE_CLOUD_PROJECT": "p"}
+    assert resolve_settings(configured=current, environ=env).backend == "vertex"
+
+    merged = merge_configured(current, {"api_key": "key-123456"}, environ=env)  # now the Gemini API
+
+    assert resolve_settings(configured=merged, environ=env).backend == "gemini-api"
+    assert "base_url" not in merged
+
+
+def test_none_unsets_in_the_merged_layer() -> None:
+    assert merge_configured({"project": "p", "location": "eu"}, {"project": None}, environ={}) == {"location": "eu"}
+
+
+@pytest.mark.parametrize("backend", ["vertex", "gemini-api"])
+def test_environment_base_urls_never_reach_the_emulator(backend: str) -> None:
+    env = {"GOOGLE_VERTEX_BASE_URL": "https://vtx.example", "GOOGLE_GEMINI_BASE_URL": "https://gem.example"}
+    for mode in ("vertex", "gemini-api"):
+        assert resolve_settings({"backend": "emulator", "emulator_mode": mode}, environ=env).base_url == ""
+    expected = "https://vtx.example" if backend == "vertex" else "https://gem.example"
+    assert resolve_settings({"backend": backend, "api_key": "key-123456"}, environ=env).base_url == expected
+
+
+# output_dir -----------------------------------------------------------------------------------------
+def test_output_dir_that_is_a_file_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(InvalidRequest, match="is a file, not a folder. Choose a folder"):
+        check_output_dir(tmp_path / "afile")
+    with pytest.raises(InvalidRequest, match=f"cannot be created: {tmp_path / 'afile'} is a file") as caught:
+        check_output_dir(str(tmp_path / "afile" / "sub" / "deeper"))
+    assert "%config VertexImageMagics.output_dir" in str(caught.value)
+    check_output_dir(tmp_path / "new" / "folder")  # created on the first save, not now
+    check_output_dir(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+# default models -------------------------------------------------------------------------------------
+def test_default_gemini_model_must_be_a_gemini_model() -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        resolve_settings(configured={"default_gemini_model": "imagen4"}, environ={})
+    assert str(caught.value).startswith(
+        "imagen-4.0-generate-001 is an Imagen model; default_gemini_model needs a Gemini image model (nano-banana"
+    )
+    settings = resolve_settings(configured={"default_gemini_model": "nano-banana-pro"}, environ={})
+    assert settings.default_gemini_model == "nano-banana-pro"
+
+
+def test_default_imagen_model_takes_any_image_model_but_not_an_empty_name() -> None:
+    for name in ("nano-banana", "imagen-4.0-fast-generate-001", "some-future-model"):
+        assert resolve_settings(configured={"default_imagen_model": name}, environ={}).default_imagen_model == name
+    with pytest.raises(InvalidRequest, match="No model name"):
+        resolve_settings(configured={"default_imagen_model": "vertex_ai/"}, environ={})

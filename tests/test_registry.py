@@ -9,10 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, recorder  # noqa: F401 - fixtures
 
 import vertex_image as vi
 from vertex_image import registry
+from vertex_image.emulator import Emulator
 from vertex_image.errors import ConfigError, InvalidRequest, VertexImageError
 from vertex_image.registry import KernelState
 
@@ -110,6 +111,57 @@ def test_a_base_url_for_the_emulator_backend_starts_no_emulator(kstate: KernelSt
     kstate.configure(backend="emulator", base_url="http://127.0.0.1:9")
     assert kstate.client().settings.base_url == "http://127.0.0.1:9"
     assert _threads(EMULATOR_THREAD) == running
+
+
+def test_use_vertex_after_an_emulator_url_leaves_the_emulator_alone(em: Emulator, kstate: KernelState) -> None:
+    from vertex_image.endpoints import model_url
+
+    kstate.configure(backend="emulator", base_url=em.base_url)
+    kstate.configure(backend="vertex")  # what `%vertex_image use vertex` does
+    settings = kstate.configure(api_key="key-express-123456")  # express mode: a client without ADC
+
+    connected = kstate.client().settings
+    assert settings.base_url == connected.base_url == "" and "base_url" not in kstate.configured
+    url = model_url(connected, model_id="imagen-4.0-generate-001", method="predict", location="global")
+    assert url.startswith("https://aiplatform.googleapis.com/")
+    assert recorder(em).sent() == []
+
+
+def test_use_emulator_after_a_proxy_url_starts_the_in_process_emulator(
+    fresh: None, em: Emulator, tmp_path: Path
+) -> None:
+    vi.configure(backend="vertex", project="p", base_url=em.base_url)  # say, a proxy in front of Vertex AI
+    vi.configure(backend="emulator", output_dir=str(tmp_path))
+
+    images = vi.generate_images("a cat")
+
+    kernel = registry.state()
+    assert kernel.emulator_url and kernel.emulator_url != em.base_url
+    assert kernel.connected_settings().base_url == kernel.emulator_url
+    assert recorder(em).sent() == []  # no fake credentials went to the proxy
+    assert images[0].backend == "emulator"
+    assert vi.gallery(1)[0].backend == "emulator"
+
+
+def test_resolving_credentials_starts_nothing(kstate: KernelState) -> None:
+    running = _threads(EMULATOR_THREAD)
+    kstate.configure(backend="emulator")
+
+    assert kstate.auth().description == "emulator (fake token)"
+    assert kstate.resolved_settings().project == "vertex-image-emulator"
+    assert (kstate.emulator_url, kstate._client, _threads(EMULATOR_THREAD)) == ("", None, running)
+
+
+def test_an_output_dir_with_a_file_in_the_way_is_refused(kstate: KernelState, tmp_path: Path) -> None:
+    before = kstate.configure(output_dir=str(tmp_path / "images"))
+    (tmp_path / "afile").write_text("")
+
+    for bad in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        with pytest.raises(InvalidRequest, match="not a folder"):
+            kstate.configure(output_dir=str(bad), preview_size=100)
+
+    assert kstate.settings() == before and kstate.configured == {"output_dir": str(tmp_path / "images")}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # configure creates no folder
 
 
 def test_without_backend_or_credentials_the_first_call_says_how_to_go_offline(fresh: None, tmp_path: Path) -> None:

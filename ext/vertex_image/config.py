@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import ConfigError, InvalidRequest
+from .errors import CHOOSE_OUTPUT_DIR, ConfigError, InvalidRequest
 
 BACKENDS = ("vertex", "gemini-api", "emulator")
 DIALECTS = ("vertex", "gemini-api")
@@ -48,6 +49,8 @@ class Settings:
         api_key: an API key (Gemini API, or Vertex express mode); never shown.
         credentials_file: a service-account JSON file to use instead of ADC.
         base_url: a base URL override (proxy, private endpoint, emulator); "" for Google's hosts.
+            It belongs to the backend it was given with (``merge_configured``); on the emulator
+            backend "" means the in-process emulator, started on the first request.
         api_version: "" for the backend's default (``v1`` on Vertex, ``v1beta`` on the Gemini API).
         emulator_mode: which API the emulator backend speaks: ``vertex`` or ``gemini-api``.
         output_dir: where images are saved.
@@ -281,6 +284,50 @@ def _env_base_url(picks: dict[str, _Pick], env: Mapping[str, str]) -> None:
         picks["base_url"] = _Pick(_coerce("base_url", value, variable), f"environment ({variable})", _ENVIRONMENT)
 
 
+# --- the configure() layer --------------------------------------------------------------------
+
+
+def merge_configured(
+    current: Mapping[str, Any], options: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``configure()`` layer after one ``configure(**options)`` call (pure; ``None`` unsets an option).
+
+    A base URL belongs to the backend it was given with: when the call changes the effective backend
+    and gives no ``base_url`` itself, the old one is dropped. Otherwise ``use vertex`` after an
+    emulator URL would send real credentials to the emulator, and ``use emulator`` after a proxy URL
+    fake ones to the proxy. (The environment's base URLs apply to their own backend only; see
+    ``resolve_settings``.)
+    """
+    merged = {name: value for name, value in {**current, **options}.items() if value is not None}
+    if "base_url" in merged and "base_url" not in options:
+        before = resolve_settings(configured=current, environ=environ).backend
+        after = resolve_settings(configured=merged, environ=environ).backend
+        if after != before:
+            del merged["base_url"]
+    return merged
+
+
+def check_output_dir(path: str | os.PathLike[str]) -> None:
+    """Refuse an output folder that a file is in the way of (a few ``stat`` calls; creates nothing).
+
+    The folder itself is created on the first save; here only the nearest existing path counts.
+
+    Raises:
+        InvalidRequest: ``path``, or the nearest existing path above it, is not a folder.
+    """
+    target = Path(os.path.abspath(os.fspath(path)))
+    for candidate in (target, *target.parents):
+        if not os.path.exists(candidate):
+            continue
+        if os.path.isdir(candidate):
+            return
+        problem = "is a file" if candidate == target else f"cannot be created: {candidate} is a file"
+        raise InvalidRequest(
+            f"output_dir {os.fspath(path)!r} {problem}, not a folder. Choose a folder (it is created on the "
+            f"first save): {CHOOSE_OUTPUT_DIR}."
+        )
+
+
 # --- values -----------------------------------------------------------------------------------
 
 
@@ -349,6 +396,30 @@ def _pattern(regex: re.Pattern[str], hint: str, *, lower: bool = False) -> Calla
     return coerce
 
 
+def _gemini_model(name: str, value: Any, origin: str) -> str:
+    """A Gemini image model (id or alias): new sessions send ``generateContent`` to it."""
+    from .models import resolve_model  # light: no I/O, no heavy imports
+
+    text = _text(name, value, origin)
+    info = resolve_model(text)
+    if info.family != "gemini":
+        raise _fail(
+            origin,
+            f"{info.id} is an Imagen model; {name} needs a Gemini image model (nano-banana, nano-banana-pro, "
+            "gemini-2.5-flash-image, ...). Imagen models go in default_imagen_model.",
+        )
+    return text
+
+
+def _image_model(name: str, value: Any, origin: str) -> str:
+    """Any image model (``%imagen`` takes both families); an empty name is refused by ``resolve_model``."""
+    from .models import resolve_model
+
+    text = _text(name, value, origin)
+    resolve_model(text)
+    return text
+
+
 def _base_url(name: str, value: Any, origin: str) -> str:
     text = _text(name, value, origin)
     if not text.startswith(("http://", "https://")):
@@ -368,6 +439,8 @@ _COERCERS: dict[str, Callable[[str, Any, str], Any]] = {
         lower=True,
     ),
     "base_url": _base_url,
+    "default_imagen_model": _image_model,
+    "default_gemini_model": _gemini_model,
     "preview_size": _number(int, 0),
     "max_concurrency": _number(int, 1),
     "max_attempts": _number(int, 1),

@@ -71,21 +71,32 @@ class KernelState:
     def configure(self, **options: Any) -> Settings:
         """Set options (``None`` unsets one) and return the new effective settings.
 
+        A ``base_url`` is kept only while the backend it was given with stays (``merge_configured``).
+
         Raises ``ConfigError`` / ``InvalidRequest`` for a bad value, leaving the old settings in place.
         """
-        from .config import resolve_settings
-
-        merged = {**self.configured, **options}
-        merged = {key: value for key, value in merged.items() if value is not None}
-        if isinstance(merged.get("api_key"), str):
-            merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
-        resolve_settings(configured=merged, environ=self._environ)  # validate before changing anything
+        merged = self.checked(options)
         with self._lock:
             self.configured = merged
             self._settings = None
             client, runtime, self._client, self._auth = self._client, self._runtime, None, None
         _close_client(client, runtime)
         return self.settings()
+
+    def checked(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``configure()`` layer ``configure(**options)`` would set; changes nothing.
+
+        Raises ``ConfigError`` / ``InvalidRequest`` for a bad value (``%config`` validates with it too).
+        """
+        from .config import check_output_dir, merge_configured, resolve_settings
+
+        merged = merge_configured(self.configured, options, environ=self._environ)
+        if isinstance(merged.get("api_key"), str):
+            merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
+        resolve_settings(configured=merged, environ=self._environ)
+        if options.get("output_dir") is not None:
+            check_output_dir(merged["output_dir"])
+        return merged
 
     def settings(self) -> Settings:
         """The effective settings (without credentials resolved)."""
@@ -102,15 +113,15 @@ class KernelState:
     # connection -----------------------------------------------------------------------------
     def client(self) -> Client:
         """The shared client; the first call resolves credentials (and starts the emulator if chosen)."""
-        from .auth import auth_for
         from .client import Client
 
         with self._lock:
             if self._client is None:
-                settings = self._with_emulator(self.settings())
-                auth, settings = auth_for(settings, environ=self._environ)
-                self._auth, self._settings = auth, settings
-                self._client = Client(settings, auth=auth)
+                self.auth()
+                assert self._settings is not None
+                settings = self._with_emulator(self._settings)
+                self._settings = settings
+                self._client = Client(settings, auth=self._auth)  # type: ignore[arg-type]
             return self._client
 
     def connected_settings(self) -> Settings:
@@ -118,12 +129,30 @@ class KernelState:
         return self.client().settings
 
     def auth(self) -> Auth:
-        """The credentials in use (resolving them on first call)."""
-        self.client()
-        assert self._auth is not None
-        return self._auth
+        """The credentials in use, resolved on first call; starts nothing (no client, no emulator)."""
+        from .auth import auth_for
+
+        with self._lock:
+            if self._auth is None:
+                auth, settings = auth_for(self.settings(), environ=self._environ)
+                self._auth, self._settings = auth, settings
+            return self._auth
+
+    def resolved_settings(self) -> Settings:
+        """Settings after credentials were resolved (project from ADC), without a client or the emulator."""
+        with self._lock:
+            self.auth()
+            assert self._settings is not None
+            return self._settings
+
+    @property
+    def emulator_url(self) -> str:
+        """The in-process emulator's URL, or "" when it has not been started."""
+        emulator = self._emulator
+        return emulator.base_url if emulator is not None else ""
 
     def _with_emulator(self, settings: Settings) -> Settings:
+        """The emulator backend without a ``base_url`` of its own (given together with it) uses ours."""
         if settings.backend != "emulator" or settings.base_url:
             return settings
         if self._emulator is None:
