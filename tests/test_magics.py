@@ -17,6 +17,7 @@ from traitlets.config import Config
 import vertex_image as vi
 from vertex_image import registry
 from vertex_image.boundary import split_options
+from vertex_image.emulator import Emulator
 from vertex_image.magics import VertexImageMagics
 from vertex_image.progress import Progress
 
@@ -201,13 +202,17 @@ def test_dash_h_prints_help_and_sends_nothing(shell: Shell) -> None:
     assert emulator_requests_or_none() == []
 
 
-def test_missing_credentials_fail_with_login_help(shell: Shell) -> None:
+def test_missing_credentials_fail_with_one_line_and_the_doctor_explains(shell: Shell) -> None:
     shell.run("%vertex_image use vertex")
     cell = shell.run("%imagen a red fox")
     assert isinstance(cell.error, vi.ConfigError), cell.shown
-    assert "Traceback" not in cell.shown
-    assert "gcloud auth application-default login" in cell.shown
-    assert cell.shown.strip() == f"ConfigError: {cell.error}".strip()  # the message, nothing else
+    assert "gcloud auth application-default login" in str(cell.error)  # all of it for Python callers
+    assert cell.shown.strip() == (
+        "ConfigError: No Google Cloud credentials found for Vertex AI. (%vertex_image doctor explains how to fix it)"
+    )
+    doctor = shell.run("%vertex_image doctor").result.text
+    assert "gcloud auth application-default login" in doctor and "GOOGLE_API_KEY (or GEMINI_API_KEY)" in doctor
+    assert shell.run("%imagen --debug a red fox").shown.count("\n") > 3  # --debug: the traceback
 
 
 @pytest.mark.parametrize(
@@ -400,12 +405,144 @@ def test_use_switches_backend(shell: Shell) -> None:
     cell = shell.run("%vertex_image use vertex")
     assert cell.error is None
     assert vi.settings().backend == "vertex"
-    assert "Backend: vertex" in cell.out
+    assert cell.out.strip() == ("Backend: vertex — requests go to Vertex AI at https://us-central1-aiplatform"
+                                ".googleapis.com (Imagen), https://aiplatform.googleapis.com (Gemini).")  # fmt: skip
+    assert shell.run("%vertex_image use gemini-api").out.strip() == (
+        "Backend: gemini-api — requests go to the Gemini API at https://generativelanguage.googleapis.com.")
     assert shell.run("%vertex_image use emulator").error is None
     assert vi.settings().backend == "emulator"
     bad = shell.run("%vertex_image use mars")
     assert type(bad.error).__name__ == "UsageError"
     assert vi.settings().backend == "emulator"
+
+
+def test_use_vertex_after_an_emulator_url_sends_nothing_to_the_emulator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with emulator_shell(capsys, tmp_path) as (sh, em):
+        assert sh.run("%imagen a red fox").error is None
+        sent = len(em.requests)
+
+        cell = sh.run("%vertex_image use vertex")
+        vi.configure(project="my-real-project")
+
+        assert "requests go to Vertex AI at https://us-central1-aiplatform.googleapis.com" in cell.out
+        status = sh.run("%vertex_image status").result.text
+        assert "https://us-central1-aiplatform.googleapis.com (Imagen)" in status and em.base_url not in status
+        failed = sh.run("%imagen a blue fox")  # no ADC here: it stops before sending anything
+        assert isinstance(failed.error, vi.ConfigError)
+        assert len(em.requests) == sent
+        assert [image.backend for image in vi.gallery()] == ["emulator"]  # the emulator's drawing, honestly
+
+
+def test_use_emulator_after_a_proxy_url_uses_the_in_process_emulator(shell: Shell) -> None:
+    with Emulator() as proxy:  # stands in for a proxy in front of Vertex AI: it must receive nothing
+        vi.configure(backend="vertex", project="p", base_url=proxy.base_url)
+        cell = shell.run("%vertex_image use emulator")
+
+        assert cell.out.strip() == ("Backend: emulator — requests go to the offline emulator (deterministic images, "
+                                    "no cost), started in this kernel on the first request.")  # fmt: skip
+        imgs = shell.run("%imagen a red fox").result
+        assert proxy.requests == []
+    assert imgs[0].backend == "emulator" and json_sidecar(imgs[0])["backend"] == "emulator"
+    url = registry.state().emulator_url
+    assert url and f"{url} (in-process emulator)" in shell.run("%vertex_image use emulator").out
+    assert f"endpoint        {url} (in-process emulator)" in shell.run("%vertex_image status").result.text
+
+
+def json_sidecar(image: vi.GeneratedImage) -> dict[str, object]:
+    import json
+
+    return json.loads(Path(image.path + ".json").read_text())
+
+
+def test_status_on_the_emulator_starts_nothing_and_imports_nothing_heavy(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys, threading
+        from IPython.core.interactiveshell import InteractiveShell
+        ip = InteractiveShell.instance()
+        ip.run_line_magic("load_ext", "vertex_image")
+        ip.run_line_magic("vertex_image", "use emulator")
+        ip.run_line_magic("config", "VertexImageMagics.output_dir = {str(tmp_path)!r}")
+        view = ip.run_line_magic("vertex_image", "status")
+        print(view.text)
+        print("THREADS", *[t.name for t in threading.enumerate()])
+        print("MODULES", *sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    loaded = set(out.split("MODULES", 1)[1].split())
+    assert [m for m in HEAVY if m in loaded] == []
+    assert "vertex_image.emulator" not in loaded and "vertex_image.client" not in loaded
+    assert "vertex-image-emulator" not in out.split("THREADS", 1)[1].split("MODULES")[0]
+    assert "endpoint        in-process emulator, started on the first request" in out
+    assert "credentials     emulator (fake token): found" in out
+
+
+def test_storage_failure_is_one_line_and_names_the_folder(shell: Shell, tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    vi.configure(output_dir=str(blocked / "sub"))
+    blocked.write_text("a file where the folder should be")
+
+    cell = shell.run("imgs = %imagen a fox")
+
+    assert isinstance(cell.error, vi.VertexImageError) and type(cell.error).__name__ == "StorageError"
+    assert cell.shown.strip() == (
+        f"StorageError: Cannot save images in {blocked / 'sub'}: {blocked} is a file, not a folder. Choose another "
+        "folder: vi.configure(output_dir=...) or %config VertexImageMagics.output_dir = '...'."
+    )
+    assert "imgs" not in shell.ns
+    assert "Traceback" in shell.run("%imagen --debug a fox").shown
+
+
+def test_configure_refuses_an_output_dir_that_is_a_file(shell: Shell, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    before = vi.settings().output_dir
+    with pytest.raises(vi.InvalidRequest, match="is a file, not a folder"):
+        vi.configure(output_dir=str(tmp_path / "afile" / "sub"))
+    shell.run(f"%config VertexImageMagics.output_dir = {str(tmp_path / 'afile')!r}")
+    assert vi.settings().output_dir == before
+    assert shell.ip.magics_manager.registry["VertexImageMagics"].output_dir != str(tmp_path / "afile")
+
+
+def test_session_file_errors_are_one_line(shell: Shell, tmp_path: Path) -> None:
+    assert shell.run("%%gemini_image\na cat").error is None
+    (tmp_path / "afile").write_text("")
+
+    save = shell.run(f"%gemini_image save {tmp_path / 'afile' / 'x.json'}")
+
+    assert type(save.error).__name__ == "StorageError"
+    assert save.shown.strip() == (
+        f"StorageError: Cannot write the session file {tmp_path / 'afile' / 'x.json'}: {tmp_path / 'afile'} is a "
+        "file, not a folder. Choose another path: %gemini_image save PATH."
+    )
+    assert (tmp_path / "afile").read_text() == ""
+
+
+def test_a_turn_whose_session_cannot_be_saved_is_one_line(shell: Shell, tmp_path: Path) -> None:
+    import shutil
+
+    assert shell.run("%%gemini_image\na cat").error is None
+    shutil.rmtree(tmp_path / "sessions")
+    (tmp_path / "sessions").write_text("in the way")
+
+    cell = shell.run("%%gemini_image\nnow a dog")
+
+    assert type(cell.error).__name__ == "StorageError", cell.shown
+    lines = cell.shown.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("StorageError: Cannot save ") and "Traceback" not in cell.shown
+    assert f"{tmp_path / 'sessions'} is a file, not a folder" in lines[0]
+    assert "vi.configure(output_dir=...) or %config VertexImageMagics.output_dir" in lines[0]
+
+
+def test_default_gemini_model_refuses_an_imagen_model(shell: Shell) -> None:
+    with pytest.raises(vi.InvalidRequest, match="imagen-4.0-generate-001 is an Imagen model; default_gemini_model"):
+        vi.configure(default_gemini_model="imagen4")
+    shell.run("%config VertexImageMagics.default_gemini_model = 'imagen4'")
+    assert vi.settings().default_gemini_model == "gemini-2.5-flash-image"
+    shell.run("%config VertexImageMagics.default_model = 'nano-banana'")  # %imagen takes any image model
+    assert vi.settings().default_imagen_model == "nano-banana"
 
 
 def test_models_table_lists_capabilities(shell: Shell) -> None:

@@ -2,12 +2,16 @@
 
 User mistakes become a one-line ``UsageError``; service errors keep their class and message but
 render without a traceback (``_render_traceback_``), so the cell fails (nbval and CI see it)
-without a wall of text. Library code never raises ``UsageError``: only this boundary does.
+without a wall of text. A ``ConfigError`` shows its first line and points to ``%vertex_image doctor``,
+which shows all of it. An ``OSError`` about a file while a session is saved or loaded becomes a
+one-line ``StorageError`` (``storage_errors``); any other exception is a bug and keeps its traceback.
+Library code never raises ``UsageError``: only this boundary does.
 """
 
 from __future__ import annotations
 
 import keyword
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -17,7 +21,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from .errors import InvalidRequest, VertexImageError, _rebuild
+from .errors import ConfigError, InvalidRequest, StorageError, VertexImageError, _rebuild
 
 _TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
 _NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
@@ -111,11 +115,24 @@ class _ShortTraceback:
     """Mixin for errors raised at the magic boundary: IPython shows one line, not a traceback."""
 
     def _render_traceback_(self) -> list[str]:
-        return [f"{type(self).__name__}: {self}"]
+        return [f"{type(self).__name__}: {one_line(self)}"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         base = next(cls for cls in type(self).__mro__[1:] if cls is not _ShortTraceback)
         return (_rebuild, (base, self.__dict__))
+
+
+DOCTOR_HINT = "(%vertex_image doctor explains how to fix it)"
+_LEAD_IN = re.compile(r"(?<=[.!?])\s+[^.!?]*:\s*$")  # "... found for Vertex AI. Either:" -> drop " Either:"
+
+
+def one_line(error: BaseException) -> str:
+    """The message as the notebook shows it: a long ``ConfigError`` as its first line and a pointer to the doctor."""
+    text = str(error)
+    if not isinstance(error, ConfigError) or "\n" not in text.strip():
+        return text
+    first = _LEAD_IN.sub("", text.strip().splitlines()[0]).rstrip()
+    return f"{first} {DOCTOR_HINT}"
 
 
 _SHORT_CLASSES: dict[type, type] = {}
@@ -153,6 +170,24 @@ def user_facing_errors(debug: bool = False) -> Iterator[None]:
         if debug:
             raise
         raise short_error(exc) from None
+
+
+@contextmanager
+def storage_errors(doing: str, folder: str | os.PathLike[str], advice: str) -> Iterator[None]:
+    """An ``OSError`` about a file (it names one) -> a one-line ``StorageError``.
+
+    For code we do not own (sessions) that lets file errors through. ``doing`` says what failed
+    ("write the session file x.json"), ``folder`` where (it names a file in the way), ``advice``
+    what to do. An ``OSError`` that names no file (a socket, a bug) keeps its traceback.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc.filename, str):
+            raise
+        from .store import os_reason
+
+        raise StorageError(f"Cannot {doing}: {os_reason(exc, folder)}. {advice}", path=os.fspath(folder)) from exc
 
 
 def split_words(line: str) -> list[str]:

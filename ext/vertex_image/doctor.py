@@ -8,11 +8,14 @@ it sends no generation request.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .display import HtmlView
 from .errors import VertexImageError
 from .registry import state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Settings
 
 _STATUS_HELP = (
     "For Vertex AI run `gcloud auth application-default login` and set GOOGLE_CLOUD_PROJECT; for the Gemini "
@@ -21,7 +24,11 @@ _STATUS_HELP = (
 
 
 def status_view(doctor: bool) -> HtmlView:
-    """Backend, project, locations, credentials, quota project, store, default models; ``doctor`` checks too."""
+    """Backend, project, locations, credentials, quota project, endpoint, store, default models.
+
+    ``status`` starts nothing: no client, no emulator, no network (the emulator backend imports no
+    heavy module either); ``doctor`` connects and checks (a token, or an emulator ping).
+    """
     from .auth import redact
     from .reports import key_value_view
 
@@ -33,7 +40,7 @@ def status_view(doctor: bool) -> HtmlView:
     problems: list[str] = []
     try:
         auth = kernel.auth()
-        connected = kernel.connected_settings()
+        connected = kernel.connected_settings() if doctor else kernel.resolved_settings()
         secrets += [s for s in auth.secrets() if s]
         credentials = f"{auth.description}: found"
     except VertexImageError as exc:
@@ -44,14 +51,13 @@ def status_view(doctor: bool) -> HtmlView:
         ("project", (connected.project or "(none)") + (f" (from {project_source})" if project_source else "")),
         ("location", f"imagen: {connected.location_for('imagen')} · gemini: {connected.location_for('gemini')}"
                      + ("" if connected.location else " (per-model defaults)")),  # fmt: skip
+        ("endpoint", endpoint_text(connected, kernel.emulator_url)),
         ("credentials", credentials),
         ("quota project", (getattr(auth, "quota_project", "") or "(none)") if auth else "-"),
         ("store folder", str(Path(connected.output_dir).resolve())),
         ("default models", f"imagen: {connected.default_imagen_model} · gemini: {connected.default_gemini_model}"),
         ("api version", connected.version()),
     ]
-    if connected.base_url:
-        rows.append(("endpoint", connected.base_url))
     if doctor and auth is not None:
         check = _check_token(auth, connected)
         rows.append(("token check" if connected.backend != "emulator" else "emulator", check))
@@ -61,6 +67,38 @@ def status_view(doctor: bool) -> HtmlView:
         "Everything needed is in place." if doctor else "Run %vertex_image doctor to check the credentials work.")
     view = key_value_view("vertex-image " + ("doctor" if doctor else "status"), rows, footer)
     return HtmlView(redact(view.html, secrets), redact(view.text, secrets))
+
+
+def endpoint_text(settings: Settings, emulator_url: str = "") -> str:
+    """Where requests go: the base URL, the in-process emulator, or Google's host for each model family.
+
+    ``emulator_url`` is the in-process emulator's URL when it runs ("" before the first request).
+    """
+    from .endpoints import GEMINI_API_HOST, vertex_host
+
+    if settings.backend == "emulator":
+        if settings.base_url and settings.base_url != emulator_url:
+            return settings.base_url
+        if emulator_url:
+            return f"{emulator_url} (in-process emulator)"
+        return "in-process emulator, started on the first request"
+    if settings.base_url:
+        return f"{settings.base_url} (base_url)"
+    if settings.speaks == "gemini-api":
+        return GEMINI_API_HOST
+    imagen, gemini = (vertex_host(settings.location_for(family)) for family in ("imagen", "gemini"))
+    return imagen if imagen == gemini else f"{imagen} (Imagen), {gemini} (Gemini)"
+
+
+def use_message(settings: Settings, emulator_url: str = "") -> str:
+    """What ``%vertex_image use BACKEND`` prints: the backend and where requests will go."""
+    where = {"emulator": "the offline emulator (deterministic images, no cost)",
+             "vertex": "Vertex AI", "gemini-api": "the Gemini API"}[settings.backend]  # fmt: skip
+    endpoint = endpoint_text(settings, emulator_url)
+    if settings.backend == "emulator" and not endpoint.startswith(("http://", "https://")):
+        return f"Backend: emulator — requests go to {where}, started in this kernel on the first request."
+    return f"Backend: {settings.backend} — requests go to {where} at {endpoint}."
+
 
 def _check_token(auth: Any, settings: Any) -> str:
     """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator."""

@@ -32,11 +32,12 @@ from .boundary import (
     safety_level,
     split_options,
     split_words,
+    storage_errors,
     strip_silencer,
     subcommand_parser,
     user_facing_errors,
 )
-from .errors import VertexImageError
+from .errors import CHOOSE_OUTPUT_DIR, VertexImageError
 from .registry import state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +60,7 @@ _TRAIT_SETTINGS = {
     "api_version": "api_version",
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
+_CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
 _GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
 _VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
 
@@ -98,12 +100,9 @@ class VertexImageMagics(Magics, Configurable):
     # settings -------------------------------------------------------------------------------
     @validate(*_TRAIT_SETTINGS)
     def _validate_setting(self, proposal: Any) -> Any:
-        from .config import resolve_settings
-
         name, value = proposal["trait"].name, proposal["value"]
-        merged = {**state().configured, _TRAIT_SETTINGS[name]: value}
         try:
-            resolve_settings(configured={k: v for k, v in merged.items() if v is not None})
+            state().checked({_TRAIT_SETTINGS[name]: value})
         except VertexImageError as exc:
             raise TraitError(str(exc)) from None
         return value
@@ -230,7 +229,11 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError(f"Unexpected {rest!r} on the %%gemini_image line: the prompt goes in the cell body.")
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
-            images = self._gemini_turn(args, cell)
+            from .named_sessions import sessions_folder
+
+            folder = sessions_folder()
+            with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER):
+                images = self._gemini_turn(args, cell)
         return self._bind(out, images)
 
     def _gemini_turn(self, args: Any, body: str) -> ImageSet:
@@ -336,7 +339,10 @@ class VertexImageMagics(Magics, Configurable):
 
     def _gemini_save(self, args: Any) -> None:
         session = self._existing_session(args.session)
-        path = session.save(Path(args.path).expanduser() if args.path else None)
+        target = Path(args.path).expanduser() if args.path else session.default_path()
+        advice = "Choose another path: %gemini_image save PATH." if args.path else _CHOOSE_FOLDER
+        with storage_errors(f"write the session file {target}", target.parent, advice):
+            path = session.save(target)
         print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
 
     def _gemini_load(self, args: Any) -> None:
@@ -350,7 +356,9 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError(f"No session file at {path} (and no stored session named {args.path!r}).")
         session = ImageSession.load(path, name=args.session)
         if path.resolve() != session.default_path().resolve():
-            session.save()  # into the store too, so that `-s NAME` resumes it after a restart
+            store_copy = session.default_path()
+            with storage_errors(f"copy the session into {store_copy.parent}", store_copy.parent, _CHOOSE_FOLDER):
+                session.save()  # into the store too, so that `-s NAME` resumes it after a restart
         state().sessions[session.name] = session
         print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
 
@@ -374,9 +382,11 @@ class VertexImageMagics(Magics, Configurable):
 
         Subcommands::
 
-            %vertex_image status          backend, project, locations, credentials, store, default models
+            %vertex_image status          backend, project, locations, endpoint, credentials, store, default
+                                          models (starts nothing)
             %vertex_image doctor          status, plus: can a token be obtained / is the emulator up (free)
-            %vertex_image use BACKEND     switch to emulator, vertex or gemini-api
+            %vertex_image use BACKEND     switch to emulator, vertex or gemini-api (a base_url set for
+                                          another backend is dropped); prints where requests go
             %vertex_image models          the image models and what each accepts
             %vertex_image config          effective settings and where each came from
             %vertex_image gallery [N]     the N most recent saved images (default 20)
@@ -414,10 +424,10 @@ class VertexImageMagics(Magics, Configurable):
         return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
-        settings = state().configure(backend=args.backend)
-        where = {"emulator": "the offline emulator (deterministic images, no cost)",
-                 "vertex": "Vertex AI", "gemini-api": "the Gemini API"}[settings.backend]  # fmt: skip
-        print(f"Backend: {settings.backend} — requests go to {where}.")
+        from .doctor import use_message
+
+        settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
+        print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:
         from .models import list_models
