@@ -22,6 +22,7 @@ from magicshell import (  # noqa: F401 - shell is a fixture
 import vertex_image as vi
 from vertex_image import registry, session
 from vertex_image.emulator import signatures
+from vertex_image.errors import StorageError
 
 
 def _turn_requests() -> list[Any]:
@@ -291,3 +292,37 @@ def test_interrupt_leaves_the_session_unchanged(capsys: pytest.CaptureFixture[st
         assert isinstance(cell.error, vi.Cancelled), cell.shown
         assert "cancelled" in cell.shown.lower()
         assert session_snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("source", "turns"),
+    [
+        ("%%gemini_image -s c1\nmake it glow", ["a lantern", "make it glow"]),
+        ("%%gemini_image -s c1 --new\na candle", ["a candle"]),
+        ("%gemini_image undo -s c1", []),
+        ("%gemini_image reset -s c1", []),
+    ],
+)
+def test_a_change_whose_session_file_cannot_be_written_fails_in_one_line_and_changes_nothing(
+    shell: Shell, tmp_path: Path, source: str, turns: list[str]
+) -> None:
+    assert shell.run("%%gemini_image -s c1\na lantern").error is None
+    original = session_snapshot(tmp_path)
+    folder = tmp_path / "sessions"
+    aside = folder.with_name("sessions.aside")
+    folder.rename(aside)
+    folder.write_bytes(b"")  # the reviewer's case: a file where the sessions folder goes
+    before = session_snapshot(tmp_path)
+
+    cell = shell.run(source)
+
+    assert isinstance(cell.error, StorageError), cell.shown
+    assert "Traceback" not in cell.shown and len(cell.shown.strip().splitlines()) == 1
+    assert "is a file, not a folder" in cell.shown
+    assert session_snapshot(tmp_path) == before
+    folder.unlink()
+    aside.rename(folder)
+    assert session_snapshot(tmp_path) == original
+    again = shell.run(source)  # once fixed, the same cell does it once
+    assert again.error is None, again.shown
+    assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns

@@ -2,14 +2,20 @@
 
 The magics and the panel share sessions by name, so both look them up here: in memory first, then
 in the store's ``sessions/`` folder (where ``ImageSession.default_path`` writes after every turn).
+
+A name is never taken over silently: a session that starts a name over (``vi.chat(..., new=True)``,
+``%%gemini_image --new``) or the panel's new one takes the name only once its first turn is
+recorded, and ``load`` or ``branch`` refuse a name in use unless told to replace it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .errors import InvalidRequest
 from .registry import state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,6 +95,92 @@ def session_named(name: str, *, create: bool, model: str | None) -> ImageSession
     return session
 
 
+def open_session(name: str | None = None, model: str | None = None, *, new: bool = False,
+                 **options: Any) -> ImageSession:
+    """The session ``vi.chat`` returns.
+
+    Without a name: a new session that no name in the registry refers to. With an unused name: a
+    new session kept under that name. With a name in use (memory, else disk): that session resumed
+    as it is, like ``%%gemini_image -s NAME``; a ``model`` or an option that differs from the
+    session's is refused rather than ignored. With ``new=True`` and a name in use: a new session
+    that replaces the old one (in memory and on disk) only when its first turn is recorded, like
+    ``%%gemini_image --new``. Bad input raises ``InvalidRequest`` before anything changes.
+    """
+    from .models import resolve_model
+    from .session import ImageSession
+
+    if not isinstance(new, bool):
+        raise InvalidRequest(f"new must be True or False, not {new!r}.")
+    fresh = ImageSession(model=model, name=name, **options)  # checks the name, the model and the options
+    if name is None or name == "":
+        return fresh
+    kernel = state()
+    existing = kernel.sessions.get(fresh.name)
+    in_memory = existing is not None
+    on_disk = session_path(fresh.name).is_file()
+    if new and (in_memory or on_disk):
+        fresh._register_on_commit = True  # the old session stays until this one's first turn
+        return fresh
+    if existing is None and on_disk:
+        existing = ImageSession.load(session_path(fresh.name), name=fresh.name)
+    if existing is not None:
+        differences = [f"model {existing.model}"] if model and resolve_model(model).id != existing.model else []
+        differences += [
+            f"{key}={existing.options.get(key)!r}" for key, value in options.items()
+            if existing.options.get(key) != value
+        ]
+        if differences:
+            raise InvalidRequest(
+                f"Session {fresh.name!r} exists ({_turns(len(existing))}) with other settings "
+                f"({', '.join(differences)}); "
+                f"continue it with vi.chat(name={fresh.name!r}), or start it over with new=True."
+            )
+        if not in_memory:
+            kernel.sessions[fresh.name] = existing
+        return existing
+    kernel.sessions[fresh.name] = fresh
+    return fresh
+
+
+def refuse_existing(name: str, action: str, hint: str = "") -> None:
+    """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
+    where = [place for place, found in (("in memory", name in state().sessions),
+                                        ("on disk", session_path(name).is_file())) if found]
+    if where:
+        raise InvalidRequest(
+            f"A session named {name!r} exists already ({' and '.join(where)}); {action} would replace it: "
+            f"{hint or 'pick another name'}."
+        )
+
+
+def load_session(path: str | os.PathLike[str], name: str | None = None, *, replace: bool = False) -> ImageSession:
+    """Load a session file into memory and the store under ``name`` (default: the name in the file).
+
+    A name in use is refused unless ``replace`` (or the file is that session's own file in the store:
+    then loading it again just reads it back). The store's copy is written before the name is taken,
+    so a failure changes nothing.
+    """
+    from .session import ImageSession, check_session_name
+
+    if name is not None:
+        check_session_name(name)
+    source = Path(path).expanduser()
+    session = ImageSession.load(source, name=name)
+    own_file = session.default_path()
+    if not (own_file.is_file() and source.resolve() == own_file.resolve()):
+        if not replace:
+            refuse_existing(session.name, "loading it", "load it under another name (-s NAME), or replace it "
+                            "explicitly (%gemini_image load --replace / replace=True)")
+        # into the store too, so that `-s NAME` resumes it after a restart
+        session._write_own_file(session.exchanges, session.model, "the session was not loaded")
+    state().sessions[session.name] = session
+    return session
+
+
+def _turns(count: int) -> str:
+    return f"{count} turn" if count == 1 else f"{count} turns"
+
+
 def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSession, bool]:
     """The session to continue (memory, else disk) or a fresh one; and whether it is in memory already.
 
@@ -109,6 +201,9 @@ def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSess
 
 __all__ = [
     "existing_session",
+    "load_session",
+    "open_session",
+    "refuse_existing",
     "session_for_turn",
     "session_named",
     "session_names",

@@ -3,8 +3,13 @@
 Each exchange is kept as sent and received: the user turn as sent, the model turn verbatim (thought
 parts, ``thoughtSignature``s, images with their original base64 text and mime type), so that the
 next request replays it unchanged (WIRE.md §5.4). A failed or blocked turn is not recorded. The
-session is written to disk after every turn (JSON that refers to image files, never embeds them),
+session is written to disk with every turn (JSON that refers to image files, never embeds them),
 so a new kernel can resume it exactly.
+
+Every change (turn, undo, reset) writes the session file of the new state first and only then takes
+it in memory: when the file cannot be written, memory and disk both stay as they were and the error
+says so. Bad input (a prompt that is not text, a bad name, a default option the model refuses) is
+refused before anything changes.
 
 Whoever shows a session (the panel) follows it with ``subscribe``: the callback runs after every
 recorded turn, undo and reset, whichever thread or magic made it, and never for a failed turn.
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, VertexImageError
 from .images import EXTENSIONS, GeneratedImage, ImageSet
 from .notify import Subscribers, Unsubscribe
 from .store import atomic_write
@@ -84,11 +89,9 @@ class ImageSession:
         from .models import resolve_model
         from .registry import state
 
-        name = name or "default"
-        if not _NAME_RE.match(name):
-            raise InvalidRequest(
-                f"Session name {name!r} is not allowed; use letters, digits, '_', '-' or '.' (up to 64)."
-            )
+        name = check_session_name("default" if name is None or name == "" else name)
+        if model is not None and not isinstance(model, str):
+            raise InvalidRequest(f"model must be a model id or alias (text), not {type(model).__name__}.")
         info = resolve_model(model or state().settings().default_gemini_model)
         if info.family != "gemini":
             raise InvalidRequest(
@@ -96,6 +99,9 @@ class ImageSession:
                 "(nano-banana, nano-banana-pro, nano-banana-2)."
             )
         _check_option_names(options)
+        # the defaults of every turn, checked now as a turn would check them (so a bad value fails here,
+        # not at every later send)
+        _body_options(info, options, dialect=state().settings().speaks, check_body=True)
         self.name = name
         self.model = info.id
         self.options: dict[str, Any] = dict(options)
@@ -103,6 +109,7 @@ class ImageSession:
         self.last_left_out = 0
         self._turn_lock: tuple[asyncio.AbstractEventLoop | None, asyncio.Lock] = (None, asyncio.Lock())
         self._subscribers = Subscribers()
+        self._register_on_commit = False  # set by ``named_sessions``: take the name on the first recorded turn
 
     # followers ------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[ImageSession, str], Any]) -> Unsubscribe:
@@ -116,12 +123,34 @@ class ImageSession:
         """
         return self._subscribers.add(callback)
 
-    def _changed(self, change: str) -> None:
-        """Write the session to disk and tell the followers (also when writing fails: memory changed)."""
-        try:
-            self._autosave()
-        finally:
-            self._subscribers.notify(self, change)
+    def _commit(
+        self,
+        change: str,
+        exchanges: list[Exchange],
+        *,
+        model: str | None = None,
+        left_out: int | None = None,
+        not_done: str,
+    ) -> None:
+        """Make ``exchanges`` the session's: the file first, then memory, then the followers.
+
+        If the file cannot be written (the folder is a file, the disk is full...), nothing changes in
+        memory, the file keeps its old content (it is replaced atomically) and a one-line error saying
+        ``not_done`` propagates (an ``OSError`` becomes a ``StorageError``). A session made to take
+        its name on its first turn (``named_sessions``) is put in the registry here, once it is recorded.
+        """
+        from .registry import state
+
+        model = model or self.model
+        self._write_own_file(exchanges, model, not_done)
+        self.exchanges[:] = exchanges  # the same list: whoever holds it sees the change
+        self.model = model
+        if left_out is not None:
+            self.last_left_out = left_out
+        if self._register_on_commit:
+            self._register_on_commit = False
+            state().sessions[self.name] = self
+        self._subscribers.notify(self, change)
 
     # the conversation -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -171,43 +200,36 @@ class ImageSession:
         from . import gemini
         from .api import saved_image_set
         from .inputs import to_image_inputs
-        from .models import resolve_model, validate_options
+        from .models import resolve_model
         from .registry import state
 
+        if not isinstance(prompt, str):
+            raise InvalidRequest(f"The prompt must be text (a str), not {type(prompt).__name__}.")
         kernel = state()
         dialect = kernel.settings().speaks
         turn_options = {**self.options, **{k: v for k, v in options.items() if v is not None}}
         _check_option_names(turn_options)
         model_name = turn_options.pop("model", None)
+        if model_name is not None and not isinstance(model_name, str):
+            raise InvalidRequest(f"model must be a model id or alias (text), not {type(model_name).__name__}.")
         info = resolve_model(model_name or self.model)
         inputs = to_image_inputs(images, dialect=dialect)
         if not prompt.strip() and not inputs:
             raise InvalidRequest("The prompt is empty: write what to draw or change.")
-        want_text = bool(turn_options.pop("text", False))
-        seed = turn_options.pop("seed", None)
-        aspect_ratio = turn_options.pop("aspect_ratio", None)
-        image_size = turn_options.pop("image_size", None)
-        validate_options(
+        body_options = _body_options(
             info,
-            aspect_ratio=aspect_ratio,
-            image_size=image_size,
-            seed=seed,
-            input_images=len(inputs) + (1 if self.last_image is not None else 0),
-            search=bool(turn_options.get("google_search")),
-            edit=bool(inputs) or bool(self.exchanges),
+            turn_options,
             dialect=dialect,
+            input_images=len(inputs) + (1 if self.last_image is not None else 0),
+            edit=bool(inputs) or bool(self.exchanges),
         )
         user = gemini.user_content(prompt, inputs)
         history, left_out = self._history_within_budget(user, dialect)
-        body = gemini.build_generate_content_body(
-            [*history, user],
-            dialect=dialect,
-            response_modalities=("TEXT", "IMAGE") if want_text else ("IMAGE",),
-            aspect_ratio=aspect_ratio,
-            image_size=image_size,
-            seed=seed,
-            **turn_options,
-        )
+        body = gemini.build_generate_content_body([*history, user], dialect=dialect, **body_options)
+        seed = body_options.get("seed")
+        aspect_ratio = body_options.get("aspect_ratio")
+        image_size = body_options.get("image_size")
+        turn_options = {k: v for k, v in turn_options.items() if k not in _TURN_OPTIONS}
         client = kernel.client()
         location = client.settings.location_for("gemini")
         raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
@@ -227,20 +249,24 @@ class ImageSession:
             location=location,
         )
         if result.images and parsed.model_content:
-            self.exchanges.append(
-                Exchange(
-                    user=user,
-                    model=copy.deepcopy(parsed.model_content),
-                    prompt=prompt,
-                    images=list(result.images),
-                    text=parsed.text,
-                    options=dict(result.images[0].parameters),
-                    response_id=parsed.response_id,
-                )
+            exchange = Exchange(
+                user=user,
+                model=copy.deepcopy(parsed.model_content),
+                prompt=prompt,
+                images=list(result.images),
+                text=parsed.text,
+                options=dict(result.images[0].parameters),
+                response_id=parsed.response_id,
             )
-            self.model = info.id
-            self.last_left_out = left_out
-            self._changed("turn")
+            saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
+            self._commit(
+                "turn",
+                [*self.exchanges, exchange],
+                model=info.id,
+                left_out=left_out,
+                not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
+                "run it again once this is fixed",
+            )
         return SendResult(result, len(history) // 2, left_out)
 
     def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
@@ -274,23 +300,32 @@ class ImageSession:
         """Remove the last exchange and return it."""
         if not self.exchanges:
             raise InvalidRequest(f"Session {self.name!r} has no turn to undo.")
-        exchange = self.exchanges.pop()
-        self._changed("undo")
+        exchange = self.exchanges[-1]
+        self._commit("undo", self.exchanges[:-1], not_done="nothing was undone")
         return exchange
 
     def reset(self) -> None:
         """Forget every exchange (the images stay on disk)."""
-        self.exchanges.clear()
-        self._changed("reset")
+        self._commit("reset", [], not_done="nothing was reset")
 
-    def branch(self, name: str) -> ImageSession:
-        """A copy of this session under a new name; the two then go their own ways."""
+    def branch(self, name: str, *, replace: bool = False) -> ImageSession:
+        """A copy of this session under a new name; the two then go their own ways.
+
+        A name that a session already has (in memory or on disk) is refused unless ``replace``; the
+        copy is saved before it takes the name, so a failed save changes nothing.
+        """
+        from .named_sessions import refuse_existing
         from .registry import state
 
+        name = check_session_name(name)
+        if name == self.name:
+            raise InvalidRequest(f"A branch needs a name other than {name!r}, the session's own.")
+        if not replace:
+            refuse_existing(name, "branch")
         clone = ImageSession(model=self.model, name=name, **self.options)
         clone.exchanges = [copy.deepcopy(exchange) for exchange in self.exchanges]
+        clone._write_own_file(clone.exchanges, clone.model, "no branch was made")
         state().sessions[name] = clone
-        clone._autosave()
         return clone
 
     # persistence ----------------------------------------------------------------------------
@@ -300,19 +335,32 @@ class ImageSession:
 
         return Path(state().settings().output_dir) / "sessions" / f"{self.name}.json"
 
-    def _autosave(self) -> None:
-        self.save(self.default_path())
-
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the session as JSON; inline images go to content-addressed files beside it."""
         target = Path(path) if path is not None else self.default_path()
+        self._write(target, self.exchanges, self.model)
+        return target
+
+    def _write_own_file(self, exchanges: list[Exchange], model: str, not_done: str) -> None:
+        """Write the session file in the store for this state; a failure is one line saying ``not_done``."""
+        path = self.default_path()
+        try:
+            self._write(path, exchanges, model)
+        except Exception as exc:
+            error = _save_failed(exc, self.name, path, not_done)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def _write(self, target: Path, exchanges: list[Exchange], model: str) -> None:
+        """Write the session file for ``exchanges`` and ``model`` (not necessarily the ones in memory yet)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         blobs = target.parent / "blobs"
         document = {
             "format": "vertex-image-session",
             "version": FORMAT_VERSION,
             "name": self.name,
-            "model": self.model,
+            "model": model,
             "options": self.options,
             "exchanges": [
                 {
@@ -324,11 +372,10 @@ class ImageSession:
                     "user": _externalize(ex.user, blobs, target.parent),
                     "model": _externalize(ex.model, blobs, target.parent),
                 }
-                for ex in self.exchanges
+                for ex in exchanges
             ],
         }
         atomic_write(target, json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
-        return target
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], name: str | None = None) -> ImageSession:
@@ -345,7 +392,10 @@ class ImageSession:
         if not isinstance(document.get("version"), int) or document["version"] > FORMAT_VERSION:
             raise InvalidRequest(f"{source} was written by a newer vertex-image; upgrade it to load this session.")
         try:
-            session = cls(model=document["model"], name=name or document["name"], **document.get("options", {}))
+            session = cls(model=document["model"], name=name or document["name"])
+            options = document.get("options", {})
+            _check_option_names(options)  # the values were checked when the session was made; each turn checks again
+            session.options = dict(options)
             for record in document["exchanges"]:
                 session.exchanges.append(
                     Exchange(
@@ -367,10 +417,77 @@ class ImageSession:
 
 
 # helpers ----------------------------------------------------------------------------------------
+def check_session_name(name: Any) -> str:
+    """``name`` if it can name a session (and its file); else a one-line InvalidRequest."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        shown = repr(name) if isinstance(name, str) else f"{name!r} ({type(name).__name__})"
+        raise InvalidRequest(
+            f"Session name {shown} is not allowed; use text of letters, digits, '_', '-' or '.' (up to 64)."
+        )
+    return name
+
+
 def _check_option_names(options: dict[str, Any]) -> None:
     from .api import check_option_names
 
     check_option_names("gemini", {k: v for k, v in options.items() if k not in _TURN_OPTIONS})
+
+
+def _body_options(
+    info: Any,
+    options: dict[str, Any],
+    *,
+    dialect: str,
+    input_images: int = 0,
+    edit: bool = False,
+    check_body: bool = False,
+) -> dict[str, Any]:
+    """The keyword arguments of ``gemini.build_generate_content_body`` for a turn with ``options``.
+
+    One check for a turn and for a session's defaults: ``models.validate_options`` for what the
+    model takes, then (``check_body``) a throw-away body, so the wire builder checks its own values.
+    """
+    from . import gemini
+    from .models import validate_options
+
+    rest = {k: v for k, v in options.items() if k not in ("model", "text")}
+    validate_options(
+        info,
+        aspect_ratio=rest.get("aspect_ratio"),
+        image_size=rest.get("image_size"),
+        seed=rest.get("seed"),
+        input_images=input_images,
+        search=bool(rest.get("google_search")),
+        edit=edit,
+        dialect=dialect,
+    )
+    body_options = {"response_modalities": ("TEXT", "IMAGE") if options.get("text") else ("IMAGE",), **rest}
+    if check_body:
+        gemini.build_generate_content_body([gemini.user_content("check")], dialect=dialect, **body_options)
+    return body_options
+
+
+def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Exception:
+    """The error for a session file that could not be written: one line, what failed, what did not happen.
+
+    An ``OSError`` becomes a ``StorageError`` (its reason in words, how to choose another folder);
+    our typed errors keep their class and attributes; any other error is returned as it is.
+    """
+    from .errors import CHOOSE_OUTPUT_DIR, StorageError
+    from .store import os_reason
+
+    what = f"Cannot save session {name!r} to {path}"
+    if isinstance(exc, OSError):
+        return StorageError(
+            f"{what}: {os_reason(exc, path.parent)}; {not_done}. Free the folder or choose another one: "
+            f"{CHOOSE_OUTPUT_DIR}.",
+            path=os.fspath(path.parent),
+        )
+    if isinstance(exc, VertexImageError):
+        clone = copy.copy(exc)
+        clone.message = f"{what}: {exc.message.rstrip('.')}; {not_done}."
+        return clone
+    return exc
 
 
 def _inline_b64_strings(contents: list[dict[str, Any]]) -> Iterator[str]:
