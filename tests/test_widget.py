@@ -243,6 +243,42 @@ def test_generate_in_conversation_mode_continues_the_chosen_session(em: Emulator
     assert p.session.value == "default" and len(p.history.children) == 2
 
 
+class NameFollower:
+    """Records the names ``registry.subscribe_sessions`` announces (kept alive by the test)."""
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+        self.stop = registry.subscribe_sessions(self.on_name)
+
+    def on_name(self, name: str, session: object) -> None:
+        self.heard.append(name)
+
+
+@pytest.mark.parametrize("cause", ["blocked", "unsaveable"])
+def test_a_failed_first_turn_leaves_no_session_in_memory_or_on_disk(em: Emulator, tmp_path: Path, cause: str) -> None:
+    folder = tmp_path / "out" / "sessions"
+    names = NameFollower()
+    p = panel(mode=CONVERSATION)
+    p.prompt.value = "a fox"
+    if cause == "blocked":
+        p.prompt.value = "blockme a fox"
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_bytes(b"")  # a file where the sessions folder goes
+
+    _click(p, p.generate_button)
+
+    assert registry.state().sessions == {} and names.heard == []
+    assert not (folder / "default.json").exists() and len(p.history.children) == 0 and p.undo_button.disabled
+    assert ("Blocked" if cause == "blocked" else "turn was not recorded") in p.status_text
+    if cause == "unsaveable":
+        folder.unlink()
+    p.prompt.value = "a fox"
+    _click(p, p.generate_button)
+    assert len(registry.state().sessions["default"]) == 1 and names.heard == ["default"]
+    assert (folder / "default.json").is_file() and len(p.history.children) == 1
+
+
 def test_undo_removes_the_last_turn_and_is_disabled_without_turns(em: Emulator) -> None:
     p = panel(mode=CONVERSATION)
     assert p.undo_button.disabled
@@ -304,8 +340,8 @@ def test_cancel_of_a_slow_request_is_reported_and_leaves_the_session_unchanged(s
     assert "Cancelled" in p.status_text and p.progress.value == ""
     assert not p.generate_button.disabled and p.cancel_button.disabled and not p.busy
     time.sleep(3.5)  # past the emulator's answer: nothing arrives late
-    session = registry.state().sessions["default"]
-    assert len(session) == 0 and p.grid.children == () and "Cancelled" in p.status_text
+    assert "default" not in registry.state().sessions  # a cancelled first turn leaves no empty session
+    assert p.grid.children == () and "Cancelled" in p.status_text
 
 
 class LateRuntime:
@@ -352,7 +388,7 @@ def test_blocked_prompt_is_shown_in_words_and_the_panel_keeps_working(em: Emulat
     p.prompt.value = "blockme a dragon"
     _click(p, p.generate_button)
     assert p.status_text.startswith("Blocked: IMAGE_SAFETY — ")
-    assert p.grid.children == () and len(registry.state().sessions["default"]) == 0
+    assert p.grid.children == () and "default" not in registry.state().sessions  # no empty session left
     assert not p.generate_button.disabled and p.cancel_button.disabled
 
     p.mode.value = ONE_SHOT

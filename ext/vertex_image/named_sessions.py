@@ -77,7 +77,11 @@ def existing_session(name: str) -> ImageSession | None:
 
 
 def session_named(name: str, *, create: bool, model: str | None) -> ImageSession | None:
-    """The session ``name``: in memory, else resumed from disk, else (``create``) new; kept in memory."""
+    """The session ``name``: in memory, else resumed from disk (kept in memory), else (``create``) new.
+
+    A new session is not kept in memory here: it takes its name when its first turn is recorded, so
+    a failed first turn leaves no empty session behind (as with ``%%gemini_image``).
+    """
     from .session import ImageSession
 
     kernel = state()
@@ -89,6 +93,8 @@ def session_named(name: str, *, create: bool, model: str | None) -> ImageSession
         session = ImageSession.load(path, name=name)
     elif create:
         session = ImageSession(model=model, name=name)
+        session._register_on_commit = True
+        return session
     else:
         return None
     kernel.sessions[name] = session

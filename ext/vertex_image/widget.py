@@ -192,7 +192,11 @@ class ImagePanel(PanelControls):
             self._syncing = False
 
     def current_session(self, create: bool = False) -> ImageSession | None:
-        """The chosen session: from this kernel, else loaded from disk, else (``create``) a new one."""
+        """The chosen session: from this kernel, else loaded from disk, else (``create``) a new one.
+
+        A new one takes its name in the registry only when its first turn is recorded, so a failed or
+        cancelled first turn leaves no empty session behind (as with ``%%gemini_image``).
+        """
         name = self.session.value or (DEFAULT_SESSION if create else None)
         if not name:
             return None
