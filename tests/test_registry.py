@@ -265,8 +265,10 @@ def test_session_followers_hear_names_set_replaced_and_removed_across_a_reset(ke
     stop = registry.subscribe_sessions(on_names)
     try:
         sessions = registry.state().sessions
-        first = vi.chat("nano-banana", name="foo")  # vi.chat puts a named session in the registry
-        second = vi.chat("nano-banana", name="foo")
+        first = vi.chat("nano-banana", name="foo")  # vi.chat puts a new named session in the registry
+        assert vi.chat("nano-banana", name="foo") is first  # and resumes it
+        second = vi.chat("nano-banana", name="foo", new=True)  # replaces it once its first turn is recorded
+        second.send("a fox")
         clone = second.branch("bar")
         del sessions["bar"]
         assert heard == [("foo", first), ("foo", second), ("bar", clone), ("bar", None)]

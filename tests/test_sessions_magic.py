@@ -326,3 +326,20 @@ def test_a_change_whose_session_file_cannot_be_written_fails_in_one_line_and_cha
     again = shell.run(source)  # once fixed, the same cell does it once
     assert again.error is None, again.shown
     assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns
+
+
+def test_load_under_a_name_in_use_is_refused_unless_replace_and_changes_nothing(shell: Shell, tmp_path: Path) -> None:
+    assert shell.run("%%gemini_image -s c1\na lantern").error is None
+    assert shell.run("%%gemini_image -s c2\na kettle").error is None
+    assert shell.run(f"%gemini_image save {tmp_path / 'c2-copy.json'} -s c2").error is None
+    before = session_snapshot(tmp_path)
+
+    cell = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c1")
+
+    assert cell.error is not None and "exists already" in cell.shown, cell.shown
+    assert "Traceback" not in cell.shown and len(cell.shown.strip().splitlines()) == 1
+    assert session_snapshot(tmp_path) == before
+    assert shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c3").error is None
+    replaced = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c1 --replace")
+    assert replaced.error is None, replaced.shown
+    assert [ex.prompt for ex in registry.state().sessions["c1"]] == ["a kettle"]

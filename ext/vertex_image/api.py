@@ -517,15 +517,14 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 # conversation -----------------------------------------------------------------------------------
-def chat(model: str | None = None, name: str | None = None, **options: Any) -> ImageSession:
+def chat(model: str | None = None, name: str | None = None, *, new: bool = False, **options: Any) -> ImageSession:
     """A multi-turn image conversation with a Gemini image model (default: nano-banana).
 
     ``session.send("a watercolor fox")`` then ``session.send("now make the sky purple")`` edits the
     last image; ``undo()``, ``branch()``, ``reset()``, ``save()`` and ``ImageSession.load()`` manage it.
+    A ``name`` in use (in memory or on disk) is resumed, like ``%%gemini_image -s NAME``;
+    ``new=True`` starts it over, replacing the old session once the first turn is recorded.
     """
-    from .session import ImageSession
+    from .named_sessions import open_session
 
-    session = ImageSession(model=model, name=name, **options)
-    if name:
-        state().sessions[name] = session
-    return session
+    return open_session(name, model, new=new, **options)

@@ -217,7 +217,7 @@ class VertexImageMagics(Magics, Configurable):
             %gemini_image sessions              sessions in memory and on disk
             %gemini_image branch NEW [-s NAME]  copy a session under a new name
             %gemini_image save [PATH] [-s NAME] write the session file (default: the store)
-            %gemini_image load PATH|NAME [-s NAME]  load a session file
+            %gemini_image load PATH|NAME [-s NAME] [--replace]  load a session file
             %gemini_image show N [-s NAME]      the images of turn N (-1: the last)
         """
         if cell is None:
@@ -297,6 +297,7 @@ class VertexImageMagics(Magics, Configurable):
             parser.add_argument("path", nargs="?")
         elif command == "load":
             parser.add_argument("path", metavar="PATH")
+            parser.add_argument("--replace", action="store_true", help="Replace a session of that name.")
         elif command == "show":
             parser.add_argument("turn", type=int, metavar="N")
         args = parser.parse_args(rest)
@@ -346,20 +347,14 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
 
     def _gemini_load(self, args: Any) -> None:
-        from .named_sessions import session_path
-        from .session import ImageSession
+        from .named_sessions import load_session, session_path
 
         path = Path(args.path).expanduser()
         if not path.is_file() and session_path(args.path).is_file():
             path = session_path(args.path)  # a session name from the store
         if not path.is_file():
             raise UsageError(f"No session file at {path} (and no stored session named {args.path!r}).")
-        session = ImageSession.load(path, name=args.session)
-        if path.resolve() != session.default_path().resolve():
-            store_copy = session.default_path()
-            with storage_errors(f"copy the session into {store_copy.parent}", store_copy.parent, _CHOOSE_FOLDER):
-                session.save()  # into the store too, so that `-s NAME` resumes it after a restart
-        state().sessions[session.name] = session
+        session = load_session(path, name=args.session, replace=args.replace)  # a name in use: only with --replace
         print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
 
     def _gemini_show(self, args: Any) -> ImageSet:
