@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "ServiceError": "errors",
     "TransportError": "errors",
     "ResponseFormatError": "errors",
+    "StorageError": "errors",
     "ImageBlocked": "errors",
     "NoImageReturned": "errors",
     "Cancelled": "errors",
@@ -77,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
         QuotaExceeded,
         ResponseFormatError,
         ServiceError,
+        StorageError,
         TransportError,
         VertexImageError,
     )
