@@ -700,9 +700,14 @@ def test_open_session_resumes_a_name_from_memory_or_disk_as_it_is(kernel: Record
     assert kernel.sent()[-1].body["generationConfig"]["temperature"] == 0.5
 
 
-def test_open_session_without_a_name_takes_none(kernel: Recorder) -> None:
-    chat = open_session(None, "nano-banana")
-    assert chat.name == "default" and registry.state().sessions == {}
+def test_open_session_without_a_name_takes_the_first_free_chat_name_never_default(kernel: Recorder) -> None:
+    first = open_session(None, "nano-banana")
+    first.send("a fox")
+    second = open_session(None, "nano-banana")
+
+    assert (first.name, second.name) == ("chat-1", "chat-2")
+    assert registry.state().sessions == {"chat-1": first, "chat-2": second}
+    assert not session_path("default").exists() and session_path("chat-1").is_file()
 
 
 @pytest.mark.parametrize("first_turn", ["blockme a cat", "a cat"])

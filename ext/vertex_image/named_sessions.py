@@ -43,6 +43,14 @@ def session_names() -> list[str]:
     return sorted(names)
 
 
+def _free_name(prefix: str) -> str:
+    taken = set(session_names())
+    number = 1
+    while f"{prefix}-{number}" in taken:
+        number += 1
+    return f"{prefix}-{number}"
+
+
 def session_rows() -> list[tuple[str, str, str, str]]:
     """(name, model, turns, where) for sessions in memory and in the store's sessions folder."""
     kernel = state()
@@ -105,7 +113,8 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
                  **options: Any) -> ImageSession:
     """The session ``vi.chat`` returns.
 
-    Without a name: a new session that no name in the registry refers to. With an unused name: a
+    Without a name: a new session under the first free name ``chat-1``, ``chat-2``... (so it never
+    writes over the magics' ``default`` session, and can be resumed by that name). With an unused name: a
     new session kept under that name. With a name in use (memory, else disk): that session resumed
     as it is, like ``%%gemini_image -s NAME``; a ``model`` or an option that differs from the
     session's is refused rather than ignored. With ``new=True`` and a name in use: a new session
@@ -117,9 +126,9 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
 
     if not isinstance(new, bool):
         raise InvalidRequest(f"new must be True or False, not {new!r}.")
-    fresh = ImageSession(model=model, name=name, **options)  # checks the name, the model and the options
     if name is None or name == "":
-        return fresh
+        name = _free_name("chat")
+    fresh = ImageSession(model=model, name=name, **options)  # checks the name, the model and the options
     kernel = state()
     existing = kernel.sessions.get(fresh.name)
     in_memory = existing is not None
