@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ext"))
 
-from vertex_image.images import GeneratedImage, ImageSet  # noqa: E402
+from vertex_image.results.images import GeneratedImage, ImageSet  # noqa: E402
 
 SIZES = {"1K": 1024, "2K": 2048, "4K": 4096}
 MODEL = "gemini-3-pro-image-preview"
@@ -40,7 +40,6 @@ def emulator_source() -> Callable[[str, int], bytes] | None:
     """A function (size, seed) -> image bytes from the emulator, or None when it is not available."""
     try:
         import httpx
-
         from vertex_image.emulator import Emulator
     except ImportError:
         return None

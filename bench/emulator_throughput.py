@@ -15,7 +15,6 @@ import threading
 import time
 
 import httpx
-
 from vertex_image.emulator import Emulator
 
 PATH = "/v1/projects/bench/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"

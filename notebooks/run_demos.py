@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 def write_gallery(out: Path) -> list[Path]:
     """The issue-3 gallery: every image of a few emulator requests, and a page showing them."""
     import vertex_image as vi
-    from vertex_image import registry
+    from vertex_image.core import registry
 
     folder = out / "gallery"
     shutil.rmtree(folder, ignore_errors=True)

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import vertex_image as vi
-from vertex_image import registry
+from vertex_image.core import registry
 from vertex_image.emulator import Emulator
 
 

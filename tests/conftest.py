@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from shared_fixtures import FIXTURES, SHARED, fixture_path, load_fixture  # noqa: F401  (re-exported)
+from mock_responses import FIXTURES, fixture_path, load_fixture  # noqa: F401  (re-exported)
 
 _ENV_PREFIXES = ("GOOGLE_", "GEMINI_", "VERTEX_IMAGE_")
 

@@ -18,8 +18,7 @@ import pytest
 from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
-
-from vertex_image import registry
+from vertex_image.core import registry
 from vertex_image.emulator import Emulator
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -26,5 +26,5 @@ def test_import_loads_no_heavy_module() -> None:
 
 def test_public_names_resolve_lazily() -> None:
     loaded = _modules_after("import vertex_image as vi\nvi.GeneratedImage\nvi.ConfigError")
-    assert "vertex_image.images" in loaded
+    assert "vertex_image.results.images" in loaded
     assert not [m for m in HEAVY if m in loaded]

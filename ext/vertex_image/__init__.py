@@ -15,57 +15,47 @@ from ._version import __version__
 
 _EXPORTS: dict[str, str] = {
     # the Python API
-    "configure": "api",
-    "settings": "api",
-    "generate_images": "api",
-    "agenerate_images": "api",
-    "edit_image": "api",
-    "aedit_image": "api",
-    "upscale_image": "api",
-    "chat": "api",
+    "configure": "core.api",
+    "settings": "core.api",
+    "generate_images": "core.api",
+    "agenerate_images": "core.api",
+    "edit_image": "core.api",
+    "aedit_image": "core.api",
+    "upscale_image": "core.api",
+    "chat": "core.api",
     # results
-    "GeneratedImage": "images",
-    "ImageSet": "images",
-    "compare": "formatters",
+    "GeneratedImage": "results.images",
+    "ImageSet": "results.images",
+    "compare": "notebook.formatters",
     # persistence
-    "ImageStore": "store",
-    "gallery": "store",
-    "load": "store",
+    "ImageStore": "results.store",
+    "gallery": "results.store",
+    "load": "results.store",
     # sessions and panel
-    "ImageSession": "session",
-    "panel": "widget",
+    "ImageSession": "core.session",
+    "panel": "notebook.panel.widget",
     # errors
-    "VertexImageError": "errors",
-    "ConfigError": "errors",
-    "InvalidRequest": "errors",
-    "APIError": "errors",
-    "BadRequest": "errors",
-    "AuthError": "errors",
-    "NotFound": "errors",
-    "QuotaExceeded": "errors",
-    "ServiceError": "errors",
-    "TransportError": "errors",
-    "ResponseFormatError": "errors",
-    "StorageError": "errors",
-    "ImageBlocked": "errors",
-    "NoImageReturned": "errors",
-    "Cancelled": "errors",
+    "VertexImageError": "base.errors",
+    "ConfigError": "base.errors",
+    "InvalidRequest": "base.errors",
+    "APIError": "base.errors",
+    "BadRequest": "base.errors",
+    "AuthError": "base.errors",
+    "NotFound": "base.errors",
+    "QuotaExceeded": "base.errors",
+    "ServiceError": "base.errors",
+    "TransportError": "base.errors",
+    "ResponseFormatError": "base.errors",
+    "StorageError": "base.errors",
+    "ImageBlocked": "base.errors",
+    "NoImageReturned": "base.errors",
+    "Cancelled": "base.errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import (
-        aedit_image,
-        agenerate_images,
-        chat,
-        configure,
-        edit_image,
-        generate_images,
-        settings,
-        upscale_image,
-    )
-    from .errors import (
+    from .base.errors import (
         APIError,
         AuthError,
         BadRequest,
@@ -82,11 +72,21 @@ if TYPE_CHECKING:  # pragma: no cover
         TransportError,
         VertexImageError,
     )
-    from .formatters import compare
-    from .images import GeneratedImage, ImageSet
-    from .session import ImageSession
-    from .store import ImageStore, gallery, load
-    from .widget import panel
+    from .core.api import (
+        aedit_image,
+        agenerate_images,
+        chat,
+        configure,
+        edit_image,
+        generate_images,
+        settings,
+        upscale_image,
+    )
+    from .core.session import ImageSession
+    from .notebook.formatters import compare
+    from .notebook.panel.widget import panel
+    from .results.images import GeneratedImage, ImageSet
+    from .results.store import ImageStore, gallery, load
 
 
 def __getattr__(name: str) -> Any:
@@ -104,13 +104,13 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext vertex_image``: register the magics and display formatters."""
-    from .magics import load_ipython_extension as _load
+    from .notebook.magics import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext vertex_image``: remove everything the extension added."""
-    from .magics import unload_ipython_extension as _unload
+    from .notebook.magics import unload_ipython_extension as _unload
 
     _unload(ipython)

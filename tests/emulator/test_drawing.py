@@ -8,7 +8,6 @@ import httpx
 import pytest
 from emulator_helpers import BEARER, VERTEX, image, imagen, mean_rgb, pixel_difference
 from PIL import Image, ImageStat
-
 from vertex_image.emulator import draw
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from emulator_helpers import GEMINI_API, gemini, user
-
 from vertex_image.emulator.__main__ import build_parser
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 from emulator_helpers import BEARER, GEMINI_API, KEY, VERTEX, VERTEX_GLOBAL, gemini, imagen, user
-
 from vertex_image.emulator import EmulatorApp
 from vertex_image.emulator.faults import FaultSpec, parse
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from emulator_helpers import mean_rgb
-
 from vertex_image.emulator import Emulator
 
 genai = pytest.importorskip("google.genai")

@@ -23,7 +23,6 @@ from emulator_helpers import (
     png_b64,
     user,
 )
-
 from vertex_image.emulator import EmulatorApp
 from vertex_image.emulator.signatures import sign_image
 

@@ -1,0 +1,57 @@
+"""URLs for every endpoint form of WIRE.md §1.1 (pure: settings in, URL out)."""
+
+from __future__ import annotations
+
+import re
+
+from ..base.config import Settings
+from ..base.errors import ConfigError, InvalidRequest
+
+METHODS = ("predict", "generateContent", "streamGenerateContent")
+GEMINI_API_HOST = "https://generativelanguage.googleapis.com"
+_BAD_MODEL_CHARS = re.compile(r"[\s/\\?&#%:]")  # each would change the path or the query
+
+
+def vertex_host(location: str) -> str:
+    """The Vertex AI host serving a location: global, multi-region (``us``/``eu``) or regional."""
+    if location == "global":
+        return "https://aiplatform.googleapis.com"
+    if location in ("us", "eu"):
+        return f"https://aiplatform.{location}.rep.googleapis.com"
+    return f"https://{location}-aiplatform.googleapis.com"
+
+
+def model_url(settings: Settings, *, model_id: str, method: str, location: str) -> str:
+    """The full URL of ``method`` on ``model_id`` for these settings.
+
+    Args:
+        settings: the effective settings (backend, project, base URL, API version).
+        model_id: a resolved model id such as ``imagen-4.0-generate-001``.
+        method: ``predict``, ``generateContent`` or ``streamGenerateContent``.
+        location: the location this request goes to (``Settings.location_for``).
+
+    Raises:
+        InvalidRequest: an unknown method or a model id that would change the path.
+        ConfigError: Vertex with neither a project nor an API key.
+    """
+    if method not in METHODS:
+        raise InvalidRequest(f"Unknown method {method!r}; expected one of {', '.join(METHODS)}.")
+    if not model_id or ".." in model_id or _BAD_MODEL_CHARS.search(model_id):
+        raise InvalidRequest(f"Invalid model name {model_id!r}.")
+    suffix = f":{method}" + ("?alt=sse" if method == "streamGenerateContent" else "")
+    version = settings.version()
+    if settings.speaks == "gemini-api":
+        host = settings.base_url or GEMINI_API_HOST
+        return f"{host.rstrip('/')}/{version}/models/{model_id}{suffix}"
+    host = settings.base_url or vertex_host(location)
+    model_path = f"publishers/google/models/{model_id}"
+    if settings.express_mode:
+        return f"{host.rstrip('/')}/{version}/{model_path}{suffix}"
+    if not settings.project:
+        raise ConfigError(
+            "No Google Cloud project. Set GOOGLE_CLOUD_PROJECT, or call "
+            "vi.configure(project='my-project') (in a notebook: %config VertexImageMagics.project = 'my-project')."
+        )
+    return (
+        f"{host.rstrip('/')}/{version}/projects/{settings.project}/locations/{location}/{model_path}{suffix}"
+    )

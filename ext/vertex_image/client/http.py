@@ -1,0 +1,429 @@
+"""The HTTP client: one ``httpx.AsyncClient``, auth headers, retries, bounded concurrency, typed errors.
+
+Policy (WIRE.md §6.3, done better than the SDK): success is exactly HTTP 200; 408/429/500/502/503/504,
+connect errors, timeouts and connections dropped mid-body are retried with exponential backoff and
+jitter, waiting what ``Retry-After`` / ``RetryInfo`` ask for when they are given, within
+``max_attempts`` and ``deadline_s``; a 401 refreshes the credentials once. Streams are retried only
+before their first chunk. Every message and log record goes through the auth's secrets first.
+
+A ``Client`` belongs to the event loop it first runs in (its ``httpx.AsyncClient`` does):
+in the extension that is the ``Runtime`` loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import platform
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from .._version import __version__
+from ..base.config import Settings
+from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
+from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, strip_key
+from .auth import redact
+from .endpoints import model_url
+
+if TYPE_CHECKING:
+    from .auth import Auth
+
+logger = logging.getLogger("vertex_image")
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+INITIAL_BACKOFF_S = 1.0
+BACKOFF_FACTOR = 2.0
+MAX_BACKOFF_S = 60.0
+JITTER_S = 1.0
+USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """One wait before a retry, for progress displays.
+
+    Attributes:
+        attempt: the attempt that failed (1 is the first request).
+        wait_s: how long the client waits before the next attempt.
+        reason: why, e.g. ``429 RESOURCE_EXHAUSTED`` or ``connect error``.
+    """
+
+    attempt: int
+    wait_s: float
+    reason: str
+
+
+OnRetry = Callable[[RetryEvent], object]
+
+
+@dataclass
+class _OpenStream:
+    """A stream that has delivered its first chunks; ``stack`` closes it and frees its slot."""
+
+    stack: contextlib.AsyncExitStack
+    raw: AsyncIterator[bytes]
+    parser: Any
+    first: list[dict[str, Any]]
+    ended: bool
+
+
+class Client:
+    """Sends Imagen ``:predict`` and Gemini ``:generateContent`` requests for one set of settings.
+
+    Args:
+        settings: the effective settings (backend, project, limits, timeouts).
+        auth: supplies headers and the secrets to redact.
+        transport: an httpx transport (``httpx.MockTransport`` in tests); None for the network.
+        sleep, clock, rng: injected for tests of the retry timing.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        auth: Auth,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._auth = auth
+        self._transport = transport
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(backend={self.settings.backend!r}, auth={self._auth.description!r}, "
+            f"max_concurrency={self.settings.max_concurrency})"
+        )
+
+    # --- public calls ----------------------------------------------------------------------------
+
+    async def predict(
+        self, model_id: str, body: Mapping[str, Any], *, location: str, on_retry: OnRetry | None = None
+    ) -> dict[str, Any]:
+        """POST an Imagen ``:predict`` body; the parsed JSON response."""
+        return await self._unary("predict", model_id, body, location, on_retry)
+
+    async def generate_content(
+        self, model_id: str, body: Mapping[str, Any], *, location: str, on_retry: OnRetry | None = None
+    ) -> dict[str, Any]:
+        """POST a Gemini ``:generateContent`` body; the parsed JSON response."""
+        return await self._unary("generateContent", model_id, body, location, on_retry)
+
+    async def stream_generate_content(
+        self, model_id: str, body: Mapping[str, Any], *, location: str, on_retry: OnRetry | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """POST to ``:streamGenerateContent?alt=sse``; yields each JSON chunk as it arrives.
+
+        Retries happen only before the first chunk. A bare ``{"error": ...}`` in the stream raises
+        the matching ``APIError``; a connection dropped mid-stream raises ``TransportError``.
+        Close the iterator (``contextlib.aclosing``) when stopping early, to free the connection.
+        """
+        url = self._url(model_id, "streamGenerateContent", location)
+        payload = _encode(body)
+        opened = await self._with_retries(
+            url, lambda attempt, timeout: self._open_stream(url, payload, model_id, attempt, timeout), on_retry
+        )
+        delivered = 0
+        async with opened.stack:
+            chunks, ended = opened.first, opened.ended
+            while True:
+                for chunk in chunks:
+                    yield self._checked(chunk, url, model_id)
+                    delivered += 1
+                if ended:
+                    return
+                try:
+                    chunks, ended = await self._next_chunks(opened.raw, opened.parser)
+                except httpx.TransportError as exc:
+                    raise self._transport_error(
+                        exc, url, f"the connection dropped after {delivered} stream chunk(s)"
+                    ) from exc
+
+    async def aclose(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
+        self._closed = True
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+
+    # --- one request with its retries -----------------------------------------------------------
+
+    async def _unary(
+        self, method: str, model_id: str, body: Mapping[str, Any], location: str, on_retry: OnRetry | None
+    ) -> dict[str, Any]:
+        url = self._url(model_id, method, location)
+        payload = _encode(body)
+        return await self._with_retries(
+            url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
+        )
+
+    async def _with_retries(
+        self, url: str, attempt_once: Callable[[int, float], Awaitable[T]], on_retry: OnRetry | None
+    ) -> T:
+        """Run ``attempt_once`` until it succeeds, fails for good, or attempts or deadline run out."""
+        start = self._clock()
+        deadline = start + self.settings.deadline_s
+        failures = 0
+        refreshed = False
+        while True:
+            timeout = max(0.001, min(self.settings.timeout_s, deadline - self._clock()))
+            try:
+                return await attempt_once(failures + 1, timeout)
+            except AuthError as exc:
+                if exc.code != 401 or refreshed:
+                    raise
+                refreshed = True  # one refresh per request, and it does not count as an attempt
+                if not await self._auth.refresh_after_401():
+                    raise
+                self._debug("401 from %s: credentials refreshed, retrying once", url)
+            except (APIError, httpx.TransportError) as exc:
+                failures += 1
+                reason = _retry_reason(exc)
+                if reason is None:
+                    raise self._final(exc, url, failures, "") from _cause(exc)
+                wait = self._wait_s(exc, failures)
+                if failures >= self.settings.max_attempts:
+                    raise self._final(exc, url, failures, "") from _cause(exc)
+                if self._clock() + wait > deadline:
+                    note = f"the next wait ({wait:.1f} s) would pass the {self.settings.deadline_s:g} s deadline"
+                    raise self._final(exc, url, failures, note) from _cause(exc)
+                event = RetryEvent(attempt=failures, wait_s=wait, reason=reason)
+                self._debug("POST %s attempt %d failed (%s); retrying in %.2f s", url, failures, reason, wait)
+                if on_retry is not None:
+                    on_retry(event)
+                await self._sleep(wait)
+
+    def _wait_s(self, exc: BaseException, failures: int) -> float:
+        """The service's delay when it gave one, else exponential backoff with jitter."""
+        asked = exc.retry_after_s if isinstance(exc, APIError) else None
+        if asked is not None:
+            return asked
+        backoff = INITIAL_BACKOFF_S * BACKOFF_FACTOR ** (failures - 1)
+        return min(MAX_BACKOFF_S, backoff + JITTER_S * self._rng())
+
+    def _final(self, exc: Exception, url: str, failures: int, note: str) -> Exception:
+        """The error to raise when giving up: APIErrors as they are, network errors as TransportError."""
+        if failures > 1 or note:
+            note = f"Gave up after {failures} attempt(s){': ' + note if note else ''}."
+        if isinstance(exc, httpx.TransportError):
+            return self._transport_error(exc, url, _retry_reason(exc) or "network error", note)
+        if note and isinstance(exc, VertexImageError):
+            _set_message(exc, f"{exc.message} {self._redact(note)}")
+        return exc
+
+    # --- attempts ------------------------------------------------------------------------------
+
+    async def _unary_attempt(
+        self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
+    ) -> dict[str, Any]:
+        http, semaphore = self._connection()
+        headers = await self._headers()
+        async with semaphore:
+            request = http.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
+            self._debug("POST %s attempt %d", url, attempt)
+            response = await http.send(request)
+            self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
+            if response.status_code != 200:
+                raise self._api_error(response, response.content, url, model_id)
+            data = _json_object(response.content, url, self._redact)
+            if _is_bare_error(data):
+                raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
+            return data
+
+    async def _open_stream(
+        self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
+    ) -> _OpenStream:
+        from ..wire.gemini import SSEParser
+
+        http, semaphore = self._connection()
+        headers = await self._headers()
+        stack = contextlib.AsyncExitStack()
+        try:
+            await stack.enter_async_context(semaphore)
+            request = http.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
+            self._debug("POST %s attempt %d (stream)", url, attempt)
+            response = await http.send(request, stream=True)
+            stack.push_async_callback(response.aclose)
+            self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
+            if response.status_code != 200:
+                raise self._api_error(response, await response.aread(), url, model_id)
+            raw = response.aiter_bytes()
+            parser = SSEParser()
+            first, ended = await self._next_chunks(raw, parser)
+            if first and _is_bare_error(first[0]):  # before the first chunk: may be retried
+                raise self._scrub(error_from_stream_chunk(first[0], url=url, model=model_id))
+            if not first:
+                raise ResponseFormatError(
+                    f"The stream from {self._redact(url)} ended without a single chunk; try again, "
+                    "or use the non-streaming call."
+                )
+            return _OpenStream(stack, raw, parser, first, ended)
+        except BaseException:
+            await stack.aclose()
+            raise
+
+    async def _next_chunks(self, raw: AsyncIterator[bytes], parser: Any) -> tuple[list[dict[str, Any]], bool]:
+        """Read until the parser gives at least one chunk (False) or the body ends (True)."""
+        try:
+            async for data in raw:
+                chunks = parser.feed(data)
+                if chunks:
+                    return list(chunks), False
+            return list(parser.close()), True
+        except VertexImageError:
+            raise
+        except ValueError as exc:
+            raise ResponseFormatError(
+                f"The stream carried a chunk that is not JSON: {self._redact(str(exc))}"
+            ) from None
+
+    def _checked(self, chunk: dict[str, Any], url: str, model_id: str) -> dict[str, Any]:
+        if _is_bare_error(chunk):
+            raise self._scrub(error_from_stream_chunk(chunk, url=url, model=model_id))
+        return chunk
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """The client's httpx client and semaphore, created in (and bound to) the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._closed:
+            raise RuntimeError("This Client was closed (aclose); create a new one.")
+        if self._http is None or self._semaphore is None:
+            self._http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout_s)
+            self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "This Client belongs to another event loop; run its calls on the vertex-image "
+                "runtime loop (await runtime.arun(coro))."
+            )
+        return self._http, self._semaphore
+
+    def _url(self, model_id: str, method: str, location: str) -> str:
+        return model_url(self.settings, model_id=model_id, method=method, location=location)
+
+    async def _headers(self) -> dict[str, str]:
+        return {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "x-goog-api-client": USER_AGENT,
+            **await self._auth.headers(),
+        }
+
+    def _api_error(self, response: httpx.Response, body: bytes, url: str, model_id: str) -> APIError:
+        error = error_from_response(
+            response.status_code, body, headers=response.headers, url=url, model=model_id
+        )
+        return self._scrub(error)
+
+    def _transport_error(
+        self, exc: httpx.TransportError, url: str, what: str, note: str = ""
+    ) -> TransportError:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = (
+            f"Network error calling {url}: {what} ({detail}).{' ' + note if note else ''} "
+            "Check the network connection, any proxy (HTTPS_PROXY) and base_url, then try again."
+        )
+        return TransportError(self._redact(message))
+
+    def _redact(self, text: str) -> str:
+        secrets = [*self._auth.secrets(), self.settings.api_key]
+        return strip_key(redact(text, secrets))
+
+    def _scrub(self, error: APIError) -> APIError:
+        """The error with every secret removed from its message, URL and details."""
+        _set_message(error, self._redact(error.message))
+        error.url = self._redact(error.url)
+        error.details = [_redact_tree(detail, self._redact) for detail in error.details]
+        return error
+
+    def _debug(self, template: str, *args: object) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", self._redact(template % args))
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _encode(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_object(content: bytes, url: str, redact: Callable[[str], str]) -> dict[str, Any]:
+    try:
+        data = json.loads(content)
+    except ValueError:
+        shown = excerpt(content.decode("utf-8", "replace")) or "an empty body"
+        raise ResponseFormatError(
+            redact(
+                f"The service answered HTTP 200 from {url} with a body that is not JSON: {shown}. "
+                "A proxy may be in the way: check HTTPS_PROXY and base_url."
+            )
+        ) from None
+    if not isinstance(data, dict):
+        raise ResponseFormatError(
+            redact(f"The service answered HTTP 200 from {url} with a JSON {type(data).__name__}, not an object.")
+        )
+    return data
+
+
+def _is_bare_error(chunk: Mapping[str, Any]) -> bool:
+    return "error" in chunk and not ({"candidates", "predictions", "promptFeedback"} & chunk.keys())
+
+
+def _retry_reason(exc: BaseException) -> str | None:
+    """Why ``exc`` is worth retrying, or None when it is not."""
+    if isinstance(exc, APIError):
+        if exc.code not in RETRY_STATUSES:
+            return None
+        return f"{exc.code} {exc.status or HTTPStatus(exc.code).phrase}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect error"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return "connection dropped"
+    return None
+
+
+def _cause(exc: Exception) -> Exception | None:
+    """Chain network errors (useful tracebacks); API errors carry all they need."""
+    return exc if isinstance(exc, httpx.TransportError) else None
+
+
+def _set_message(error: VertexImageError, message: str) -> None:
+    error.message = message
+    error.args = (message,)
+
+
+def _redact_tree(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {key: _redact_tree(item, redact) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_tree(item, redact) for item in value]
+    return value
+
+
+__all__ = ["Client", "OnRetry", "RetryEvent"]

@@ -1,0 +1,228 @@
+"""The kernel's sessions by name: those in memory (``registry.state().sessions``) and those on disk.
+
+The magics and the panel share sessions by name, so both look them up here: in memory first, then
+in the store's ``sessions/`` folder (where ``ImageSession.default_path`` writes after every turn).
+
+A name is never taken over silently: a session that starts a name over (``vi.chat(..., new=True)``,
+``%%gemini_image --new``) or the panel's new one takes the name only once its first turn is
+recorded, and ``load`` or ``branch`` refuse a name in use unless told to replace it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..base.errors import InvalidRequest
+from .registry import state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .session import ImageSession
+
+SESSION_FORMAT = "vertex-image-session"
+
+
+def sessions_folder() -> Path:
+    """The store's folder of saved sessions (it may not exist yet)."""
+    return Path(state().settings().output_dir) / "sessions"
+
+
+def session_path(name: str) -> Path:
+    """Where the session ``name`` is saved (the file may not exist)."""
+    return sessions_folder() / f"{name}.json"
+
+
+def session_names() -> list[str]:
+    """Sessions in this kernel plus those saved on disk under the output folder, sorted."""
+    names = set(state().sessions)
+    folder = sessions_folder()
+    if folder.is_dir():
+        names.update(path.stem for path in folder.glob("*.json"))
+    return sorted(names)
+
+
+def _free_name(prefix: str) -> str:
+    taken = set(session_names())
+    number = 1
+    while f"{prefix}-{number}" in taken:
+        number += 1
+    return f"{prefix}-{number}"
+
+
+def session_rows() -> list[tuple[str, str, str, str]]:
+    """(name, model, turns, where) for sessions in memory and in the store's sessions folder."""
+    kernel = state()
+    rows = {name: (name, s.model, str(len(s)), "memory") for name, s in kernel.sessions.items()}
+    folder = sessions_folder()
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if path.stem in rows:
+            rows[path.stem] = (*rows[path.stem][:3], "memory, disk")
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and document.get("format") == SESSION_FORMAT:
+            turns = len(document.get("exchanges") or [])
+            rows[path.stem] = (path.stem, str(document.get("model", "")), str(turns), "disk")
+    return [rows[name] for name in sorted(rows)]
+
+
+def existing_session(name: str) -> ImageSession | None:
+    """A session by name from memory, else from a valid session file (then kept in memory); None if neither."""
+    from .session import ImageSession
+
+    kernel = state()
+    if name in kernel.sessions:
+        return kernel.sessions[name]
+    if not any(row[0] == name for row in session_rows()):
+        return None
+    session = ImageSession.load(session_path(name), name=name)
+    kernel.sessions[name] = session
+    return session
+
+
+def session_named(name: str, *, create: bool, model: str | None) -> ImageSession | None:
+    """The session ``name``: in memory, else resumed from disk (kept in memory), else (``create``) new.
+
+    A new session is not kept in memory here: it takes its name when its first turn is recorded, so
+    a failed first turn leaves no empty session behind (as with ``%%gemini_image``).
+    """
+    from .session import ImageSession
+
+    kernel = state()
+    session = kernel.sessions.get(name)
+    if session is not None:
+        return session
+    path = session_path(name)
+    if path.is_file():
+        session = ImageSession.load(path, name=name)
+    elif create:
+        session = ImageSession(model=model, name=name)
+        session._register_on_commit = True
+        return session
+    else:
+        return None
+    kernel.sessions[name] = session
+    return session
+
+
+def open_session(name: str | None = None, model: str | None = None, *, new: bool = False,
+                 **options: Any) -> ImageSession:
+    """The session ``vi.chat`` returns.
+
+    Without a name: a new session under the first free name ``chat-1``, ``chat-2``... (so it never
+    writes over the magics' ``default`` session, and can be resumed by that name). With an unused name: a
+    new session kept under that name. With a name in use (memory, else disk): that session resumed
+    as it is, like ``%%gemini_image -s NAME``; a ``model`` or an option that differs from the
+    session's is refused rather than ignored. With ``new=True`` and a name in use: a new session
+    that replaces the old one (in memory and on disk) only when its first turn is recorded, like
+    ``%%gemini_image --new``. Bad input raises ``InvalidRequest`` before anything changes.
+    """
+    from ..base.models import resolve_model
+    from .session import ImageSession
+
+    if not isinstance(new, bool):
+        raise InvalidRequest(f"new must be True or False, not {new!r}.")
+    if name is None or name == "":
+        name = _free_name("chat")
+    fresh = ImageSession(model=model, name=name, **options)  # checks the name, the model and the options
+    kernel = state()
+    existing = kernel.sessions.get(fresh.name)
+    in_memory = existing is not None
+    on_disk = session_path(fresh.name).is_file()
+    if new and (in_memory or on_disk):
+        fresh._register_on_commit = True  # the old session stays until this one's first turn
+        return fresh
+    if existing is None and on_disk:
+        existing = ImageSession.load(session_path(fresh.name), name=fresh.name)
+    if existing is not None:
+        differences = [f"model {existing.model}"] if model and resolve_model(model).id != existing.model else []
+        differences += [
+            f"{key}={existing.options.get(key)!r}" for key, value in options.items()
+            if existing.options.get(key) != value
+        ]
+        if differences:
+            raise InvalidRequest(
+                f"Session {fresh.name!r} exists ({_turns(len(existing))}) with other settings "
+                f"({', '.join(differences)}); "
+                f"continue it with vi.chat(name={fresh.name!r}), or start it over with new=True."
+            )
+        if not in_memory:
+            kernel.sessions[fresh.name] = existing
+        return existing
+    kernel.sessions[fresh.name] = fresh
+    return fresh
+
+
+def refuse_existing(name: str, action: str, hint: str = "") -> None:
+    """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
+    where = [place for place, found in (("in memory", name in state().sessions),
+                                        ("on disk", session_path(name).is_file())) if found]
+    if where:
+        raise InvalidRequest(
+            f"A session named {name!r} exists already ({' and '.join(where)}); {action} would replace it: "
+            f"{hint or 'pick another name'}."
+        )
+
+
+def load_session(path: str | os.PathLike[str], name: str | None = None, *, replace: bool = False) -> ImageSession:
+    """Load a session file into memory and the store under ``name`` (default: the name in the file).
+
+    A name in use is refused unless ``replace`` (or the file is that session's own file in the store:
+    then loading it again just reads it back). The store's copy is written before the name is taken,
+    so a failure changes nothing.
+    """
+    from .session import ImageSession, check_session_name
+
+    if name is not None:
+        check_session_name(name)
+    source = Path(path).expanduser()
+    session = ImageSession.load(source, name=name)
+    own_file = session.default_path()
+    if not (own_file.is_file() and source.resolve() == own_file.resolve()):
+        if not replace:
+            refuse_existing(session.name, "loading it", "load it under another name (-s NAME), or replace it "
+                            "explicitly (%gemini_image load --replace / replace=True)")
+        # into the store too, so that `-s NAME` resumes it after a restart
+        session._write_own_file(session.exchanges, session.model, "the session was not loaded")
+    state().sessions[session.name] = session
+    return session
+
+
+def _turns(count: int) -> str:
+    return f"{count} turn" if count == 1 else f"{count} turns"
+
+
+def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSession, bool]:
+    """The session to continue (memory, else disk) or a fresh one; and whether it is in memory already.
+
+    A session resumed from disk or made new is not kept in memory here: the caller keeps it once a
+    turn has succeeded, so a failed first turn leaves nothing behind.
+    """
+    from .session import ImageSession
+
+    kernel = state()
+    if not new and name in kernel.sessions:
+        return kernel.sessions[name], True
+    fresh = ImageSession(model=model, name=name)  # checks the name and that the model is Gemini
+    path = fresh.default_path()
+    if not new and path.is_file():
+        return ImageSession.load(path, name=name), False
+    return fresh, False
+
+
+__all__ = [
+    "existing_session",
+    "load_session",
+    "open_session",
+    "refuse_existing",
+    "session_for_turn",
+    "session_named",
+    "session_names",
+    "session_path",
+    "session_rows",
+    "sessions_folder",
+]

@@ -1,0 +1,225 @@
+"""The per-kernel state in one place: settings, client, runtime loop, store, emulator, sessions.
+
+Magics, the panel and the Python API all reach the same objects through ``state()``. Everything is
+created on first use and closed by ``reset()`` (tests, ``%unload_ext``, ``configure()``).
+
+``state().sessions`` tells followers when a name gets a session or loses it (``subscribe_sessions``):
+``%%gemini_image -s foo --new``, ``load`` and ``branch`` put a new object under a name, and the
+panel showing that name then follows the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import UserDict
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ..base.config import Secret, Settings
+from ..base.notify import Subscribers, Unsubscribe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client.auth import Auth
+    from ..client.http import Client
+    from ..client.runtime import Runtime
+    from ..results.store import ImageStore
+    from .session import ImageSession
+
+
+_SESSION_FOLLOWERS = Subscribers()  # module-wide: a follower stays subscribed across ``reset()``
+
+
+def subscribe_sessions(callback: Callable[[str, ImageSession | None], Any]) -> Unsubscribe:
+    """Call ``callback(name, session)`` when a name of ``state().sessions`` is set (``None``: removed).
+
+    Held weakly and run on the changing thread, like ``ImageSession.subscribe``; returns the
+    function that stops it.
+    """
+    return _SESSION_FOLLOWERS.add(callback)
+
+
+class SessionTable(UserDict[str, "ImageSession"]):
+    """The kernel's sessions by name: a dict that tells ``subscribe_sessions`` followers of each change."""
+
+    def __setitem__(self, name: str, session: ImageSession) -> None:
+        super().__setitem__(name, session)
+        _SESSION_FOLLOWERS.notify(name, session)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        _SESSION_FOLLOWERS.notify(name, None)
+
+
+class KernelState:
+    """Lazily built shared objects; ``configure`` changes settings and drops what depends on them."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._environ = environ
+        self.configured: dict[str, Any] = {}
+        self.sessions = SessionTable()
+        self._settings: Settings | None = None
+        self._auth: Auth | None = None
+        self._client: Client | None = None
+        self._runtime: Runtime | None = None
+        self._store: ImageStore | None = None
+        self._store_root = ""
+        self._emulator: Any = None
+
+    # settings -------------------------------------------------------------------------------
+    def configure(self, **options: Any) -> Settings:
+        """Set options (``None`` unsets one) and return the new effective settings.
+
+        A ``base_url`` is kept only while the backend it was given with stays (``merge_configured``).
+
+        Raises ``ConfigError`` / ``InvalidRequest`` for a bad value, leaving the old settings in place.
+        """
+        merged = self.checked(options)
+        with self._lock:
+            self.configured = merged
+            self._settings = None
+            client, runtime, self._client, self._auth = self._client, self._runtime, None, None
+        _close_client(client, runtime)
+        return self.settings()
+
+    def checked(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``configure()`` layer ``configure(**options)`` would set; changes nothing.
+
+        Raises ``ConfigError`` / ``InvalidRequest`` for a bad value (``%config`` validates with it too).
+        """
+        from ..base.config import check_output_dir, merge_configured, resolve_settings
+
+        merged = merge_configured(self.configured, options, environ=self._environ)
+        if isinstance(merged.get("api_key"), str):
+            merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
+        resolve_settings(configured=merged, environ=self._environ)
+        if options.get("output_dir") is not None:
+            check_output_dir(merged["output_dir"])
+        return merged
+
+    def settings(self) -> Settings:
+        """The effective settings (without credentials resolved)."""
+        from ..base.config import resolve_settings
+
+        with self._lock:
+            if self._settings is None:
+                self._settings = resolve_settings(configured=self.configured, environ=self._environ)
+                from ..results.images import set_preview_size
+
+                set_preview_size(self._settings.preview_size)  # displays read it from images.py
+            return self._settings
+
+    # connection -----------------------------------------------------------------------------
+    def client(self) -> Client:
+        """The shared client; the first call resolves credentials (and starts the emulator if chosen)."""
+        from ..client.http import Client
+
+        with self._lock:
+            if self._client is None:
+                self.auth()
+                assert self._settings is not None
+                settings = self._with_emulator(self._settings)
+                self._settings = settings
+                self._client = Client(settings, auth=self._auth)  # type: ignore[arg-type]
+            return self._client
+
+    def connected_settings(self) -> Settings:
+        """Settings after credentials were resolved (project from ADC, emulator URL)."""
+        return self.client().settings
+
+    def auth(self) -> Auth:
+        """The credentials in use, resolved on first call; starts nothing (no client, no emulator)."""
+        from ..client.auth import auth_for
+
+        with self._lock:
+            if self._auth is None:
+                auth, settings = auth_for(self.settings(), environ=self._environ)
+                self._auth, self._settings = auth, settings
+            return self._auth
+
+    def resolved_settings(self) -> Settings:
+        """Settings after credentials were resolved (project from ADC), without a client or the emulator."""
+        with self._lock:
+            self.auth()
+            assert self._settings is not None
+            return self._settings
+
+    @property
+    def emulator_url(self) -> str:
+        """The in-process emulator's URL, or "" when it has not been started."""
+        emulator = self._emulator
+        return emulator.base_url if emulator is not None else ""
+
+    def _with_emulator(self, settings: Settings) -> Settings:
+        """The emulator backend without a ``base_url`` of its own (given together with it) uses ours."""
+        if settings.backend != "emulator" or settings.base_url:
+            return settings
+        if self._emulator is None:
+            from ..emulator import Emulator
+
+            self._emulator = Emulator()
+            self._emulator.start()
+        return replace(settings, base_url=self._emulator.base_url)
+
+    def runtime(self) -> Runtime:
+        """The private event loop that every request runs on."""
+        from ..client.runtime import Runtime
+
+        with self._lock:
+            if self._runtime is None:
+                self._runtime = Runtime()
+            return self._runtime
+
+    def store(self) -> ImageStore:
+        """The image store for the current output folder."""
+        from ..results.store import ImageStore
+
+        with self._lock:
+            root = self.settings().output_dir
+            if self._store is None or self._store_root != root:
+                self._store, self._store_root = ImageStore(root), root
+            return self._store
+
+    # lifecycle ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the client, stop the emulator and the runtime loop; sessions are kept on disk."""
+        with self._lock:
+            client, runtime, emulator = self._client, self._runtime, self._emulator
+            self._client = self._auth = self._runtime = self._emulator = self._settings = None
+        _close_client(client, runtime)
+        if emulator is not None:
+            emulator.stop()
+        if runtime is not None:
+            runtime.stop()
+
+
+def _close_client(client: Client | None, runtime: Runtime | None) -> None:
+    """Close a dropped client on its loop, outside the lock: a request on that loop may be waiting for it."""
+    if client is not None and runtime is not None:
+        try:
+            runtime.run(client.aclose())
+        except Exception:  # noqa: BLE001 - closing a dead connection must not block reconfiguring
+            pass
+
+
+_STATE: KernelState | None = None
+_STATE_LOCK = threading.Lock()
+
+
+def state() -> KernelState:
+    """The kernel's shared state, created on first use."""
+    global _STATE
+    with _STATE_LOCK:
+        if _STATE is None:
+            _STATE = KernelState()
+        return _STATE
+
+
+def reset() -> None:
+    """Close and forget the shared state (tests, ``%unload_ext``)."""
+    global _STATE
+    with _STATE_LOCK:
+        old, _STATE = _STATE, None
+    if old is not None:
+        old.close()

@@ -1,0 +1,565 @@
+"""``ImageSession``: a multi-turn Gemini image conversation, kept the way the API requires.
+
+Each exchange is kept as sent and received: the user turn as sent, the model turn verbatim (thought
+parts, ``thoughtSignature``s, images with their original base64 text and mime type), so that the
+next request replays it unchanged (WIRE.md §5.4). A failed or blocked turn is not recorded. The
+session is written to disk with every turn (JSON that refers to image files, never embeds them),
+so a new kernel can resume it exactly.
+
+Every change (turn, undo, reset) writes the session file of the new state first and only then takes
+it in memory: when the file cannot be written, memory and disk both stay as they were and the error
+says so. Bad input (a prompt that is not text, a bad name, a default option the model refuses) is
+refused before anything changes.
+
+Whoever shows a session (the panel) follows it with ``subscribe``: the callback runs after every
+recorded turn, undo and reset, whichever thread or magic made it, and never for a failed turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..base.errors import InvalidRequest, VertexImageError
+from ..base.notify import Subscribers, Unsubscribe
+from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
+from ..results.store import atomic_write
+
+FORMAT_VERSION = 1
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Request-size limits per dialect (WIRE.md §7): the Gemini API takes < 20 MB per request; Vertex
+# takes 7 MB per inline image, and its whole-request limit is unconfirmed, so we keep 20 MB there too.
+REQUEST_LIMIT_BYTES = {"gemini-api": 20 * 1024 * 1024, "vertex": 20 * 1024 * 1024}
+INLINE_PART_LIMIT_BYTES = {"gemini-api": 20 * 1024 * 1024, "vertex": 7 * 1024 * 1024}
+_BODY_OVERHEAD_BYTES = 4096  # generationConfig, tools, JSON punctuation
+_TURN_OPTIONS = ("model", "text", "seed", "aspect_ratio", "image_size")  # taken by the session itself
+
+
+@dataclass
+class Exchange:
+    """One user turn and the model turn that answered it."""
+
+    user: dict[str, Any]
+    model: dict[str, Any]
+    prompt: str
+    images: list[GeneratedImage] = field(default_factory=list)
+    text: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    response_id: str = ""
+
+    def wire_size(self) -> int:
+        """Bytes this exchange adds to a request body."""
+        return len(json.dumps([self.user, self.model], separators=(",", ":")))
+
+    def largest_inline_part(self) -> int:
+        """Decoded size of the largest inline image in this exchange."""
+        sizes = [len(part_data) * 3 // 4 for part_data in _inline_b64_strings([self.user, self.model])]
+        return max(sizes, default=0)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What ``send`` returns beside the images: how much history the request carried."""
+
+    images: ImageSet
+    exchanges_sent: int
+    exchanges_left_out: int
+
+
+class ImageSession:
+    """A Gemini image conversation: ``send`` a prompt, then refine with follow-ups.
+
+    Args:
+        model: a Gemini image model id or alias (default: the configured Gemini default).
+        name: the session's name in the registry and on disk (default ``default``).
+        aspect_ratio, image_size, temperature, seed, text, google_search: defaults for every turn.
+    """
+
+    def __init__(self, model: str | None = None, name: str | None = None, **options: Any) -> None:
+        from ..base.models import resolve_model
+        from .registry import state
+
+        name = check_session_name("default" if name is None or name == "" else name)
+        if model is not None and not isinstance(model, str):
+            raise InvalidRequest(f"model must be a model id or alias (text), not {type(model).__name__}.")
+        info = resolve_model(model or state().settings().default_gemini_model)
+        if info.family != "gemini":
+            raise InvalidRequest(
+                f"{info.id} is an Imagen model; conversations need a Gemini image model "
+                "(nano-banana, nano-banana-pro, nano-banana-2)."
+            )
+        _check_option_names(options)
+        # the defaults of every turn, checked now as a turn would check them (so a bad value fails here,
+        # not at every later send)
+        _body_options(info, options, dialect=state().settings().speaks, check_body=True)
+        self.name = name
+        self.model = info.id
+        self.options: dict[str, Any] = dict(options)
+        self.exchanges: list[Exchange] = []
+        self.last_left_out = 0
+        self._turn_lock: tuple[asyncio.AbstractEventLoop | None, asyncio.Lock] = (None, asyncio.Lock())
+        self._subscribers = Subscribers()
+        self._register_on_commit = False  # set by ``named_sessions``: take the name on the first recorded turn
+
+    # followers ------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[ImageSession, str], Any]) -> Unsubscribe:
+        """Call ``callback(session, change)`` after each change; returns the function that stops it.
+
+        ``change`` is ``"turn"`` (a turn was recorded), ``"undo"`` or ``"reset"``; a failed or
+        blocked turn changes nothing and calls nothing. The callback runs on the thread that made
+        the change (the runtime loop's for a turn), so it must be quick and must not wait for the
+        runtime. It is held weakly: a bound method does not keep its object alive; keep a plain
+        function alive yourself. Its exceptions are logged at debug level and otherwise ignored.
+        """
+        return self._subscribers.add(callback)
+
+    def _commit(
+        self,
+        change: str,
+        exchanges: list[Exchange],
+        *,
+        model: str | None = None,
+        left_out: int | None = None,
+        not_done: str,
+    ) -> None:
+        """Make ``exchanges`` the session's: the file first, then memory, then the followers.
+
+        If the file cannot be written (the folder is a file, the disk is full...), nothing changes in
+        memory, the file keeps its old content (it is replaced atomically) and a one-line error saying
+        ``not_done`` propagates (an ``OSError`` becomes a ``StorageError``). A session made to take
+        its name on its first turn (``named_sessions``) is put in the registry here, once it is recorded.
+        """
+        from .registry import state
+
+        model = model or self.model
+        self._write_own_file(exchanges, model, not_done)
+        self.exchanges[:] = exchanges  # the same list: whoever holds it sees the change
+        self.model = model
+        if left_out is not None:
+            self.last_left_out = left_out
+        if self._register_on_commit:
+            self._register_on_commit = False
+            state().sessions[self.name] = self
+        self._subscribers.notify(self, change)
+
+    # the conversation -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.exchanges)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(self.exchanges)
+
+    @property
+    def last_image(self) -> GeneratedImage | None:
+        """The newest image of the conversation (what a follow-up edits)."""
+        for exchange in reversed(self.exchanges):
+            if exchange.images:
+                return exchange.images[-1]
+        return None
+
+    def send(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
+        """Send the next turn and return its images (also recorded in the session).
+
+        Raises the library's typed errors; on any error or block the session is unchanged.
+        """
+        from .registry import state
+
+        return state().runtime().run(self.asend_detailed(prompt, images, **options)).images
+
+    async def asend(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
+        """``send`` for async code."""
+        from .registry import state
+
+        return (await state().runtime().arun(self.asend_detailed(prompt, images, **options))).images
+
+    async def asend_detailed(
+        self, prompt: str, images: Any = None, *, on_retry: Any = None, **options: Any
+    ) -> SendResult:
+        """Send a turn on the runtime loop; returns the images and how much history went along.
+
+        Turns of one session run one after the other (a magic and the panel may send at once):
+        each carries the exchanges recorded before it.
+        """
+        loop = asyncio.get_running_loop()
+        if self._turn_lock[0] is not loop:  # a lock serves one loop; the registry may have made a new one
+            self._turn_lock = (loop, asyncio.Lock())
+        async with self._turn_lock[1]:
+            return await self._send_turn(prompt, images, on_retry, options)
+
+    async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
+        from ..base.models import resolve_model
+        from ..wire import gemini
+        from .api import saved_image_set
+        from .inputs import to_image_inputs
+        from .registry import state
+
+        if not isinstance(prompt, str):
+            raise InvalidRequest(f"The prompt must be text (a str), not {type(prompt).__name__}.")
+        kernel = state()
+        dialect = kernel.settings().speaks
+        turn_options = {**self.options, **{k: v for k, v in options.items() if v is not None}}
+        _check_option_names(turn_options)
+        model_name = turn_options.pop("model", None)
+        if model_name is not None and not isinstance(model_name, str):
+            raise InvalidRequest(f"model must be a model id or alias (text), not {type(model_name).__name__}.")
+        info = resolve_model(model_name or self.model)
+        inputs = to_image_inputs(images, dialect=dialect)
+        if not prompt.strip() and not inputs:
+            raise InvalidRequest("The prompt is empty: write what to draw or change.")
+        body_options = _body_options(
+            info,
+            turn_options,
+            dialect=dialect,
+            input_images=len(inputs) + (1 if self.last_image is not None else 0),
+            edit=bool(inputs) or bool(self.exchanges),
+        )
+        user = gemini.user_content(prompt, inputs)
+        history, left_out = self._history_within_budget(user, dialect)
+        body = gemini.build_generate_content_body([*history, user], dialect=dialect, **body_options)
+        seed = body_options.get("seed")
+        aspect_ratio = body_options.get("aspect_ratio")
+        image_size = body_options.get("image_size")
+        turn_options = {k: v for k, v in turn_options.items() if k not in _TURN_OPTIONS}
+        client = kernel.client()
+        location = client.settings.location_for("gemini")
+        raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
+        parsed = gemini.parse_generate_content_response(raw)
+        parameters = {
+            "session": self.name,
+            "turn": len(self.exchanges) + 1,
+            "aspect_ratio": aspect_ratio,
+            "image_size": image_size,
+            "seed": seed,
+            "input_images": len(inputs) or None,
+            "history_left_out": left_out or None,
+            **turn_options,
+        }
+        result = saved_image_set(
+            parsed, prompt=prompt, model=info.id, parameters=parameters, seed=seed, settings=client.settings,
+            location=location,
+        )
+        if result.images and parsed.model_content:
+            exchange = Exchange(
+                user=user,
+                model=copy.deepcopy(parsed.model_content),
+                prompt=prompt,
+                images=list(result.images),
+                text=parsed.text,
+                options=dict(result.images[0].parameters),
+                response_id=parsed.response_id,
+            )
+            saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
+            self._commit(
+                "turn",
+                [*self.exchanges, exchange],
+                model=info.id,
+                left_out=left_out,
+                not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
+                "run it again once this is fixed",
+            )
+        return SendResult(result, len(history) // 2, left_out)
+
+    def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
+        """The newest complete exchanges that fit the request limits, and how many were left out."""
+        limit = REQUEST_LIMIT_BYTES.get(dialect, REQUEST_LIMIT_BYTES["vertex"])
+        part_limit = INLINE_PART_LIMIT_BYTES.get(dialect, INLINE_PART_LIMIT_BYTES["vertex"])
+        budget = limit - _BODY_OVERHEAD_BYTES - len(json.dumps(user, separators=(",", ":")))
+        kept: list[Exchange] = []
+        for exchange in reversed(self.exchanges):
+            if exchange.largest_inline_part() > part_limit:
+                break
+            size = exchange.wire_size()
+            if size > budget:
+                break
+            budget -= size
+            kept.append(exchange)
+        kept.reverse()
+        history = [content for exchange in kept for content in (exchange.user, exchange.model)]
+        return history, len(self.exchanges) - len(kept)
+
+    def request_contents(self, prompt: str) -> list[dict[str, Any]]:
+        """The ``contents`` the next request would carry for ``prompt`` (for inspection and tests)."""
+        from ..wire import gemini
+        from .registry import state
+
+        user = gemini.user_content(prompt)
+        history, _ = self._history_within_budget(user, state().settings().speaks)
+        return [*history, user]
+
+    def undo(self) -> Exchange:
+        """Remove the last exchange and return it."""
+        if not self.exchanges:
+            raise InvalidRequest(f"Session {self.name!r} has no turn to undo.")
+        exchange = self.exchanges[-1]
+        self._commit("undo", self.exchanges[:-1], not_done="nothing was undone")
+        return exchange
+
+    def reset(self) -> None:
+        """Forget every exchange (the images stay on disk)."""
+        self._commit("reset", [], not_done="nothing was reset")
+
+    def branch(self, name: str, *, replace: bool = False) -> ImageSession:
+        """A copy of this session under a new name; the two then go their own ways.
+
+        A name that a session already has (in memory or on disk) is refused unless ``replace``; the
+        copy is saved before it takes the name, so a failed save changes nothing.
+        """
+        from .named_sessions import refuse_existing
+        from .registry import state
+
+        name = check_session_name(name)
+        if name == self.name:
+            raise InvalidRequest(f"A branch needs a name other than {name!r}, the session's own.")
+        if not replace:
+            refuse_existing(name, "branch")
+        clone = ImageSession(model=self.model, name=name, **self.options)
+        clone.exchanges = [copy.deepcopy(exchange) for exchange in self.exchanges]
+        clone._write_own_file(clone.exchanges, clone.model, "no branch was made")
+        state().sessions[name] = clone
+        return clone
+
+    # persistence ----------------------------------------------------------------------------
+    def default_path(self) -> Path:
+        """Where the session is written after every turn."""
+        from .registry import state
+
+        return Path(state().settings().output_dir) / "sessions" / f"{self.name}.json"
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the session as JSON; inline images go to content-addressed files beside it."""
+        target = Path(path) if path is not None else self.default_path()
+        self._write(target, self.exchanges, self.model)
+        return target
+
+    def _write_own_file(self, exchanges: list[Exchange], model: str, not_done: str) -> None:
+        """Write the session file in the store for this state; a failure is one line saying ``not_done``."""
+        path = self.default_path()
+        try:
+            self._write(path, exchanges, model)
+        except Exception as exc:
+            error = _save_failed(exc, self.name, path, not_done)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def _write(self, target: Path, exchanges: list[Exchange], model: str) -> None:
+        """Write the session file for ``exchanges`` and ``model`` (not necessarily the ones in memory yet)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        blobs = target.parent / "blobs"
+        document = {
+            "format": "vertex-image-session",
+            "version": FORMAT_VERSION,
+            "name": self.name,
+            "model": model,
+            "options": self.options,
+            "exchanges": [
+                {
+                    "prompt": ex.prompt,
+                    "text": ex.text,
+                    "options": ex.options,
+                    "response_id": ex.response_id,
+                    "images": [_image_record(image) for image in ex.images],
+                    "user": _externalize(ex.user, blobs, target.parent),
+                    "model": _externalize(ex.model, blobs, target.parent),
+                }
+                for ex in exchanges
+            ],
+        }
+        atomic_write(target, json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], name: str | None = None) -> ImageSession:
+        """Read a session written by ``save``; every image and signature comes back as it was."""
+        source = Path(path)
+        if not source.is_file():
+            raise InvalidRequest(f"No session file at {source}.")
+        try:
+            document = json.loads(source.read_text())
+        except (OSError, ValueError) as exc:
+            raise InvalidRequest(f"{source} is not a vertex-image session file ({exc}).") from None
+        if not isinstance(document, dict) or document.get("format") != "vertex-image-session":
+            raise InvalidRequest(f"{source} is not a vertex-image session file.")
+        if not isinstance(document.get("version"), int) or document["version"] > FORMAT_VERSION:
+            raise InvalidRequest(f"{source} was written by a newer vertex-image; upgrade it to load this session.")
+        try:
+            session = cls(model=document["model"], name=name or document["name"])
+            options = document.get("options", {})
+            _check_option_names(options)  # the values were checked when the session was made; each turn checks again
+            session.options = dict(options)
+            for record in document["exchanges"]:
+                session.exchanges.append(
+                    Exchange(
+                        user=_internalize(record["user"], source.parent),
+                        model=_internalize(record["model"], source.parent),
+                        prompt=record["prompt"],
+                        images=[_load_image(item, source.parent) for item in record.get("images", [])],
+                        text=record.get("text", ""),
+                        options=record.get("options", {}),
+                        response_id=record.get("response_id", ""),
+                    )
+                )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InvalidRequest(f"{source} is a damaged session file (at {exc!r}); it cannot be resumed.") from None
+        return session
+
+    def __repr__(self) -> str:
+        return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns)"
+
+
+# helpers ----------------------------------------------------------------------------------------
+def check_session_name(name: Any) -> str:
+    """``name`` if it can name a session (and its file); else a one-line InvalidRequest."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        shown = repr(name) if isinstance(name, str) else f"{name!r} ({type(name).__name__})"
+        raise InvalidRequest(
+            f"Session name {shown} is not allowed; use text of letters, digits, '_', '-' or '.' (up to 64)."
+        )
+    return name
+
+
+def _check_option_names(options: dict[str, Any]) -> None:
+    from .api import check_option_names
+
+    check_option_names("gemini", {k: v for k, v in options.items() if k not in _TURN_OPTIONS})
+
+
+def _body_options(
+    info: Any,
+    options: dict[str, Any],
+    *,
+    dialect: str,
+    input_images: int = 0,
+    edit: bool = False,
+    check_body: bool = False,
+) -> dict[str, Any]:
+    """The keyword arguments of ``gemini.build_generate_content_body`` for a turn with ``options``.
+
+    One check for a turn and for a session's defaults: ``models.validate_options`` for what the
+    model takes, then (``check_body``) a throw-away body, so the wire builder checks its own values.
+    """
+    from ..base.models import validate_options
+    from ..wire import gemini
+
+    rest = {k: v for k, v in options.items() if k not in ("model", "text")}
+    validate_options(
+        info,
+        aspect_ratio=rest.get("aspect_ratio"),
+        image_size=rest.get("image_size"),
+        seed=rest.get("seed"),
+        input_images=input_images,
+        search=bool(rest.get("google_search")),
+        edit=edit,
+        dialect=dialect,
+    )
+    body_options = {"response_modalities": ("TEXT", "IMAGE") if options.get("text") else ("IMAGE",), **rest}
+    if check_body:
+        gemini.build_generate_content_body([gemini.user_content("check")], dialect=dialect, **body_options)
+    return body_options
+
+
+def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Exception:
+    """The error for a session file that could not be written: one line, what failed, what did not happen.
+
+    An ``OSError`` becomes a ``StorageError`` (its reason in words, how to choose another folder);
+    our typed errors keep their class and attributes; any other error is returned as it is.
+    """
+    from ..base.errors import CHOOSE_OUTPUT_DIR, StorageError
+    from ..results.store import os_reason
+
+    what = f"Cannot save session {name!r} to {path}"
+    if isinstance(exc, OSError):
+        return StorageError(
+            f"{what}: {os_reason(exc, path.parent)}; {not_done}. Free the folder or choose another one: "
+            f"{CHOOSE_OUTPUT_DIR}.",
+            path=os.fspath(path.parent),
+        )
+    if isinstance(exc, VertexImageError):
+        clone = copy.copy(exc)
+        clone.message = f"{what}: {exc.message.rstrip('.')}; {not_done}."
+        return clone
+    return exc
+
+
+def _inline_b64_strings(contents: list[dict[str, Any]]) -> Iterator[str]:
+    for content in contents:
+        for part in content.get("parts") or []:
+            blob = part.get("inlineData") or part.get("inline_data")
+            if isinstance(blob, dict) and isinstance(blob.get("data"), str):
+                yield blob["data"]
+
+
+def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, Any]:
+    """A copy of a content whose inline image data is replaced by a file reference.
+
+    The reference is used only when re-encoding the file gives back the exact same base64 text;
+    otherwise (URL-safe or unpadded base64) the text is kept inline, so a replay stays byte-exact.
+    """
+    result = copy.deepcopy(content)
+    for part in result.get("parts") or []:
+        key = "inlineData" if "inlineData" in part else "inline_data" if "inline_data" in part else ""
+        blob = part.get(key) if key else None
+        if not isinstance(blob, dict) or not isinstance(blob.get("data"), str):
+            continue
+        text = blob["data"]
+        try:
+            data = base64.b64decode(text, validate=True)
+        except ValueError:
+            continue
+        if base64.b64encode(data).decode("ascii") != text:
+            continue
+        mime_type = blob.get("mimeType") or blob.get("mime_type") or "application/octet-stream"
+        file_path = _write_blob(blobs, data, mime_type)
+        del blob["data"]
+        blob["$file"] = os.path.relpath(file_path, base)
+    return result
+
+
+def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
+    result = copy.deepcopy(content)
+    for part in result.get("parts") or []:
+        for key in ("inlineData", "inline_data"):
+            blob = part.get(key)
+            if isinstance(blob, dict) and "$file" in blob:
+                file_path = base / blob.pop("$file")
+                try:
+                    blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
+                except OSError:
+                    raise InvalidRequest(
+                        f"The session refers to {file_path}, which is missing; it cannot be resumed exactly."
+                    ) from None
+    return result
+
+
+def _write_blob(folder: Path, data: bytes, mime_type: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    path = folder / f"{digest}{EXTENSIONS.get(mime_type, '.bin')}"
+    if not path.exists():
+        atomic_write(path, data)
+    return path
+
+
+def _image_record(image: GeneratedImage) -> dict[str, Any]:
+    return {"path": image.path, "mime_type": image.mime_type}
+
+
+def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
+    from .registry import state
+
+    path = record.get("path", "")
+    try:
+        return state().store().load(path)
+    except Exception:  # noqa: BLE001 - a moved store still resumes; the image is then bytes-only
+        candidate = Path(path) if os.path.isabs(path) else base / path
+        data = candidate.read_bytes() if candidate.is_file() else b""
+        return GeneratedImage.from_bytes(data, record.get("mime_type", ""), path=path)

@@ -1,0 +1,201 @@
+"""The magic boundary: a magic's line in (options, then the prompt verbatim), errors out.
+
+User mistakes become a one-line ``UsageError``; service errors keep their class and message but
+render without a traceback (``_render_traceback_``), so the cell fails (nbval and CI see it)
+without a wall of text. A ``ConfigError`` shows its first line and points to ``%vertex_image doctor``,
+which shows all of it. An ``OSError`` about a file while a session is saved or loaded becomes a
+one-line ``StorageError`` (``storage_errors``); any other exception is a bug and keeps its traceback.
+Library code never raises ``UsageError``: only this boundary does.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import MagicArgumentParser
+
+from ..base.errors import ConfigError, InvalidRequest, StorageError, VertexImageError, _rebuild
+
+_TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
+_NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
+
+_SAFETY = {
+    "low": "block_low_and_above",
+    "medium": "block_medium_and_above",
+    "high": "block_only_high",
+    "none": "block_none",
+}
+_PERSON = ("dont_allow", "allow_none", "allow_adult", "allow_all")
+
+
+# options --------------------------------------------------------------------------------------
+def safety_level(value: str) -> str:
+    level = value.strip().lower().replace("-", "_")
+    level = _SAFETY.get(level, level)
+    if level not in _SAFETY.values():
+        raise ValueError(value)
+    return level
+
+
+safety_level.__name__ = "safety level (low, medium, high, none, or block_...)"
+
+
+def person_setting(value: str) -> str:
+    choice = value.strip().lower().replace("-", "_")
+    if choice not in _PERSON:
+        raise ValueError(value)
+    return choice
+
+
+person_setting.__name__ = "person setting (dont_allow, allow_adult, allow_all)"
+
+
+def split_options(line: str, parser: Any) -> tuple[list[str], str]:
+    """The leading option tokens of ``line`` (unquoted) and the rest of it verbatim (the prompt).
+
+    Options come first; the first word that is neither an option nor an option's value starts the
+    prompt, which keeps its quotes, apostrophes and spacing. ``--`` ends the options explicitly.
+    """
+    takes_value = {
+        option: action.nargs != 0 for action in parser._actions for option in action.option_strings
+    }
+    tokens: list[str] = []
+    expect_value = False
+    for match in _TOKEN_RE.finditer(line):
+        raw = match.group(0)
+        if expect_value:
+            tokens.append(_unquote(raw))
+            expect_value = False
+        elif raw == "--":
+            return tokens, line[match.end():].strip()
+        elif raw.startswith("-") and len(raw) > 1 and not _NUMBER_RE.match(raw):
+            tokens.append(_unquote(raw))
+            expect_value = "=" not in raw and takes_value.get(raw, False)
+        else:
+            return tokens, strip_quotes(line[match.start():].strip())
+    return tokens, ""
+
+
+def _unquote(raw: str) -> str:
+    try:
+        parts = shlex.split(raw)
+    except ValueError:
+        raise UsageError(f"Unbalanced quote in {raw!r}.") from None
+    return parts[0] if len(parts) == 1 else raw
+
+
+def strip_quotes(prompt: str) -> str:
+    """``"a red fox"`` on the line means the words inside the quotes."""
+    if len(prompt) >= 2 and prompt[0] == prompt[-1] and prompt[0] in "\"'" and prompt[0] not in prompt[1:-1]:
+        return prompt[1:-1]
+    return prompt
+
+
+def strip_silencer(text: str) -> str:
+    """Drop the trailing ``;`` that silenced the output: it is not part of the prompt."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith(";") else text
+
+
+def check_variable_name(name: str | None, option: str = "-o/--out") -> str | None:
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise UsageError(f"{option} takes a Python variable name, not {name!r}.")
+    return name
+
+
+# errors ---------------------------------------------------------------------------------------
+class _ShortTraceback:
+    """Mixin for errors raised at the magic boundary: IPython shows one line, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {one_line(self)}"]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        base = next(cls for cls in type(self).__mro__[1:] if cls is not _ShortTraceback)
+        return (_rebuild, (base, self.__dict__))
+
+
+DOCTOR_HINT = "(%vertex_image doctor explains how to fix it)"
+_LEAD_IN = re.compile(r"(?<=[.!?])\s+[^.!?]*:\s*$")  # "... found for Vertex AI. Either:" -> drop " Either:"
+
+
+def one_line(error: BaseException) -> str:
+    """The message as the notebook shows it: a long ``ConfigError`` as its first line and a pointer to the doctor."""
+    text = str(error)
+    if not isinstance(error, ConfigError) or "\n" not in text.strip():
+        return text
+    first = _LEAD_IN.sub("", text.strip().splitlines()[0]).rstrip()
+    return f"{first} {DOCTOR_HINT}"
+
+
+_SHORT_CLASSES: dict[type, type] = {}
+
+
+def short_error(error: VertexImageError) -> VertexImageError:
+    """The same error (same class name, attributes and message) shown without a traceback.
+
+    It stays an instance of the original class, so ``except vi.ImageBlocked`` around a magic works.
+    """
+    cls = type(error)
+    short_cls = _SHORT_CLASSES.get(cls)
+    if short_cls is None:
+        short_cls = type(cls.__name__, (_ShortTraceback, cls), {"__module__": cls.__module__})
+        short_cls.__qualname__ = cls.__qualname__
+        _SHORT_CLASSES[cls] = short_cls
+    short = short_cls.__new__(short_cls)
+    Exception.__init__(short, *error.args)
+    short.__dict__.update(error.__dict__)
+    return short
+
+
+@contextmanager
+def user_facing_errors(debug: bool = False) -> Iterator[None]:
+    """Bad input -> ``UsageError``; service errors -> their one-line message; ``debug`` keeps tracebacks."""
+    try:
+        yield
+    except UsageError:
+        raise
+    except InvalidRequest as exc:
+        if debug:
+            raise
+        raise UsageError(str(exc)) from None
+    except VertexImageError as exc:
+        if debug:
+            raise
+        raise short_error(exc) from None
+
+
+@contextmanager
+def storage_errors(doing: str, folder: str | os.PathLike[str], advice: str) -> Iterator[None]:
+    """An ``OSError`` about a file (it names one) -> a one-line ``StorageError``.
+
+    For code we do not own (sessions) that lets file errors through. ``doing`` says what failed
+    ("write the session file x.json"), ``folder`` where (it names a file in the way), ``advice``
+    what to do. An ``OSError`` that names no file (a socket, a bug) keeps its traceback.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc.filename, str):
+            raise
+        from ..results.store import os_reason
+
+        raise StorageError(f"Cannot {doing}: {os_reason(exc, folder)}. {advice}", path=os.fspath(folder)) from exc
+
+
+def split_words(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Cannot read {line!r}: {exc}.") from None
+
+
+def subcommand_parser(prog: str) -> MagicArgumentParser:
+    return MagicArgumentParser(prog=prog, add_help=False)

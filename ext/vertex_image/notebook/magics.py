@@ -1,0 +1,573 @@
+"""The IPython magics: ``%imagen``, ``%%gemini_image`` (with line subcommands) and ``%vertex_image``.
+
+Glue only: parse the line, call the Python API on the extension's runtime loop with a progress
+display, and return the result (so it lands in ``Out``; a trailing ``;`` silences it). User mistakes
+become a one-line ``UsageError``; service errors show their message (reason and what to do) and
+fail the cell without a traceback; ``--debug`` shows the traceback. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from IPython.core.error import UsageError
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    line_magic,
+    magics_class,
+    no_var_expand,
+    output_can_be_silenced,
+)
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, validate
+from traitlets.config import Configurable
+
+from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
+from ..core.registry import state
+from .boundary import (
+    check_variable_name,
+    person_setting,
+    safety_level,
+    split_options,
+    split_words,
+    storage_errors,
+    strip_silencer,
+    subcommand_parser,
+    user_facing_errors,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..core.session import ImageSession
+    from ..results.images import ImageSet
+    from .progress import Progress
+
+T = TypeVar("T")
+
+# trait name -> Settings field
+_TRAIT_SETTINGS = {
+    "backend": "backend",
+    "project": "project",
+    "location": "location",
+    "output_dir": "output_dir",
+    "preview_size": "preview_size",
+    "default_model": "default_imagen_model",
+    "default_gemini_model": "default_gemini_model",
+    "emulator_mode": "emulator_mode",
+    "api_version": "api_version",
+}
+_IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
+_CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
+_GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
+_VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
+
+
+# the magics -----------------------------------------------------------------------------------
+@magics_class
+class VertexImageMagics(Magics, Configurable):
+    """``%imagen``, ``%%gemini_image`` and ``%vertex_image``; options settable with ``%config``.
+
+    Every option is a setting of the kernel (``vi.configure``): ``None`` leaves the setting to the
+    environment and the defaults. ``%vertex_image config`` shows where each value came from.
+    """
+
+    backend = Unicode(None, allow_none=True, config=True, help="vertex, gemini-api or emulator.")
+    project = Unicode(None, allow_none=True, config=True, help="Google Cloud project (Vertex AI).")
+    location = Unicode(
+        None, allow_none=True, config=True,
+        help="Vertex AI location; unset: global for Gemini image models, us-central1 for Imagen.",
+    )
+    output_dir = Unicode(None, allow_none=True, config=True, help="Folder where every image is saved.")
+    preview_size = Int(None, allow_none=True, config=True, help="Longest side (px) of inline previews; 0: full.")
+    default_model = Unicode(None, allow_none=True, config=True, help="Model of %imagen when -m is not given.")
+    default_gemini_model = Unicode(
+        None, allow_none=True, config=True, help="Model of new %%gemini_image sessions when -m is not given."
+    )
+    emulator_mode = Unicode(None, allow_none=True, config=True, help="API the emulator speaks: vertex or gemini-api.")
+    api_version = Unicode(None, allow_none=True, config=True, help="API version override (v1, v1beta1, v1beta).")
+    show_progress = CaselessStrEnum(
+        ("auto", "always", "never"), default_value="auto", config=True,
+        help="Progress line while a request runs: auto = only in a notebook frontend.",
+    )
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._apply_settings(list(_TRAIT_SETTINGS))
+
+    # settings -------------------------------------------------------------------------------
+    @validate(*_TRAIT_SETTINGS)
+    def _validate_setting(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        try:
+            state().checked({_TRAIT_SETTINGS[name]: value})
+        except VertexImageError as exc:
+            raise TraitError(str(exc)) from None
+        return value
+
+    @observe(*_TRAIT_SETTINGS)
+    def _setting_changed(self, change: Any) -> None:
+        self._apply_settings([change["name"]])
+
+    def _apply_settings(self, names: list[str]) -> None:
+        options = {_TRAIT_SETTINGS[name]: getattr(self, name) for name in names}
+        options = {key: value for key, value in options.items() if value is not None}
+        if options:
+            state().configure(**options)
+
+    # %imagen --------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("-m", "--model", help="Model id or alias (any image model; default: the Imagen default).")
+    @argument("-n", "--count", type=int, default=1, help="How many images (default 1).")
+    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9, 9:16 (see %%vertex_image models).")
+    @argument("-s", "--size", help="Image size: 1K, 2K, or 4K where the model has it.")
+    @argument("--negative", metavar="TEXT", help="Negative prompt: what to avoid (Imagen).")
+    @argument("--seed", type=int, help="Seed for repeatable results.")
+    @argument("--enhance", dest="enhance", action="store_true", default=None, help="Let Imagen rewrite the prompt.")
+    @argument("--no-enhance", dest="enhance", action="store_false", default=None, help="Send the prompt as written.")
+    @argument("--person", type=person_setting, help="People: dont_allow, allow_adult or allow_all.")
+    @argument("--safety", type=safety_level, help="Safety filter: low, medium, high, none (or block_...).")
+    @argument("--format", choices=("png", "jpeg"), help="Output format.")
+    @argument("--quality", type=int, help="JPEG quality 0-100 (with --format jpeg).")
+    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
+    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
+    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
+    @argument("prompt", nargs="*", help="What to draw (line form); in the cell form the cell body.")
+    @output_can_be_silenced
+    @no_var_expand
+    @line_cell_magic
+    def imagen(self, line: str, cell: str | None = None) -> ImageSet:
+        """Generate images: ``%imagen a red fox`` or ``%%imagen [options]`` with the prompt as the body.
+
+        Returns an ``ImageSet`` (``imgs = %imagen a fox`` works; ``;`` silences). ``{name}`` and
+        ``{name.attr}`` in the prompt are filled from your variables; other braces stay as written
+        (``{{`` and ``}}`` give literal braces; IPython's ``$name`` expansion is off, so ``$5`` stays).
+        Options come before the prompt; ``--`` ends them. Images some filter removed are left out
+        with a note; no image at all fails the cell.
+        """
+        args, prompt = self._parse(self.imagen, line, cell)
+        if args is None:
+            return None  # type: ignore[return-value]
+        out = check_variable_name(args.out)
+        with user_facing_errors(args.debug):
+            from ..base.models import resolve_model
+            from ..core.api import GenerateRequest, agenerate_request
+
+            text = self._prompt(prompt, args.no_interpolate)
+            negative = self._prompt(args.negative, args.no_interpolate) if args.negative else None
+            info = resolve_model(args.model or state().settings().default_imagen_model)
+            options = {
+                "enhance_prompt": args.enhance,
+                "person_generation": args.person,
+                "safety_setting": args.safety,
+                "output_mime_type": f"image/{args.format}" if args.format else None,
+                "compression_quality": args.quality,
+            }
+            request = GenerateRequest(
+                prompt=text,
+                model=info.id,
+                n=args.count,
+                aspect_ratio=args.aspect_ratio,
+                image_size=args.size,
+                negative_prompt=negative,
+                seed=args.seed,
+                options={key: value for key, value in options.items() if value is not None},
+            )
+            images = self._run(info.id, lambda progress: agenerate_request(request, on_retry=progress.on_retry))
+            if not images.images:
+                images.raise_for_block()
+        return self._bind(out, images)
+
+    # %%gemini_image ------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("-s", "--session", default="default", metavar="NAME", help="Session name (default: default).")
+    @argument("--new", action="store_true", help="Start the session over (the old one is replaced on success).")
+    @argument(
+        "-i", "--image", action="append", default=[], metavar="REF",
+        help="Input image: a variable (GeneratedImage, ImageSet, PIL image, bytes; name[0] picks one), "
+        "a file path, or gs://. Repeatable.",
+    )
+    @argument("-m", "--model", help="Gemini image model id or alias (nano-banana, nano-banana-pro...).")
+    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9.")
+    @argument("--size", help="Image size: 1K, 2K, 4K where the model has it.")
+    @argument("--text", action="store_true", help="Ask for text as well as the image.")
+    @argument("--search", action="store_true", help="Google Search grounding (models that support it).")
+    @argument("--temperature", type=float, help="Sampling temperature.")
+    @argument("--seed", type=int, help="Seed for repeatable results.")
+    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
+    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
+    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
+    @output_can_be_silenced
+    @no_var_expand
+    @line_cell_magic
+    def gemini_image(self, line: str, cell: str | None = None) -> Any:
+        """A multi-turn image conversation with a Gemini image model.
+
+        ``%%gemini_image [options]`` sends the cell body as the next turn of the session (the model
+        sees the history, so "now make the sky purple" edits the last image). The session is saved
+        after every turn and resumes from disk in a new kernel (``-s NAME``).
+
+        Line subcommands (``-s NAME`` picks the session, default ``default``)::
+
+            %gemini_image history [-s NAME]     turns with thumbnails
+            %gemini_image undo [-s NAME]        remove the last turn
+            %gemini_image reset [-s NAME]       forget every turn
+            %gemini_image sessions              sessions in memory and on disk
+            %gemini_image branch NEW [-s NAME]  copy a session under a new name
+            %gemini_image save [PATH] [-s NAME] write the session file (default: the store)
+            %gemini_image load PATH|NAME [-s NAME] [--replace]  load a session file
+            %gemini_image show N [-s NAME]      the images of turn N (-1: the last)
+        """
+        if cell is None:
+            return self._gemini_subcommand(line)
+        args, rest = self._parse(self.gemini_image, line, None)
+        if args is None:
+            return None
+        if rest:
+            raise UsageError(f"Unexpected {rest!r} on the %%gemini_image line: the prompt goes in the cell body.")
+        out = check_variable_name(args.out)
+        with user_facing_errors(args.debug):
+            from ..core.named_sessions import sessions_folder
+
+            folder = sessions_folder()
+            with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER):
+                images = self._gemini_turn(args, cell)
+        return self._bind(out, images)
+
+    def _gemini_turn(self, args: Any, body: str) -> ImageSet:
+        prompt = self._prompt(strip_silencer(body), args.no_interpolate)
+        if not prompt.strip():
+            raise UsageError("The cell is empty: write what to draw or change.")
+        refs = [self._image_ref(ref) for ref in args.image]
+        from ..core.named_sessions import session_for_turn
+
+        session, registered = session_for_turn(args.session, args.new, args.model)
+        options = {
+            "model": args.model,
+            "aspect_ratio": args.aspect_ratio,
+            "image_size": args.size,
+            "text": True if args.text else None,
+            "google_search": True if args.search else None,
+            "temperature": args.temperature,
+            "seed": args.seed,
+        }
+        options = {key: value for key, value in options.items() if value is not None}
+        label = f"{args.model or session.model} · session {session.name!r} turn {len(session) + 1}"
+        result = self._run(
+            label,
+            lambda progress: session.asend_detailed(prompt, refs or None, on_retry=progress.on_retry, **options),
+        )
+        images = result.images
+        if not images.images:
+            images.raise_for_block()
+        if not registered:
+            state().sessions[session.name] = session
+        if result.exchanges_left_out:
+            self._show(_left_out_note(result.exchanges_left_out, result.exchanges_sent))
+        return images
+
+    def _existing_session(self, name: str) -> ImageSession:
+        """A session by name from memory or disk (then kept in memory); UsageError when there is none."""
+        from ..core.named_sessions import existing_session, session_rows
+
+        session = existing_session(name)
+        if session is None:
+            names = ", ".join(row[0] for row in session_rows()) or "none yet"
+            raise UsageError(f"No session named {name!r} (sessions: {names}).")
+        return session
+
+    # %gemini_image subcommands --------------------------------------------------------------
+    def _gemini_subcommand(self, line: str) -> Any:
+        words = split_words(line)
+        if not words:
+            raise UsageError(f"%gemini_image needs a subcommand: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+                             "Prompts go in a %%gemini_image cell.")  # fmt: skip
+        command, rest = words[0], words[1:]
+        if command not in _GEMINI_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+                             "Prompts go in a %%gemini_image cell.")  # fmt: skip
+        parser = subcommand_parser(f"%gemini_image {command}")
+        if command != "sessions":
+            parser.add_argument("-s", "--session", default="default" if command != "load" else None)
+        if command == "branch":
+            parser.add_argument("new_name", metavar="NEW")
+        elif command == "save":
+            parser.add_argument("path", nargs="?")
+        elif command == "load":
+            parser.add_argument("path", metavar="PATH")
+            parser.add_argument("--replace", action="store_true", help="Replace a session of that name.")
+        elif command == "show":
+            parser.add_argument("turn", type=int, metavar="N")
+        args = parser.parse_args(rest)
+        with user_facing_errors():
+            return getattr(self, f"_gemini_{command}")(args)
+
+    def _gemini_history(self, args: Any) -> Any:
+        from .reports import history_view
+
+        return history_view(self._existing_session(args.session))
+
+    def _gemini_undo(self, args: Any) -> None:
+        session = self._existing_session(args.session)
+        removed = session.undo()
+        print(f"Removed turn {len(session) + 1} ({_quote(removed.prompt)}) from session {session.name!r}; "
+              f"{_turns(len(session))} left.")  # fmt: skip
+
+    def _gemini_reset(self, args: Any) -> None:
+        session = self._existing_session(args.session)
+        count = len(session)
+        session.reset()
+        print(f"Session {session.name!r} reset ({_turns(count)} forgotten; the images stay on disk).")
+
+    def _gemini_sessions(self, args: Any) -> Any:
+        from ..core.named_sessions import session_rows
+        from .reports import sessions_view
+
+        return sessions_view(session_rows())
+
+    def _gemini_branch(self, args: Any) -> None:
+        from ..core.named_sessions import session_path
+
+        session = self._existing_session(args.session)
+        if args.new_name in state().sessions or session_path(args.new_name).is_file():
+            raise UsageError(f"A session named {args.new_name!r} exists already; pick another name "
+                             f"or `%gemini_image reset -s {args.new_name}` first.")  # fmt: skip
+        clone = session.branch(args.new_name)
+        print(f"Session {clone.name!r} branched from {session.name!r} with {_turns(len(clone))}; "
+              f"continue it with %%gemini_image -s {clone.name}.")  # fmt: skip
+
+    def _gemini_save(self, args: Any) -> None:
+        session = self._existing_session(args.session)
+        target = Path(args.path).expanduser() if args.path else session.default_path()
+        advice = "Choose another path: %gemini_image save PATH." if args.path else _CHOOSE_FOLDER
+        with storage_errors(f"write the session file {target}", target.parent, advice):
+            path = session.save(target)
+        print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
+
+    def _gemini_load(self, args: Any) -> None:
+        from ..core.named_sessions import load_session, session_path
+
+        path = Path(args.path).expanduser()
+        if not path.is_file() and session_path(args.path).is_file():
+            path = session_path(args.path)  # a session name from the store
+        if not path.is_file():
+            raise UsageError(f"No session file at {path} (and no stored session named {args.path!r}).")
+        session = load_session(path, name=args.session, replace=args.replace)  # a name in use: only with --replace
+        print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
+
+    def _gemini_show(self, args: Any) -> ImageSet:
+        from ..results.images import ImageSet
+
+        session = self._existing_session(args.session)
+        count = len(session)
+        number = args.turn if args.turn > 0 else count + 1 + args.turn
+        if not 1 <= number <= count:
+            raise UsageError(f"Session {session.name!r} has {_turns(count)}; N must be 1..{count} (or -1 for the last).")
+        exchange = session.exchanges[number - 1]
+        return ImageSet(images=tuple(exchange.images), text=exchange.text, prompt=exchange.prompt,
+                        model=exchange.images[0].model if exchange.images else session.model)  # fmt: skip
+
+    # %vertex_image ----------------------------------------------------------------------------
+    @no_var_expand
+    @line_magic
+    def vertex_image(self, line: str) -> Any:
+        """Settings, diagnostics and tools of the extension.
+
+        Subcommands::
+
+            %vertex_image status          backend, project, locations, endpoint, credentials, store, default
+                                          models (starts nothing)
+            %vertex_image doctor          status, plus: can a token be obtained / is the emulator up (free)
+            %vertex_image use BACKEND     switch to emulator, vertex or gemini-api (a base_url set for
+                                          another backend is dropped); prints where requests go
+            %vertex_image models          the image models and what each accepts
+            %vertex_image config          effective settings and where each came from
+            %vertex_image gallery [N]     the N most recent saved images (default 20)
+            %vertex_image panel [-s NAME] [-m MODEL]  the interactive panel (ipywidgets)
+        """
+        words = split_words(line)
+        command, rest = (words[0], words[1:]) if words else ("status", [])
+        if command not in _VERTEX_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_VERTEX_SUBCOMMANDS)}.")
+        parser = subcommand_parser(f"%vertex_image {command}")
+        if command == "use":
+            parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
+        elif command == "gallery":
+            parser.add_argument("n", type=int, nargs="?", default=20)
+        elif command == "panel":
+            parser.add_argument("-s", "--session")
+            parser.add_argument("-m", "--model")
+        args = parser.parse_args(rest)
+        with user_facing_errors():
+            return getattr(self, f"_vertex_{command}")(args)
+
+    def _vertex_status(self, args: Any) -> Any:
+        from .doctor import status_view
+
+        return status_view(doctor=False)
+
+    def _vertex_doctor(self, args: Any) -> Any:
+        from .doctor import status_view
+
+        return status_view(doctor=True)
+
+    def _vertex_config(self, args: Any) -> Any:
+        from .doctor import config_view
+
+        return config_view(self.show_progress)
+
+    def _vertex_use(self, args: Any) -> None:
+        from .doctor import use_message
+
+        settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
+        print(use_message(settings, state().emulator_url))
+
+    def _vertex_models(self, args: Any) -> Any:
+        from ..base.models import list_models
+        from .reports import models_view
+
+        return models_view(list_models())
+
+    def _vertex_gallery(self, args: Any) -> ImageSet:
+        if args.n < 1:
+            raise UsageError("gallery N takes a positive number of images.")
+        return state().store().gallery(args.n)
+
+    def _vertex_panel(self, args: Any) -> Any:
+        import importlib.util
+
+        if importlib.util.find_spec("vertex_image.notebook.panel.widget") is None:
+            print("The panel is not available in this version yet; use %imagen and %%gemini_image.")
+            return None
+        from .panel import widget
+
+        return widget.panel(session=args.session, model=args.model)
+
+    # shared helpers ---------------------------------------------------------------------------
+    def _parse(self, magic: Callable[..., Any], line: str, cell: str | None) -> tuple[Any, str]:
+        """Options from the line; the prompt from the line (line form) or the body (cell form).
+
+        ``-h``/``--help`` prints the help and gives ``(None, "")``.
+        """
+        parser = magic.parser  # type: ignore[attr-defined]
+        tokens, rest = split_options(line, parser)
+        if "-h" in tokens or "--help" in tokens:
+            print(magic.__doc__)
+            return None, ""
+        args = parser.parse_args(tokens)
+        if cell is None:
+            return args, strip_silencer(rest)
+        if rest:
+            raise UsageError(f"Unexpected {rest!r} on the magic line: in the cell form the prompt is the body.")
+        return args, strip_silencer(cell)
+
+    def _prompt(self, text: str, raw: bool) -> str:
+        if not text.strip():
+            raise UsageError("No prompt: write what to draw, e.g. %imagen a red fox in the snow.")
+        if raw:
+            return text
+        from .interpolate import interpolate
+
+        return interpolate(text, self.shell.user_ns).text
+
+    def _image_ref(self, ref: str) -> Any:
+        """An ``-i`` reference: a variable (``name``, ``name.attr``, ``name[0]``), a file, or a URI."""
+        if ref.startswith(("gs://", "https://")):
+            return ref
+        match = _IMAGE_REF_RE.match(ref)
+        if match and match.group("name").split(".")[0] in self.shell.user_ns:
+            value: Any = self.shell.user_ns[match.group("name").split(".")[0]]
+            try:
+                for attr in match.group("name").split(".")[1:]:
+                    value = getattr(value, attr)
+                if match.group("index") is not None:
+                    value = value[int(match.group("index"))]
+            except (AttributeError, IndexError, KeyError, TypeError) as exc:
+                raise UsageError(f"-i {ref}: {exc}") from None
+            return value
+        path = Path(ref).expanduser()
+        if path.is_file():
+            return str(path)
+        raise UsageError(f"-i {ref}: no variable named {ref!r} and no file at {path}.")
+
+    def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
+        """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
+        from .progress import Progress
+
+        enabled = {"always": True, "never": False}.get(self.show_progress)
+        progress = Progress(self.shell, label, enabled=enabled)
+        progress.start()
+        try:
+            return state().runtime().run(progress.track(make(progress)))
+        finally:
+            progress.finish()
+
+    def _bind(self, name: str | None, value: Any) -> Any:
+        if name:
+            self.shell.user_ns[name] = value
+        return value
+
+    def _show(self, obj: Any) -> None:
+        data, metadata = self.shell.display_formatter.format(obj)
+        if data:
+            self.shell.display_pub.publish(data=data, metadata=metadata)
+
+
+def _left_out_note(left_out: int, sent: int) -> Any:
+    from ..results.display import HtmlView, note_html
+
+    text = (f"Note: the {_turns(left_out, 'oldest')} of this session {'was' if left_out == 1 else 'were'} left "
+            f"out of the request to stay within the request size limit; the model saw the last "
+            f"{_turns(sent)}. The session itself keeps every turn.")  # fmt: skip
+    return HtmlView(note_html(text, "note"), text)
+
+
+def _turns(count: int, adjective: str = "") -> str:
+    word = "turn" if count == 1 else "turns"
+    return f"{count} {adjective + ' ' if adjective else ''}{word}"
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    from ..results.display import clip
+
+    return '"' + clip(text, limit) + '"'
+
+
+# extension lifecycle --------------------------------------------------------------------------
+_LOADED: dict[int, VertexImageMagics] = {}
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """Register the magics, the display formatters and Tab completion; nothing else happens until a magic runs."""
+    if id(ip) in _LOADED:
+        return
+    magics = VertexImageMagics(shell=ip)
+    ip.register_magics(magics)
+    from . import completion, formatters
+
+    formatters.register_formatters(ip)
+    completion.register(ip)
+    _LOADED[id(ip)] = magics
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """Remove the magics, the configurable, the formatters and completion; stop the emulator and the runtime loop."""
+    from ..core import registry
+    from . import completion, formatters
+
+    magics = _LOADED.pop(id(ip), None)
+    if magics is not None:
+        manager = ip.magics_manager
+        for kind, table in magics.magics.items():
+            for name in table:
+                if getattr(manager.magics[kind].get(name), "__self__", None) is magics:
+                    del manager.magics[kind][name]
+        if manager.registry.get(type(magics).__name__) is magics:
+            del manager.registry[type(magics).__name__]
+        if magics in ip.configurables:
+            ip.configurables.remove(magics)
+    formatters.unregister_formatters(ip)
+    completion.unregister(ip)
+    registry.reset()

@@ -1,0 +1,513 @@
+"""``GeneratedImage`` and ``ImageSet``: what every entry point returns, and how they show in a notebook.
+
+The bytes are kept exactly as received (never re-encoded); provenance travels with them.
+Display: an inline preview (downscaled JPEG/PNG above ``preview_size``, the original bytes below)
+with a stable ``text/plain`` for nbval; volatile facts (path, ids, sizes) go to output metadata.
+Pillow is imported only when a preview has to be resampled or ``to_pil()`` is called.
+``compare()`` and the formatters for other libraries' images live in ``formatters`` (still
+importable from here).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, overload
+
+from ..base.config import Secret
+from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
+from ..base.imageinfo import image_size, sniff_mime_type
+from ..base.values import Block
+from .display import (
+    THUMB_SIZE,
+    Cell,
+    HtmlView,
+    Preview,
+    as_preview,
+    clip,
+    filter_bundle,
+    grid_html,
+    needs_resample,
+    note_html,
+    render_preview,
+    text_html,
+)
+
+DEFAULT_PREVIEW_SIZE = 768
+_preview_size = DEFAULT_PREVIEW_SIZE
+
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+
+_SECRET_NAMES = {"key", "apikey", "token", "credentials", "credential", "authorization", "secret",
+                 "password", "bearer", "cookie"}  # fmt: skip
+_SECRET_SUFFIXES = ("_key", "_token", "_secret", "_password", "_credentials", "_authorization")
+_SECRET_PREFIXES = ("AIza", "ya29.", "Bearer ")  # Google API keys, OAuth access tokens, headers
+
+
+def set_preview_size(size: int) -> None:
+    """Set the longest side (px) of inline previews for every later display; 0 shows full size."""
+    global _preview_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InvalidRequest(f"preview_size must be a whole number of pixels >= 0 (0 = full size), not {size!r}.")
+    _preview_size = size
+
+
+def get_preview_size() -> int:
+    """The longest side (px) of inline previews; 0 means full size."""
+    return _preview_size
+
+
+def scrub_secrets(value: Any) -> Any:
+    """A copy of ``value`` without anything that looks like a credential (by key name or value shape).
+
+    Defensive: parameters should never hold secrets, but provenance is written to disk and into
+    notebooks, so a key that slipped in must not follow it there.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): scrub_secrets(v) for k, v in value.items() if not _secret_name(str(k)) and not _secret_value(v)}
+    if isinstance(value, (list, tuple)):
+        return [scrub_secrets(v) for v in value if not _secret_value(v)]
+    return value
+
+
+def _secret_name(name: str) -> bool:
+    name = name.lower().replace("-", "_")
+    return name.replace("_", "") in _SECRET_NAMES or name.endswith(_SECRET_SUFFIXES)
+
+
+def _secret_value(value: Any) -> bool:
+    return isinstance(value, Secret) or (isinstance(value, str) and value.startswith(_SECRET_PREFIXES))
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """``text`` clipped and in double quotes, for a stable ``text/plain`` repr."""
+    return '"' + clip(text, limit).replace('"', '\\"') + '"'
+
+
+def display_path(path: str) -> str:
+    """A path fit for notebook metadata: relative to the working folder when inside it, else the file name."""
+    if not path:
+        return ""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return os.path.basename(path)
+    return os.path.basename(path) if relative.startswith("..") else relative
+
+
+@dataclass(frozen=True, eq=False)
+class GeneratedImage:
+    """One image from the service, with where it came from.
+
+    Attributes:
+        data: the image bytes as received.
+        mime_type: as received (``image/png``, ``image/jpeg``).
+        width, height: read from the header.
+        prompt: the prompt actually sent.
+        model: the model id that answered (not an alias).
+        parameters: the user-level options of the request (snake_case, no secrets).
+        seed, index: the seed asked for (if any) and the image's position in its response.
+        text: text that came with it (Gemini).
+        finish_reason, enhanced_prompt, safety_attributes, response_id: from the response.
+        location, backend: where the request went.
+        path: where the store saved it ("" until saved).
+        gcs_uri: for Imagen outputs written to Cloud Storage (then ``data`` is empty).
+        thought_signature: the signature that came on the image part (Gemini), as received.
+    """
+
+    data: bytes
+    mime_type: str
+    width: int = 0
+    height: int = 0
+    prompt: str = ""
+    model: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    index: int = 0
+    text: str = ""
+    finish_reason: str = ""
+    enhanced_prompt: str = ""
+    safety_attributes: dict[str, float] = field(default_factory=dict)
+    response_id: str = ""
+    location: str = ""
+    backend: str = ""
+    path: str = ""
+    gcs_uri: str = ""
+    thought_signature: str = ""
+
+    @classmethod
+    def from_bytes(cls, data: bytes, mime_type: str = "", **provenance: Any) -> GeneratedImage:
+        """Build an image from raw bytes, reading mime type (if not given) and size from the header."""
+        width, height = image_size(data)
+        return cls(
+            data=data,
+            mime_type=mime_type or sniff_mime_type(data) or "application/octet-stream",
+            width=width,
+            height=height,
+            **provenance,
+        )
+
+    def with_path(self, path: str) -> GeneratedImage:
+        """A copy that knows where it was saved (sharing the hash and preview cache: same bytes)."""
+        copy = replace(self, path=path)
+        copy.__dict__["_cache"] = self.__dict__.setdefault("_cache", {})
+        return copy
+
+    @property
+    def bytes(self) -> bytes:
+        """The image bytes as received."""
+        return self.data
+
+    @property
+    def format(self) -> str:
+        """``PNG``, ``JPEG``... from the mime type."""
+        return self.mime_type.split("/")[-1].upper().replace("JPG", "JPEG")
+
+    @property
+    def extension(self) -> str:
+        """The file extension for the mime type (``.png``, ``.jpg``...)."""
+        return EXTENSIONS.get(self.mime_type, ".bin")
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the bytes as received ("" when there are none); computed once."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if "sha256" not in cache:
+            cache["sha256"] = hashlib.sha256(self.data).hexdigest() if self.data else ""
+        return str(cache["sha256"])
+
+    @property
+    def id(self) -> str:
+        """The content id: the first 16 hex digits of the SHA-256 (the store's file name)."""
+        return self.sha256[:16]
+
+    @property
+    def data_url(self) -> str:
+        """The image as a ``data:`` URL (the bytes as received)."""
+        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def provenance(self, *, full: bool = False) -> dict[str, Any]:
+        """Where the image came from, as JSON-ready snake_case (never a secret, never the bytes).
+
+        Args:
+            full: also include the thought signature (for sidecar files; too long for notebooks).
+        """
+        info: dict[str, Any] = {
+            "id": self.id,
+            "mime_type": self.mime_type,
+            "width": self.width,
+            "height": self.height,
+            "prompt": self.prompt,
+            "model": self.model,
+            "parameters": scrub_secrets(self.parameters),
+            "seed": self.seed,
+            "index": self.index,
+            "text": self.text,
+            "finish_reason": self.finish_reason,
+            "enhanced_prompt": self.enhanced_prompt,
+            "safety_attributes": dict(self.safety_attributes),
+            "response_id": self.response_id,
+            "location": self.location,
+            "backend": self.backend,
+            "gcs_uri": self.gcs_uri,
+        }
+        if full:
+            info["sha256"] = self.sha256
+            info["thought_signature"] = self.thought_signature
+        return info
+
+    def preview(self, size: int | None = None) -> Preview:
+        """The inline preview: the original bytes when small enough, else a downscaled copy (cached).
+
+        Args:
+            size: longest side in pixels; ``None`` for the current ``preview_size``; 0 for full size.
+        """
+        size = _preview_size if size is None else size
+        if not needs_resample(self.mime_type, self.width, self.height, size):
+            return as_preview(self.data, self.mime_type, self.width, self.height)
+        cache = self.__dict__.setdefault("_cache", {})
+        key = ("preview", size)
+        if key not in cache:
+            cache[key] = self._smaller_of(render_preview(self.data, size))
+        preview: Preview = cache[key]
+        return preview
+
+    def _smaller_of(self, preview: Preview) -> Preview:
+        """The original bytes, shown at the preview's size, when they are smaller (flat art, diagrams)."""
+        if len(preview.data) < len(self.data) or needs_resample(self.mime_type, 0, 0, 0):
+            return preview
+        shown = as_preview(self.data, self.mime_type, self.width, self.height)
+        return replace(shown, width=preview.width, height=preview.height)
+
+    def __repr__(self) -> str:
+        parts = [self.model or "unknown model", f"{self.width}x{self.height} {self.format}"]
+        if self.seed is not None:
+            parts.append(f"seed={self.seed}")
+        if self.index:
+            parts.append(f"index={self.index}")
+        if not self.data and self.gcs_uri:
+            parts.append("in Cloud Storage")
+        if self.prompt:
+            parts.append(quoted(self.prompt))
+        return f"GeneratedImage({', '.join(parts)})"
+
+    def _display_metadata(self, preview: Preview | None) -> dict[str, Any]:
+        info = self.provenance()
+        info.update(path=display_path(self.path), bytes=len(self.data))
+        if preview is not None:
+            info.update(preview_width=preview.width, preview_height=preview.height, preview_bytes=len(preview.data))
+        return info
+
+    def _bundle(self, size: int | None, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        if not self.data:
+            return {"text/plain": text}, {"vertex_image": self._display_metadata(None)}
+        preview = self.preview(size)
+        data = {preview.mime_type: preview.b64, "text/plain": text}
+        metadata = {
+            preview.mime_type: {"width": preview.width, "height": preview.height},
+            "vertex_image": self._display_metadata(preview),
+        }
+        return data, metadata
+
+    def _repr_mimebundle_(
+        self, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        data, metadata = self._bundle(None, repr(self))
+        return filter_bundle(data, include, exclude), metadata
+
+    def show(self, full: bool = True, *, publish: Callable[..., Any] | None = None) -> None:
+        """Display the image: full size (the bytes as received) or the preview.
+
+        Args:
+            full: the whole image rather than the preview.
+            publish: the display function (``IPython.display.display`` by default; tests pass another).
+        """
+        if publish is None:
+            from IPython.display import display as publish
+        data, metadata = self._bundle(0 if full else None, repr(self))
+        publish(data, raw=True, metadata=metadata)
+
+    def to_pil(self) -> Any:
+        """A Pillow image of the bytes (decoded now; the bytes themselves stay as received)."""
+        import io
+
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(self.data))
+        image.load()
+        return image
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the bytes as received to ``path`` (a file, or a folder to put ``<id>.<ext>`` in).
+
+        Adds the extension when the name has none. Refuses to replace an existing file unless
+        ``overwrite=True``. The write is atomic (no half-written file on a crash).
+        """
+        from .store import atomic_write
+
+        target = Path(path)
+        if target.is_dir():
+            target = target / f"{self.id}{self.extension}"
+        elif not target.suffix:
+            target = target.with_name(target.name + self.extension)
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it, or choose another name.")
+        atomic_write(target, self.data)
+        return target
+
+
+def caption(image: GeneratedImage) -> list[str]:
+    """The lines under a thumbnail: number, size and seed; the model; the prompt (clipped)."""
+    facts = [f"#{image.index + 1}", f"{image.width}×{image.height}"]
+    if image.seed is not None:
+        facts.append(f"seed {image.seed}")
+    lines = [" · ".join(facts), image.model or "unknown model"]
+    if image.prompt:
+        lines.append(clip(image.prompt, 60))
+    return lines
+
+
+def block_line(block: Block) -> str:
+    """One line saying why images are missing, e.g. ``blocked: RAI_FILTERED (2 images): ...``."""
+    reason = f"{block.reason} ({block.detail})" if block.detail else block.reason
+    if block.count:
+        reason += f" ({block.count} image{'s' if block.count != 1 else ''})"
+    return f"blocked: {reason}: {block.message}" if block.message else f"blocked: {reason}"
+
+
+@dataclass(frozen=True, eq=False)
+class ImageSet(Sequence[GeneratedImage]):
+    """The images of one request, and the reasons for any that did not come.
+
+    Attributes:
+        images: the images received, in order.
+        blocks: why images are missing (safety filter, ``NO_IMAGE``, a text-only reply...).
+        text: text the model sent with (or instead of) the images.
+        prompt, model: the request's prompt and model id.
+        usage: token counts, when the service gives them.
+        created: when the response arrived (Unix seconds; 0 when unknown), for ``to_openai``.
+    """
+
+    images: tuple[GeneratedImage, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    text: str = ""
+    prompt: str = ""
+    model: str = ""
+    usage: dict[str, Any] = field(default_factory=dict)
+    created: int = 0
+
+    @overload
+    def __getitem__(self, index: int) -> GeneratedImage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ImageSet: ...
+
+    def __getitem__(self, index: int | slice) -> GeneratedImage | ImageSet:
+        if isinstance(index, slice):
+            return replace(self, images=self.images[index])
+        return self.images[index]
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __iter__(self) -> Iterator[GeneratedImage]:
+        return iter(self.images)
+
+    @property
+    def blocked(self) -> bool:
+        """True when no image came and the service said why."""
+        return not self.images and bool(self.blocks)
+
+    def raise_for_block(self) -> ImageSet:
+        """Raise ``ImageBlocked`` (or ``NoImageReturned``) when no image came; return self otherwise."""
+        if self.images:
+            return self
+        reasons = [block.reason for block in self.blocks]
+        explanation = "; ".join(
+            f"{block.reason}: {block.message.rstrip('. ')}" if block.message else block.reason
+            for block in self.blocks
+        )
+        if not self.blocks or reasons == ["TEXT_ONLY"]:
+            said = f' The model said: "{clip(self.text, 160)}"' if self.text else ""
+            raise NoImageReturned(
+                f"{self.model or 'The model'} returned no image.{said} "
+                "Ask explicitly for an image, or rephrase the prompt.",
+                reasons=reasons,
+                text=self.text,
+            )
+        raise ImageBlocked(
+            f"No image: {explanation}. Rephrase the prompt; you are not charged for blocked images.",
+            reasons=reasons,
+            text=self.text,
+        )
+
+    def __repr__(self) -> str:
+        model = self.model or _shared(image.model for image in self.images)
+        prompt = self.prompt or _shared(image.prompt for image in self.images)
+        parts = [f"{len(self.images)} image{'' if len(self.images) == 1 else 's'}"]
+        if model:
+            parts.append(model)
+        if prompt:
+            parts.append(quoted(prompt))
+        lines = [f"ImageSet({', '.join(parts)})"]
+        lines += [f"  {block_line(block)}" for block in self.blocks]
+        if self.text:
+            lines.append(f"  text: {quoted(self.text, 80)}")
+        return "\n".join(lines)
+
+    def _notes(self) -> list[str]:
+        notes = [note_html(block_line(block), "blocked") for block in self.blocks]
+        if self.text:
+            notes.append(text_html(self.text))
+        return notes
+
+    def grid(self, cols: int = 4, *, size: int = THUMB_SIZE) -> HtmlView:
+        """A grid of thumbnails (``size`` px) with captions and the notes on missing images."""
+        cells = [Cell(image.preview(size), caption(image), image.prompt) for image in self.images if image.data]
+        metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in self.images]}}
+        return HtmlView(grid_html(cells, cols, self._notes()), repr(self), metadata)
+
+    def _repr_mimebundle_(
+        self, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if len(self.images) == 1 and not self.blocks and not self.text and self.images[0].data:
+            # one image shows as an image (large preview; image bytes are not compared by nbval)
+            data, metadata = self.images[0]._bundle(None, repr(self))
+            return filter_bundle(data, include, exclude), metadata
+        return self.grid()._repr_mimebundle_(include, exclude)
+
+    def save(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write every image (bytes as received) into ``directory`` as ``<prompt-words>-<id>.<ext>``.
+
+        Saving the same set twice writes nothing new: the names come from the content.
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for image in self.images:
+            if not image.data:
+                continue
+            target = folder / f"{_slug(image.prompt)}{image.id}{image.extension}"
+            if not (target.exists() and target.read_bytes() == image.data):
+                image.save(target, overwrite=True)
+            paths.append(target)
+        return paths
+
+    def to_openai(self) -> dict[str, Any]:
+        """The OpenAI / LiteLLM image-response shape: ``{"created", "data": [{"b64_json", "revised_prompt"}]}``."""
+        data = []
+        for image in self.images:
+            item: dict[str, Any] = {"b64_json": base64.b64encode(image.data).decode("ascii") if image.data else None}
+            if not image.data and image.gcs_uri:
+                item["url"] = image.gcs_uri
+            item["revised_prompt"] = image.enhanced_prompt or None
+            data.append(item)
+        return {"created": self.created or int(time.time()), "data": data}
+
+    @classmethod
+    def from_openai(cls, response: Any, *, prompt: str = "", model: str = "") -> ImageSet:
+        """An ``ImageSet`` from an OpenAI / LiteLLM image response (object or dict); URL-only items are left out."""
+        images = []
+        for index, item in enumerate(field_of(response, "data") or ()):
+            b64 = field_of(item, "b64_json")
+            if b64:
+                revised = field_of(item, "revised_prompt") or ""
+                images.append(
+                    GeneratedImage.from_bytes(
+                        base64.b64decode(b64), prompt=prompt, model=model, index=index, enhanced_prompt=revised
+                    )
+                )
+        return cls(images=tuple(images), prompt=prompt, model=model, created=int(field_of(response, "created") or 0))
+
+
+def _shared(values: Iterable[str]) -> str:
+    """The value all items share, or "" (a gallery mixes models and prompts)."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else ""
+
+
+def field_of(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a mapping, else ``obj.name``: OpenAI-style responses come as either."""
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def _slug(prompt: str, words: int = 5) -> str:
+    kept = "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in prompt.lower()).split()[:words]
+    return "-".join(kept)[:40].strip("-") + "-" if kept else ""
+
+
+_MOVED_TO_FORMATTERS = ("compare", "register_formatters", "unregister_formatters")
+
+
+def __getattr__(name: str) -> Any:
+    """``compare`` and the foreign formatters live in ``formatters`` (which imports this module)."""
+    if name in _MOVED_TO_FORMATTERS:
+        from ..notebook import formatters
+
+        return getattr(formatters, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

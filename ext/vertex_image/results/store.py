@@ -1,0 +1,497 @@
+"""``ImageStore``: every image on disk before it is shown, so a kernel restart loses nothing.
+
+Layout of the folder (``./vertex_images`` by default)::
+
+    3f9a0c1d2e4b5a69.png        the image: received bytes + our metadata chunk (pixels untouched)
+    3f9a0c1d2e4b5a69.png.json   sidecar: full provenance
+    index.jsonl                 append-only, one line per saved image (the commit point)
+
+File names are content addressed (first 16 hex digits of the SHA-256 of the bytes as received). The
+image file is immutable: saving the same bytes again writes nothing, unless they came from another
+request (prompt, model, parameters or seed), which appends one more index line for the same file.
+Writes are atomic (temporary file, fsync, ``os.replace``) and the index line is written last, so a
+crash leaves either a complete image that is not yet listed or nothing; readers skip a torn last line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import secrets
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import fields, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
+from ..base.imageinfo import sniff_mime_type
+from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
+
+INDEX_NAME = "index.jsonl"
+TMP_PREFIX = ".vi-tmp-"
+META_KEY = "vertex_image"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_TAG = b"vertex_image:"
+_LOCK = threading.RLock()  # one lock for every store: saves are short and rare
+_REQUEST_KEYS = ("prompt", "model", "parameters", "seed")  # what makes a save of known bytes a new event
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    fsync: Callable[[int], None] = os.fsync,
+    replace: Callable[[str, str], None] = os.replace,
+) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
+
+    A hidden temporary file in the same folder is written and fsynced, then renamed over ``path``.
+    ``fsync`` and ``replace`` are injectable so tests can simulate a crash between the two.
+    """
+    target = Path(path)
+    temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            fsync(handle.fileno())
+        replace(str(temporary), str(target))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- metadata inside the image file, pixels untouched ------------------------------------------------
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(start, end, type) of each chunk of a PNG stream."""
+    pos = len(_PNG_SIGNATURE)
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        end = pos + 12 + length
+        yield pos, end, data[pos + 4 : pos + 8]
+        pos = end
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def _itxt(keyword: str, text: str) -> bytes:
+    """An uncompressed international text chunk (UTF-8: prompts are not Latin-1)."""
+    return _png_chunk(b"iTXt", keyword.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8"))
+
+
+def _png_itxt(data: bytes, start: int, end: int) -> tuple[str, str]:
+    body = data[start + 8 : end - 4]
+    keyword, _, rest = body.partition(b"\0")
+    # rest: compression flag, method, language\0, translated keyword\0, text
+    _, _, rest = rest[2:].partition(b"\0")
+    _, _, text = rest.partition(b"\0")
+    return keyword.decode("latin-1"), text.decode("utf-8", "replace")
+
+
+def _our_png_block(data: bytes) -> tuple[int, int, str] | None:
+    """(start, end, json) of the chunks we inserted right after IHDR, if any."""
+    chunks = list(itertools.islice(_png_chunks(data), 3))
+    if len(chunks) < 2 or chunks[1][2] != b"iTXt":
+        return None
+    keyword, text = _png_itxt(data, chunks[1][0], chunks[1][1])
+    if keyword != META_KEY:
+        return None
+    end = chunks[1][1]
+    if len(chunks) > 2 and chunks[2][2] == b"iTXt" and _png_itxt(data, chunks[2][0], chunks[2][1])[0] == "prompt":
+        end = chunks[2][1]
+    return chunks[1][0], end, text
+
+
+def _jpeg_insert_at(data: bytes) -> int:
+    """After SOI and the APPn segments (JFIF and Exif must stay first)."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF and 0xE0 <= data[pos + 1] <= 0xEF:
+        pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+    return pos
+
+
+def _our_jpeg_comment(data: bytes) -> tuple[int, int, str] | None:
+    pos = _jpeg_insert_at(data)
+    if data[pos : pos + 2] != b"\xff\xfe":
+        return None
+    end = pos + 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+    payload = data[pos + 4 : end]
+    if not payload.startswith(_JPEG_TAG):
+        return None
+    return pos, end, payload[len(_JPEG_TAG) :].decode("utf-8", "replace")
+
+
+def embed_metadata(data: bytes, info: dict[str, Any]) -> bytes:
+    """The image with ``info`` (JSON) inserted as PNG iTXt chunks or a JPEG COM segment.
+
+    Only whole chunks/segments are added; every other byte, pixel data included, is unchanged.
+    Other formats are returned as they are (the sidecar still holds everything).
+    """
+    text = json.dumps(info, ensure_ascii=False, sort_keys=True)
+    kind = sniff_mime_type(data)
+    if kind == "image/png" and len(data) > 33:
+        ihdr_end = next(_png_chunks(data))[1]
+        block = _itxt(META_KEY, text) + _itxt("prompt", str(info.get("prompt", "")))
+        return data[:ihdr_end] + block + data[ihdr_end:]
+    if kind == "image/jpeg":
+        payload = _JPEG_TAG + text.encode("utf-8")
+        if len(payload) > 65533:  # a segment holds 64 KiB: keep what identifies the image
+            payload = _JPEG_TAG + json.dumps({k: info.get(k) for k in ("id", "model", "seed")}).encode()
+        at = _jpeg_insert_at(data)
+        return data[:at] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + data[at:]
+    return data
+
+
+def strip_metadata(data: bytes) -> bytes:
+    """The bytes as received: ``embed_metadata`` undone exactly (so the SHA-256 matches the id again)."""
+    kind = sniff_mime_type(data)
+    found = _our_png_block(data) if kind == "image/png" else _our_jpeg_comment(data) if kind == "image/jpeg" else None
+    return data if found is None else data[: found[0]] + data[found[1] :]
+
+
+def read_metadata(data: bytes) -> dict[str, Any]:
+    """The provenance embedded by ``embed_metadata`` ({} when there is none)."""
+    kind = sniff_mime_type(data)
+    found = _our_png_block(data) if kind == "image/png" else _our_jpeg_comment(data) if kind == "image/jpeg" else None
+    if found is None:
+        return {}
+    try:
+        value = json.loads(found[2])
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# -- the store -----------------------------------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    """A user-chosen file name that stays inside the store folder, or ``InvalidRequest``."""
+    problem = ""
+    if not isinstance(name, str) or not name.strip():
+        problem = "it is empty"
+    elif "\0" in name:
+        problem = "it contains a NUL character"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        problem = "it contains a path separator"
+    elif name.startswith(".") or os.path.isabs(name) or ":" in name:
+        problem = "it starts with a dot or is an absolute path"
+    elif len(name.encode("utf-8")) > 200:
+        problem = "it is longer than 200 bytes"
+    if problem:
+        raise InvalidRequest(
+            f"Cannot save under the name {name!r}: {problem}. Give a plain file name such as 'red-fox' "
+            "(it is saved inside the image folder; the extension is added)."
+        )
+    return name
+
+
+def os_reason(exc: OSError, folder: str | os.PathLike[str]) -> str:
+    """Why ``exc`` happened in ``folder``, in words: a file where a folder should be, or the OS's reason."""
+    target = Path(os.path.abspath(os.fspath(folder)))
+    for candidate in (target, *target.parents):  # the nearest existing path decides
+        if os.path.exists(candidate):
+            if not os.path.isdir(candidate):
+                return f"{candidate} is a file, not a folder"
+            break
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = exc.filename if isinstance(exc.filename, str) else ""
+    return reason + (f" ({where})" if where and where != os.fspath(folder) else "")
+
+
+def storage_error(exc: OSError, folder: str | os.PathLike[str], doing: str = "save images in") -> StorageError:
+    """A one-line ``StorageError`` for an ``OSError`` in the image folder: what failed, why, what to do."""
+    return StorageError(
+        f"Cannot {doing} {os.fspath(folder)}: {os_reason(exc, folder)}. Choose another folder: {CHOOSE_OUTPUT_DIR}.",
+        path=os.fspath(folder),
+    )
+
+
+_IMAGE_FIELDS = {f.name for f in fields(GeneratedImage)} - {"data", "mime_type", "width", "height", "path"}
+
+
+def _image_from(data: bytes, info: dict[str, Any], path: Path) -> GeneratedImage:
+    """A ``GeneratedImage`` from file bytes and recorded provenance."""
+    provenance = {k: v for k, v in info.items() if k in _IMAGE_FIELDS and (v is not None or k == "seed")}
+    return GeneratedImage.from_bytes(data, str(info.get("mime_type") or ""), path=str(path), **provenance)
+
+
+class ImageStore:
+    """A folder of saved images with provenance and an append-only index.
+
+    Args:
+        root: the folder (created on the first save); relative paths are taken from the working folder.
+        fsync, replace: injectable for crash tests.
+        clock: Unix time, for ``saved_at``.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] = "vertex_images",
+        *,
+        fsync: Callable[[int], None] = os.fsync,
+        replace: Callable[[str, str], None] = os.replace,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.root = Path(root).absolute()
+        self._fsync = fsync
+        self._replace = replace
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"ImageStore({display_path(str(self.root))!r})"
+
+    @property
+    def index_path(self) -> Path:
+        """The append-only index."""
+        return self.root / INDEX_NAME
+
+    def _write(self, path: Path, data: bytes) -> None:
+        atomic_write(path, data, fsync=self._fsync, replace=self._replace)
+
+    def save(self, image: GeneratedImage, name: str | None = None) -> GeneratedImage:
+        """Write the image (with metadata), its sidecar, then its index line; return a copy with ``.path``.
+
+        Args:
+            image: the image; one without bytes (kept in Cloud Storage) is returned unchanged.
+            name: a file name instead of the content id (no folders; the extension is added).
+
+        Raises:
+            InvalidRequest: the name would leave the folder, or is taken by another image.
+            StorageError: the folder cannot be created or written (a file in the way, permissions, disk full).
+        """
+        if not image.data:
+            return image
+        filename = self._filename(image, name)
+        path = self.root / filename
+        record = image.provenance(full=True)
+        record.update(file=filename, saved_at=self._now())
+        try:
+            return self._save(image, name, path, record)
+        except OSError as exc:
+            raise storage_error(exc, self.root) from exc
+
+    def _save(self, image: GeneratedImage, name: str | None, path: Path, record: dict[str, Any]) -> GeneratedImage:
+        filename = path.name
+        with _LOCK:
+            self.root.mkdir(parents=True, exist_ok=True)
+            previous = self._recorded(path) if path.exists() else {}
+            if previous and previous.get("id") != image.id:
+                if name is not None:
+                    raise InvalidRequest(
+                        f"{filename!r} already holds another image in {display_path(str(self.root))}; "
+                        "choose another name (or save without one: names then come from the content)."
+                    )
+                previous = {}  # a damaged content-addressed file: write it again
+            if not previous:
+                self._write(path, embed_metadata(image.data, image.provenance()))
+            if not self._sidecar(path).exists():
+                self._write(self._sidecar(path), _json(record).encode("utf-8"))
+            elif _same(previous, record) and self._listed(filename):
+                return image.with_path(str(path))  # saved before with this provenance: nothing to add
+            self._append_index({k: v for k, v in record.items() if k != "thought_signature"})
+        return image.with_path(str(path))
+
+    def save_all(self, images: ImageSet) -> ImageSet:
+        """Save every image of a set; the same set with ``.path`` on each image."""
+        return replace(images, images=tuple(self.save(image) for image in images))
+
+    def load(self, ref: str | os.PathLike[str]) -> GeneratedImage:
+        """An image by content id (or a unique prefix of one) or by path, with its provenance restored.
+
+        The bytes are the bytes as received (the metadata chunk is taken out again).
+
+        Raises:
+            InvalidRequest: no such image.
+            StorageError: the file exists but cannot be read.
+        """
+        path = self._find(ref)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise storage_error(exc, self.root, "read saved images in") from exc
+        info = self._recorded(path) or read_metadata(raw)
+        return _image_from(strip_metadata(raw), info, path)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The index lines, oldest first; a torn or unreadable line (crash while appending) is skipped."""
+        try:
+            lines = self.index_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (FileNotFoundError, NotADirectoryError):
+            return []  # nothing saved yet (or a file where the folder would be: nothing saved there either)
+        except OSError as exc:
+            raise storage_error(exc, self.root, "read the index of") from exc
+        entries = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                entries.append(entry)
+        return entries
+
+    def gallery(self, n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
+        """The ``n`` most recent saved images, newest first, optionally by model id and prompt substring.
+
+        Args:
+            n: how many images at most.
+            model: keep images whose recorded model id equals this (resolve aliases before calling).
+            contains: keep images whose prompt contains this text (case-insensitive).
+        """
+        needle = (contains or "").casefold()
+        images: list[GeneratedImage] = []
+        seen: set[str] = set()
+        for entry in reversed(self.entries()):
+            if len(images) >= n:
+                break
+            if entry.get("id") in seen or (model and entry.get("model") != model):
+                continue
+            if needle and needle not in str(entry.get("prompt", "")).casefold():
+                continue
+            path = self._child(entry["file"])
+            if path is None or not path.is_file():
+                continue  # deleted by the user, or a tampered entry
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise storage_error(exc, self.root, "read saved images in") from exc
+            seen.add(str(entry.get("id")))
+            images.append(_image_from(strip_metadata(data), entry, path))
+        return ImageSet(images=tuple(images), model=model or "", prompt="")
+
+    def discard_partial(self) -> int:
+        """Delete temporary files a hard crash (power loss, killed kernel) left behind; returns how many."""
+        removed = 0
+        for leftover in self.root.glob(f"{TMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                removed += 1
+        return removed
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _filename(self, image: GeneratedImage, name: str | None) -> str:
+        extension = EXTENSIONS.get(image.mime_type, ".bin")
+        if name is None:
+            return image.id + extension
+        check_name(name)
+        return name if name.lower().endswith(extension) else name + extension
+
+    def _child(self, filename: str) -> Path | None:
+        """``root / filename`` only when it is a plain name inside the folder."""
+        try:
+            check_name(filename)
+        except InvalidRequest:
+            return None
+        return self.root / filename
+
+    def _find(self, ref: str | os.PathLike[str]) -> Path:
+        text = os.fspath(ref)
+        for candidate in (Path(text), self.root / text):
+            if candidate.is_file() and text.strip():
+                return candidate
+        if text and all(ch in "0123456789abcdef" for ch in text.lower()):
+            for entry in reversed(self.entries()):
+                path = self._child(entry["file"])
+                if str(entry.get("id", "")).startswith(text.lower()) and path is not None and path.is_file():
+                    return path
+            for path in sorted(self.root.glob(f"{text.lower()}*")):
+                if not path.name.endswith(".json"):
+                    return path
+        raise InvalidRequest(
+            f"No saved image {text!r} in {display_path(str(self.root))}. "
+            "Pass a content id (or its first digits) or a file path; vi.gallery() lists saved images."
+        )
+
+    @staticmethod
+    def _sidecar(path: Path) -> Path:
+        return path.with_name(path.name + ".json")
+
+    def _recorded(self, path: Path) -> dict[str, Any]:
+        """The sidecar's provenance, or the embedded one when the sidecar is missing."""
+        try:
+            value = json.loads(self._sidecar(path).read_text(encoding="utf-8"))
+            return value if isinstance(value, dict) else {}
+        except (OSError, ValueError):
+            pass
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return {}
+        info = read_metadata(data)
+        return info if info.get("id") else {"id": GeneratedImage.from_bytes(strip_metadata(data)).id}
+
+    def _listed(self, filename: str) -> bool:
+        return any(entry.get("file") == filename for entry in self.entries())
+
+    def _append_index(self, entry: dict[str, Any]) -> None:
+        """Append one line, flushed and fsynced; a torn last line from a crash is closed off first."""
+        line = (_json(entry) + "\n").encode("utf-8")
+        with open(self.index_path, "a+b") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell():
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    line = b"\n" + line
+            handle.write(line)
+            handle.flush()
+            self._fsync(handle.fileno())
+
+    def _now(self) -> str:
+        return datetime.fromtimestamp(self._clock(), tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _same(previous: dict[str, Any], record: dict[str, Any]) -> bool:
+    """Same request (prompt, model, parameters, seed): re-running a cell adds nothing to the index."""
+    return all(previous.get(key) == record.get(key) for key in _REQUEST_KEYS)
+
+
+def default_store() -> ImageStore:
+    """The kernel's store (``registry.state().store()``: ``Settings.output_dir``, ``vertex_images`` by default).
+
+    One small hook, so that ``vi.gallery()`` and ``vi.load()`` read where the API saves.
+    """
+    try:
+        from ..core.registry import state
+    except ImportError:
+        return ImageStore("vertex_images")
+    return state().store()
+
+
+def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
+    """The most recent saved images of the default store (see ``ImageStore.gallery``)."""
+    return default_store().gallery(n, model=model, contains=contains)
+
+
+def load(ref: str | os.PathLike[str]) -> GeneratedImage:
+    """A saved image by content id or path from the default store (see ``ImageStore.load``)."""
+    return default_store().load(ref)

@@ -1,0 +1,379 @@
+"""GeneratedImage / ImageSet: previews, stable text, escaped HTML, saving, OpenAI shape, formatters."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+from vertex_image.base.config import Secret
+from vertex_image.base.errors import InvalidRequest
+from vertex_image.base.values import Block
+from vertex_image.results import images as vi_images
+from vertex_image.results.images import GeneratedImage, ImageSet, compare
+
+XSS = "<img src=x onerror=alert(1)>"
+MODEL = "imagen-4.0-generate-001"
+
+
+def encode(size: tuple[int, int], *, mode: str = "RGB", fmt: str = "PNG", texture: bool = False) -> bytes:
+    """A test picture: smooth gradients, or with a photo-like noisy texture (PNG then compresses as photos do)."""
+    gradient = Image.linear_gradient("L").resize(size)
+    second = gradient.transpose(Image.Transpose.ROTATE_90).resize(size)
+    if texture:
+        second = Image.effect_noise((size[0] // 8, size[1] // 8), 64).resize(size, Image.Resampling.BICUBIC)
+    picture = Image.merge("RGB", [gradient, second, Image.new("L", size, 90)])
+    if mode == "RGBA":
+        picture.putalpha(gradient)
+    out = io.BytesIO()
+    picture.save(out, format=fmt, **({"compress_level": 1} if fmt == "PNG" else {}))
+    return out.getvalue()
+
+
+def make(size: int = 1024, **provenance: Any) -> GeneratedImage:
+    fields: dict[str, Any] = {"prompt": "a red fox in the snow", "model": MODEL, "seed": 7}
+    fields.update(provenance)
+    return GeneratedImage.from_bytes(encode((size, size)), **fields)
+
+
+@pytest.fixture(autouse=True)
+def default_preview_size() -> Any:
+    yield
+    vi_images.set_preview_size(vi_images.DEFAULT_PREVIEW_SIZE)
+
+
+@pytest.fixture(scope="module")
+def pngs() -> dict[int, bytes]:
+    return {size: encode((size, size), texture=True) for size in (1024, 2048, 4096)}
+
+
+def decoded(bundle_value: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(bundle_value)))
+
+
+# -- text/plain --------------------------------------------------------------------------------------
+
+
+def test_text_plain_is_stable_across_runs_and_hides_volatile_facts(tmp_path: Path) -> None:
+    first = make(path=str(tmp_path / "a.png"), response_id="resp-123")
+    second = make(path="/elsewhere/b.png", response_id="resp-456")
+    text = first._repr_mimebundle_()[0]["text/plain"]
+    assert text == second._repr_mimebundle_()[0]["text/plain"] == repr(first)
+    assert text == f'GeneratedImage({MODEL}, 1024x1024 PNG, seed=7, "a red fox in the snow")'
+    assert not re.search(r"0x[0-9a-f]+|resp-|/", text)
+
+
+def test_text_plain_clips_long_prompts_and_escapes_quotes() -> None:
+    image = make(prompt='say "hi" ' + "x" * 100)
+    assert '"say \\"hi\\" xxx' in repr(image)
+    assert repr(image).endswith('…")')
+
+
+# -- previews -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1024, 2048, 4096])
+def test_large_opaque_image_previews_as_768px_jpeg(pngs: dict[int, bytes], size: int) -> None:
+    image = GeneratedImage.from_bytes(pngs[size], model=MODEL)
+    data, metadata = image._repr_mimebundle_()
+    assert set(data) == {"image/jpeg", "text/plain"}
+    preview = decoded(data["image/jpeg"])
+    assert (preview.format, preview.size) == ("JPEG", (768, 768))
+    assert metadata["image/jpeg"] == {"width": 768, "height": 768}
+    assert metadata["vertex_image"]["width"] == size
+    assert len(base64.b64decode(data["image/jpeg"])) < len(pngs[size])
+
+
+def test_image_with_alpha_previews_as_png() -> None:
+    image = GeneratedImage.from_bytes(encode((2048, 1024), mode="RGBA"))
+    data, metadata = image._repr_mimebundle_()
+    preview = decoded(data["image/png"])
+    assert (preview.format, preview.mode, preview.size) == ("PNG", "RGBA", (768, 384))
+    assert metadata["image/png"] == {"width": 768, "height": 384}
+
+
+def test_flat_image_keeps_its_original_bytes_when_they_are_smaller_than_a_preview() -> None:
+    drawing = Image.new("RGB", (2048, 2048), "white")
+    for x in range(0, 2048, 16):  # sharp lines: PNG is tiny, a JPEG of them is not
+        ImageDraw.Draw(drawing).line([(x, 0), (x, 2047)], fill="black")
+    flat = io.BytesIO()
+    drawing.save(flat, format="PNG")
+    image = GeneratedImage.from_bytes(flat.getvalue())
+    data, metadata = image._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == image.data
+    assert metadata["image/png"] == {"width": 768, "height": 768}  # shown at preview size
+
+
+def test_small_image_is_shown_as_the_original_bytes() -> None:
+    image = GeneratedImage.from_bytes(encode((512, 512)))
+    data, _ = image._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == image.data
+
+
+def test_preview_size_zero_shows_full_size_original(pngs: dict[int, bytes]) -> None:
+    vi_images.set_preview_size(0)
+    image = GeneratedImage.from_bytes(pngs[2048])
+    data, metadata = image._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == pngs[2048]
+    assert metadata["image/png"] == {"width": 2048, "height": 2048}
+
+
+def test_preview_size_setting_is_read_at_display_time(pngs: dict[int, bytes]) -> None:
+    image = GeneratedImage.from_bytes(pngs[1024])
+    vi_images.set_preview_size(300)
+    assert decoded(image._repr_mimebundle_()[0]["image/jpeg"]).size == (300, 300)
+    assert vi_images.get_preview_size() == 300
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "768", True])
+def test_preview_size_must_be_a_whole_number(bad: Any) -> None:
+    with pytest.raises(InvalidRequest, match="preview_size"):
+        vi_images.set_preview_size(bad)
+
+
+def test_preview_is_computed_once_per_image_and_size(pngs: dict[int, bytes]) -> None:
+    image = GeneratedImage.from_bytes(pngs[2048])
+    assert image.preview(512) is image.preview(512)
+    assert image.preview(512) is not image.preview(256)
+
+
+def test_large_jpeg_previews_as_jpeg_and_small_webp_is_converted() -> None:
+    large = GeneratedImage.from_bytes(encode((2048, 1536), fmt="JPEG"))
+    assert decoded(large._repr_mimebundle_()[0]["image/jpeg"]).size == (768, 576)
+    webp = GeneratedImage.from_bytes(encode((64, 64), fmt="WEBP"))
+    data, _ = webp._repr_mimebundle_()
+    assert "image/webp" not in data and decoded(data["image/jpeg"]).size == (64, 64)
+
+
+def test_mimebundle_honours_include_and_exclude() -> None:
+    image = make(512)
+    assert set(image._repr_mimebundle_(include=["text/plain"])[0]) == {"text/plain"}
+    assert set(image._repr_mimebundle_(exclude=["text/plain"])[0]) == {"image/png"}
+
+
+def test_metadata_carries_provenance_with_relative_path_and_no_secret(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    image = make(
+        512,
+        path=str(tmp_path / "vertex_images" / "abc.png"),
+        response_id="resp-1",
+        parameters={"aspect_ratio": "1:1", "api_key": "CANARY1", "headers": {"Authorization": "Bearer CANARY2"},
+                    "key": Secret("CANARY3"), "nested": [{"access_token": "CANARY4"}, "AIzaCANARY5"]},
+        thought_signature="sig" * 100,
+    )
+    data, metadata = image._repr_mimebundle_()
+    info = metadata["vertex_image"]
+    assert info["path"] == str(Path("vertex_images") / "abc.png")
+    assert info["response_id"] == "resp-1" and info["parameters"]["aspect_ratio"] == "1:1"
+    assert "CANARY" not in repr((data["text/plain"], metadata))
+    assert "thought_signature" not in info
+
+
+def test_image_without_bytes_shows_text_only() -> None:
+    image = GeneratedImage(data=b"", mime_type="image/png", model=MODEL, gcs_uri="gs://bucket/out.png")
+    data, _ = image._repr_mimebundle_()
+    assert data == {"text/plain": f"GeneratedImage({MODEL}, 0x0 PNG, in Cloud Storage)"}
+
+
+# -- conversions and saving --------------------------------------------------------------------------
+
+
+def test_data_url_and_to_pil_use_the_received_bytes() -> None:
+    image = make(256)
+    assert image.data_url == "data:image/png;base64," + base64.b64encode(image.data).decode()
+    assert image.to_pil().size == (256, 256)
+
+
+def test_save_writes_bytes_as_received_and_adds_the_extension(tmp_path: Path) -> None:
+    image = make(256)
+    path = image.save(tmp_path / "fox")
+    assert path == tmp_path / "fox.png" and path.read_bytes() == image.data
+    assert image.save(tmp_path) == tmp_path / f"{image.id}.png"
+
+
+def test_save_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
+    target = tmp_path / "fox.png"
+    target.write_bytes(b"mine")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        make(256).save(target)
+    assert target.read_bytes() == b"mine"
+    make(256).save(target, overwrite=True)
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_show_full_publishes_the_original_bytes(pngs: dict[int, bytes]) -> None:
+    shown: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    image = GeneratedImage.from_bytes(pngs[2048], model=MODEL)
+    image.show(publish=lambda data, raw, metadata: shown.append((data, metadata)))
+    image.show(full=False, publish=lambda data, raw, metadata: shown.append((data, metadata)))
+    assert base64.b64decode(shown[0][0]["image/png"]) == pngs[2048]
+    assert "image/jpeg" in shown[1][0] and shown[0][0]["text/plain"] == repr(image)
+
+
+# -- ImageSet ------------------------------------------------------------------------------------------
+
+
+def hostile_set() -> ImageSet:
+    images = tuple(make(512, prompt=XSS, model=f"m{XSS}", index=i, text=XSS) for i in range(2))
+    blocks = (Block("RAI_FILTERED", message=XSS, count=1), Block("IMAGE_SAFETY", detail=XSS))
+    return ImageSet(images=images, blocks=blocks, text=f"model says {XSS}", prompt=XSS, model=MODEL)
+
+
+def test_every_html_output_escapes_prompts_model_text_and_block_notes() -> None:
+    html = hostile_set()._repr_mimebundle_()[0]["text/html"]
+    assert "<img src=x" not in html and "onerror=alert(1)>" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 6  # captions, alt, notes, text
+    assert html.count("<img src=\"data:image/") == 2
+    comparison = compare(*hostile_set(), labels=[XSS, 'a "quoted" label'])
+    assert "<img src=x" not in comparison._repr_html_()
+    assert "&quot;quoted&quot;" in comparison._repr_html_()
+
+
+def test_image_set_text_is_stable_and_lists_blocks() -> None:
+    text = hostile_set()._repr_mimebundle_()[0]["text/plain"]
+    assert text == hostile_set()._repr_mimebundle_()[0]["text/plain"]
+    lines = text.splitlines()
+    assert lines[0] == f'ImageSet(2 images, {MODEL}, "{XSS}")'
+    assert lines[1] == f"  blocked: RAI_FILTERED (1 image): {XSS}"
+    assert lines[2] == f"  blocked: IMAGE_SAFETY ({XSS})"
+    assert not re.search(r"0x[0-9a-f]{6,}", text)
+
+
+def test_blocked_set_shows_a_visible_note() -> None:
+    blocked = ImageSet(blocks=(Block("IMAGE_SAFETY", "The image was filtered."),), model=MODEL)
+    data, _ = blocked._repr_mimebundle_()
+    assert "vertex-image-blocked" in data["text/html"] and "The image was filtered." in data["text/html"]
+    assert data["text/plain"] == f"ImageSet(0 images, {MODEL})\n  blocked: IMAGE_SAFETY: The image was filtered."
+
+
+def test_grid_uses_thumbnails_with_captions(pngs: dict[int, bytes]) -> None:
+    images = ImageSet(images=tuple(GeneratedImage.from_bytes(pngs[2048], model=MODEL, seed=3, index=i) for i in range(3)))
+    view = images.grid(cols=2)
+    html = view._repr_html_()
+    assert "repeat(2," in html and html.count('width="256" height="256"') == 3
+    assert "#3 · 2048×2048 · seed 3" in html and MODEL in html
+    assert repr(view) == f"ImageSet(3 images, {MODEL})"
+
+
+def test_single_image_set_displays_as_a_large_preview(pngs: dict[int, bytes]) -> None:
+    single = ImageSet(images=(GeneratedImage.from_bytes(pngs[2048], model=MODEL, prompt="fox"),), prompt="fox")
+    data, metadata = single._repr_mimebundle_()
+    assert set(data) == {"image/jpeg", "text/plain"}
+    assert data["text/plain"] == f'ImageSet(1 image, {MODEL}, "fox")'
+    assert metadata["image/jpeg"]["width"] == 768
+
+
+def test_slicing_keeps_an_image_set() -> None:
+    images = hostile_set()
+    assert isinstance(images[:1], ImageSet) and len(images[:1]) == 1 and images[1].index == 1
+
+
+def test_image_set_save_writes_safe_names_and_is_idempotent(tmp_path: Path) -> None:
+    images = ImageSet(images=(make(64, prompt="../../A red/fox!"), make(96, prompt=XSS)))
+    paths = images.save(tmp_path / "out")
+    assert [p.parent for p in paths] == [tmp_path / "out"] * 2
+    assert paths[0].name.startswith("a-red-fox-") and paths[1].name.startswith("img-src-x-onerror-alert")
+    assert [p.read_bytes() for p in paths] == [i.data for i in images]
+    assert images.save(tmp_path / "out") == paths and len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_to_openai_has_the_litellm_image_response_shape() -> None:
+    images = ImageSet(images=(make(64, enhanced_prompt="a vivid fox"), make(64)), created=1_700_000_000)
+    response = images.to_openai()
+    assert response["created"] == 1_700_000_000
+    assert response["data"] == [
+        {"b64_json": base64.b64encode(images[0].data).decode(), "revised_prompt": "a vivid fox"},
+        {"b64_json": base64.b64encode(images[1].data).decode(), "revised_prompt": None},
+    ]
+    assert ImageSet(images=images.images).to_openai()["created"] > 1_700_000_000
+
+
+def test_from_openai_reads_dicts_and_objects_back() -> None:
+    response = ImageSet(images=(make(64, enhanced_prompt="vivid"),), created=5).to_openai()
+    back = ImageSet.from_openai(response, model=MODEL)
+    assert back.created == 5 and back[0].data == make(64).data and back[0].enhanced_prompt == "vivid"
+
+
+def test_compare_shows_labels_side_by_side_with_stable_text() -> None:
+    view = compare(make(512), make(256, seed=None), labels=["original", "edited"])
+    assert repr(view) == 'Comparison("original" 512x512 PNG | "edited" 256x256 PNG)'
+    assert "repeat(2," in view._repr_html_() and ">original<" in view._repr_html_()
+    data, _ = view._repr_mimebundle_()
+    assert set(data) == {"text/html", "text/plain"}
+    assert repr(compare(make(64), make(64, seed=None))) == f'Comparison("{MODEL}, seed 7" 64x64 PNG | "{MODEL}" 64x64 PNG)'
+
+
+def test_compare_wants_one_label_per_image() -> None:
+    with pytest.raises(InvalidRequest, match="2 images but 1 labels"):
+        compare(make(64), make(64), labels=["only one"])
+    with pytest.raises(InvalidRequest, match="GeneratedImage"):
+        compare("not an image")
+
+
+# -- formatters for other libraries' objects -------------------------------------------------------
+
+
+GenaiImage = type("Image", (), {"__module__": "google.genai.types", "__init__": lambda self, b, m: (
+    setattr(self, "image_bytes", b), setattr(self, "mime_type", m))[-1]})
+ImageResponse = type("ImageResponse", (), {"__module__": "litellm.types.utils", "__init__": lambda self, d: (
+    setattr(self, "data", d), setattr(self, "created", 1))[-1]})
+
+
+class Item:
+    def __init__(self, b64_json: str | None = None, url: str | None = None) -> None:
+        self.b64_json, self.url, self.revised_prompt = b64_json, url, None
+
+
+class FakeShell:
+    def __init__(self) -> None:
+        from IPython.core.formatters import DisplayFormatter
+
+        self.display_formatter = DisplayFormatter()
+
+
+def test_genai_and_litellm_objects_display_once_formatters_are_registered() -> None:
+    ip = FakeShell()
+    genai = GenaiImage(encode((2048, 2048)), "image/png")
+    response = ImageResponse([Item(b64_json=base64.b64encode(encode((64, 64))).decode()),
+                              Item(url=f'https://x/"{XSS}.png')])
+    assert "text/html" not in ip.display_formatter.format(genai)[0]
+    vi_images.register_formatters(ip)
+    try:
+        data, _ = ip.display_formatter.format(genai)
+        assert "data:image/jpeg;base64," in data["text/html"] and 'width="768"' in data["text/html"]
+        assert data["text/plain"] == "Image(2048x2048 PNG)"
+        data, _ = ip.display_formatter.format(response)
+        assert data["text/html"].count("<img") == 2 and "<img src=x" not in data["text/html"]
+        assert data["text/plain"] == "ImageResponse(2 images)"
+    finally:
+        vi_images.unregister_formatters(ip)
+    data, _ = ip.display_formatter.format(genai)
+    assert "text/html" not in data and "Image(2048x2048" not in data["text/plain"]
+
+
+def test_unregister_restores_a_formatter_the_user_had() -> None:
+    ip = FakeShell()
+    html = ip.display_formatter.formatters["text/html"]
+    mine = lambda obj: "<b>mine</b>"  # noqa: E731
+    html.for_type_by_name("google.genai.types", "Image", mine)
+    vi_images.register_formatters(ip)
+    vi_images.register_formatters(ip)  # idempotent
+    assert html.lookup_by_type("google.genai.types.Image") is not mine
+    vi_images.unregister_formatters(ip)
+    assert html.lookup_by_type("google.genai.types.Image") is mine
+    assert ip.display_formatter.format(GenaiImage(encode((8, 8)), "image/png"))[0]["text/html"] == "<b>mine</b>"
+
+
+def test_real_google_genai_image_renders_inline() -> None:
+    types = pytest.importorskip("google.genai.types")
+    ip = FakeShell()
+    vi_images.register_formatters(ip)
+    try:
+        data, _ = ip.display_formatter.format(types.Image(image_bytes=encode((32, 16)), mime_type="image/png"))
+    finally:
+        vi_images.unregister_formatters(ip)
+    assert data["text/plain"] == "Image(32x16 PNG)" and 'width="32" height="16"' in data["text/html"]

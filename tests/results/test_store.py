@@ -1,0 +1,333 @@
+"""ImageStore: content-addressed files with embedded provenance, sidecars, an index, crash consistency."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from vertex_image.base.config import Secret
+from vertex_image.base.errors import InvalidRequest, StorageError, VertexImageError
+from vertex_image.core import registry
+from vertex_image.results import store as vi_store
+from vertex_image.results.images import GeneratedImage, ImageSet
+from vertex_image.results.store import ImageStore
+
+MODEL = "imagen-4.0-generate-001"
+GEMINI = "gemini-2.5-flash-image"
+
+
+@functools.lru_cache(maxsize=None)
+def encode(size: tuple[int, int] = (64, 48), fmt: str = "PNG", colour: int = 0) -> bytes:
+    """A noisy picture, the same bytes for the same arguments (``effect_noise`` is random)."""
+    picture = Image.effect_noise(size, 50).convert("RGB")
+    picture.paste((colour, 90, 200), (0, 0, size[0] // 2, size[1] // 2))
+    out = io.BytesIO()
+    picture.save(out, format=fmt)
+    return out.getvalue()
+
+
+def make(colour: int = 0, fmt: str = "PNG", **provenance: Any) -> GeneratedImage:
+    fields: dict[str, Any] = {"prompt": "a red fox", "model": MODEL, "seed": 7, "parameters": {"aspect_ratio": "1:1"}}
+    fields.update(provenance)
+    return GeneratedImage.from_bytes(encode(colour=colour, fmt=fmt), **fields)
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunks.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+    return chunks
+
+
+def visible(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+
+
+# -- what a save writes ----------------------------------------------------------------------------
+
+
+def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
+    image = make(thought_signature="c2ln", response_id="r-1")
+    saved = ImageStore(tmp_path).save(image)
+    name = f"{image.id}.png"
+    assert saved.path == str(tmp_path / name) and image.path == ""
+    assert visible(tmp_path) == sorted([name, name + ".json", "index.jsonl"])
+    sidecar = json.loads((tmp_path / (name + ".json")).read_text())
+    assert sidecar["prompt"] == "a red fox" and sidecar["thought_signature"] == "c2ln" and sidecar["file"] == name
+    [line] = (tmp_path / "index.jsonl").read_text().splitlines()
+    assert json.loads(line)["id"] == image.id and "thought_signature" not in json.loads(line)
+
+
+def test_png_provenance_is_in_text_chunks_and_pixels_are_untouched(tmp_path: Path) -> None:
+    image = make(prompt="un renard roux — 赤い狐")
+    written = Path(ImageStore(tmp_path).save(image).path).read_bytes()
+    with Image.open(io.BytesIO(written)) as stored, Image.open(io.BytesIO(image.data)) as received:
+        assert stored.text["prompt"] == "un renard roux — 赤い狐"
+        assert json.loads(stored.text["vertex_image"])["parameters"] == {"aspect_ratio": "1:1"}
+        assert stored.tobytes() == received.tobytes()
+    idat = [body for kind, body in png_chunks(written) if kind == b"IDAT"]
+    assert idat and idat == [body for kind, body in png_chunks(image.data) if kind == b"IDAT"]
+
+
+def test_jpeg_provenance_is_a_comment_after_the_app_segments(tmp_path: Path) -> None:
+    image = make(fmt="JPEG")
+    written = Path(ImageStore(tmp_path).save(image).path).read_bytes()
+    assert written[:4] == image.data[:4] == b"\xff\xd8\xff\xe0"  # JFIF stays first
+    with Image.open(io.BytesIO(written)) as stored, Image.open(io.BytesIO(image.data)) as received:
+        assert stored.info["comment"].startswith(b"vertex_image:")
+        assert json.loads(stored.info["comment"][len(b"vertex_image:") :])["seed"] == 7
+        assert stored.tobytes() == received.tobytes()
+    comment = b"\xff\xfe" + struct.pack(">H", len(stored.info["comment"]) + 2) + stored.info["comment"]
+    assert written.replace(comment, b"", 1) == image.data  # one COM segment added, every other byte kept
+
+
+def test_load_gives_back_the_received_bytes_and_provenance(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    for fmt in ("PNG", "JPEG"):
+        image = make(fmt=fmt, thought_signature="c2ln", safety_attributes={"Violence": 0.1}, index=2)
+        saved = store.save(image)
+        for ref in (image.id, image.id[:6], saved.path, Path(saved.path).name):
+            loaded = store.load(ref)
+            assert loaded.data == image.data and loaded.sha256 == image.sha256
+            assert (loaded.prompt, loaded.seed, loaded.index, loaded.thought_signature) == ("a red fox", 7, 2, "c2ln")
+            assert loaded.safety_attributes == {"Violence": 0.1} and loaded.path == saved.path
+
+
+def test_load_uses_embedded_metadata_when_the_sidecar_is_gone(tmp_path: Path) -> None:
+    saved = ImageStore(tmp_path).save(make(prompt="moved"))
+    Path(saved.path + ".json").unlink()
+    assert ImageStore(tmp_path).load(saved.path).prompt == "moved"
+
+
+def test_load_of_an_unknown_image_says_what_to_pass(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequest, match="content id .* or a file path; vi.gallery"):
+        ImageStore(tmp_path).load("deadbeef")
+
+
+def test_save_all_returns_the_set_with_paths(tmp_path: Path) -> None:
+    images = ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL)
+    saved = ImageStore(tmp_path).save_all(images)
+    assert isinstance(saved, ImageSet) and saved.prompt == "a red fox"
+    assert [Path(i.path).name for i in saved] == [f"{i.id}.png" for i in images]
+
+
+def test_image_without_bytes_is_returned_unchanged(tmp_path: Path) -> None:
+    remote = GeneratedImage(data=b"", mime_type="image/png", gcs_uri="gs://b/x.png")
+    assert ImageStore(tmp_path / "s").save(remote) is remote and not (tmp_path / "s").exists()
+
+
+# -- duplicates --------------------------------------------------------------------------------------
+
+
+def test_same_bytes_and_provenance_saved_twice_is_one_file_and_one_line(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    first, second = store.save(make()), store.save(make(response_id="another-response"))
+    assert first.path == second.path
+    assert len(store.entries()) == 1 and len(visible(tmp_path)) == 3
+
+
+def test_same_bytes_with_other_provenance_is_one_file_and_two_lines(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make(prompt="a red fox"))
+    store.save(make(prompt="a fox in red"))
+    assert [e["prompt"] for e in store.entries()] == ["a red fox", "a fox in red"]
+    assert len(visible(tmp_path)) == 3
+    assert [i.prompt for i in store.gallery()] == ["a fox in red"]  # one image, newest record
+
+
+# -- user-supplied names --------------------------------------------------------------------------
+
+
+def test_named_save_stays_in_the_folder_and_adds_the_extension(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    saved = store.save(make(), name="red fox")
+    assert saved.path == str(tmp_path / "red fox.png") and store.load("red fox.png").data == make().data
+    assert store.save(make(), name="red fox.png").path == saved.path
+
+
+@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a/b", "a\\b", "x\0y", "", "..", ".hidden", "C:x"])
+def test_names_that_could_escape_the_folder_are_refused(tmp_path: Path, name: str) -> None:
+    store = ImageStore(tmp_path / "store")
+    with pytest.raises(InvalidRequest, match="Give a plain file name"):
+        store.save(make(), name=name)
+    assert not (tmp_path / "store").exists() or visible(tmp_path / "store") == []
+    assert visible(tmp_path) == ["store"] or visible(tmp_path) == []
+
+
+def test_a_name_taken_by_another_image_is_refused(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make(1), name="fox")
+    with pytest.raises(InvalidRequest, match="already holds another image"):
+        store.save(make(2), name="fox")
+    assert store.load("fox.png").data == make(1).data
+
+
+# -- crash consistency -----------------------------------------------------------------------------
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def crashing_replace(after: int) -> Any:
+    """os.replace that works ``after`` times, then fails as a crash would."""
+    import os
+
+    calls = {"n": 0}
+
+    def replace(src: str, dst: str) -> None:
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise Crash("simulated crash before rename")
+        os.replace(src, dst)
+
+    return replace
+
+
+def test_crash_before_the_image_rename_leaves_nothing(tmp_path: Path) -> None:
+    good = ImageStore(tmp_path)
+    good.save(make(1, prompt="kept"))
+    with pytest.raises(Crash):
+        ImageStore(tmp_path, replace=crashing_replace(0)).save(make(2))
+    assert len(list(tmp_path.iterdir())) == 3  # no temporary file either
+    assert [e["prompt"] for e in good.entries()] == ["kept"]
+    assert [i.prompt for i in good.gallery()] == ["kept"]
+
+
+def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: Path) -> None:
+    with pytest.raises(Crash):
+        ImageStore(tmp_path, replace=crashing_replace(1)).save(make())
+    store = ImageStore(tmp_path)
+    assert store.entries() == [] and len(store.gallery()) == 0  # complete image, not yet listed
+    assert [p.name for p in tmp_path.iterdir()] == [f"{make().id}.png"]
+    store.save(make())
+    assert len(store.entries()) == 1 and (tmp_path / f"{make().id}.png.json").exists()
+
+
+def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
+    def failing_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(StorageError, match="disk full") as caught:
+        ImageStore(tmp_path, fsync=failing_fsync).save(make())
+    assert list(tmp_path.iterdir()) == []
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_a_file_in_the_way_of_the_folder_is_a_one_line_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    folder = tmp_path / "afile" / "sub"
+
+    with pytest.raises(StorageError) as caught:
+        ImageStore(folder).save(make())
+
+    message = str(caught.value)
+    assert isinstance(caught.value, VertexImageError) and "\n" not in message
+    assert f"Cannot save images in {folder}: {tmp_path / 'afile'} is a file, not a folder." in message
+    assert "vi.configure(output_dir=...)" in message and "%config VertexImageMagics.output_dir" in message
+    assert caught.value.path == str(folder)
+    assert isinstance(caught.value.__cause__, NotADirectoryError)
+    assert (tmp_path / "afile").read_text() == "not a folder"
+
+
+def test_the_store_folder_itself_a_file_is_named_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "images").write_text("")
+    with pytest.raises(StorageError, match="images is a file, not a folder. Choose another folder"):
+        ImageStore(tmp_path / "images").save(make())
+    assert ImageStore(tmp_path / "images").entries() == []  # nothing was ever saved there
+
+
+def test_an_unreadable_index_is_a_storage_error(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.index_path.mkdir()
+
+    with pytest.raises(StorageError, match="Cannot read the index of"):
+        store.gallery()
+
+
+def test_a_torn_last_index_line_is_skipped_and_closed_off(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make(1, prompt="first"))
+    with open(store.index_path, "ab") as index:
+        index.write(b'{"id": "abc", "file": "abc.p')  # the kernel died mid-append
+    assert [i.prompt for i in store.gallery()] == ["first"]
+    store.save(make(2, prompt="second"))
+    assert [e["prompt"] for e in store.entries()] == ["first", "second"]
+    assert [i.prompt for i in store.gallery()] == ["second", "first"]
+
+
+def test_leftover_temporary_files_are_hidden_and_can_be_discarded(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make())
+    (tmp_path / f"{vi_store.TMP_PREFIX}0123").write_bytes(b"\x89PNG half")
+    assert len(store.gallery()) == 1 and all(not n.startswith(vi_store.TMP_PREFIX) for n in visible(tmp_path))
+    assert store.discard_partial() == 1 and len(list(tmp_path.iterdir())) == 3
+
+
+# -- gallery ---------------------------------------------------------------------------------------
+
+
+def test_gallery_is_newest_first_and_filters_by_model_and_prompt(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make(1, prompt="A Red Fox"))
+    store.save(make(2, prompt="a blue whale", model=GEMINI))
+    store.save(make(3, prompt="a red panda"))
+    assert [i.prompt for i in store.gallery()] == ["a red panda", "a blue whale", "A Red Fox"]
+    assert [i.prompt for i in store.gallery(n=2)] == ["a red panda", "a blue whale"]
+    assert [i.prompt for i in store.gallery(model=MODEL)] == ["a red panda", "A Red Fox"]
+    assert [i.prompt for i in store.gallery(contains="RED F")] == ["A Red Fox"]
+    assert repr(store.gallery(model=GEMINI)) == f'ImageSet(1 image, {GEMINI}, "a blue whale")'
+    assert store.gallery()[0].data == make(3).data
+
+
+def test_gallery_skips_deleted_files_and_tampered_entries(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    Path(store.save(make(1, prompt="deleted")).path).unlink()
+    store.save(make(2, prompt="kept"))
+    (tmp_path.parent / "outside.png").write_bytes(make(3).data)
+    with open(store.index_path, "a") as index:
+        index.write(json.dumps({"id": "x", "file": "../outside.png", "prompt": "escape"}) + "\n")
+    assert [i.prompt for i in store.gallery()] == ["kept"]
+
+
+def test_module_gallery_and_load_use_the_kernel_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    registry.reset()
+    try:
+        saved = vi_store.default_store().save(make(prompt="kernel"))
+        assert saved.path == str(tmp_path / "vertex_images" / f"{make().id}.png")
+        assert [i.prompt for i in vi_store.gallery()] == ["kernel"]
+        assert vi_store.load(make().id[:8]).prompt == "kernel"
+    finally:
+        registry.reset()
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+
+def test_no_secret_reaches_any_file(tmp_path: Path) -> None:
+    canary = "CANARY-9f2c"
+    image = make(parameters={
+        "aspect_ratio": "1:1", "api_key": canary, "apiKey": canary, "token": canary, "credentials": {"k": canary},
+        "headers": {"Authorization": f"Bearer {canary}", "x-goog-api-key": canary},
+        "extra": [Secret(canary), f"AIza{canary}", {"refresh_token": canary}], "label_key": Secret(canary),
+    })
+    saved = ImageStore(tmp_path).save(image)
+    for path in tmp_path.iterdir():
+        assert canary.encode() not in path.read_bytes(), path.name
+    assert ImageStore(tmp_path).load(saved.path).parameters == {"aspect_ratio": "1:1", "extra": [{}], "headers": {}}
+    assert canary not in repr(saved._repr_mimebundle_())
+
+
+def test_the_saved_copy_reuses_the_preview_already_made(tmp_path: Path) -> None:
+    image = GeneratedImage.from_bytes(encode((1600, 900)), model=MODEL)
+    preview = image.preview()
+    assert ImageStore(tmp_path).save(image).preview() is preview
