@@ -192,10 +192,10 @@ def test_imagen_not_found_names_the_gemini_alternative() -> None:
     body = json.dumps({"error": {"code": 404, "message": "Publisher Model was not found.", "status": "NOT_FOUND"}})
     error = error_from_response(404, body, url=IMAGEN_URL)
     assert isinstance(error, NotFound)
-    assert "retired" in error.message and "2026" in error.message
-    assert "gemini-2.5-flash-image" in error.message and "nano-banana" in error.message
+    assert "shut down every Imagen model" in error.message and "2026-08-17" in error.message
+    assert "gemini-nano-banana-2.1" in error.message and "nano-banana" in error.message
     explicit = error_from_response(404, body, model="imagen-3.0-generate-002")
-    assert "gemini-2.5-flash-image" in explicit.message
+    assert "gemini-nano-banana-2.1" in explicit.message
 
 
 def test_gemini_not_found_suggests_checking_name_and_location() -> None:

@@ -19,8 +19,10 @@ from .errors import CHOOSE_OUTPUT_DIR, ConfigError, InvalidRequest
 BACKENDS = ("vertex", "gemini-api", "emulator")
 DIALECTS = ("vertex", "gemini-api")
 
-DEFAULT_IMAGEN_MODEL = "imagen-4.0-generate-001"
-DEFAULT_GEMINI_MODEL = "gemini-2.5-flash-image"
+# Google's recommended image model on both surfaces (lineup.RECOMMENDED); every Imagen model is shut down.
+DEFAULT_IMAGEN_MODEL = "gemini-nano-banana-2.1"  # the model of %imagen (the name is kept for old configs)
+DEFAULT_GEMINI_MODEL = "gemini-nano-banana-2.1"
+RETIRED_MODELS = ("refuse", "migrate", "send")
 DEFAULT_IMAGEN_LOCATION = "us-central1"  # Imagen is regional-only (WIRE.md §1.1)
 DEFAULT_GEMINI_LOCATION = "global"
 DEFAULT_VERTEX_API_VERSION = "v1"  # the version of Google's REST reference and samples
@@ -55,7 +57,10 @@ class Settings:
         emulator_mode: which API the emulator backend speaks: ``vertex`` or ``gemini-api``.
         output_dir: where images are saved.
         preview_size: longest side of inline previews in pixels; 0 shows full size.
-        default_imagen_model, default_gemini_model: used when no model is named.
+        default_imagen_model, default_gemini_model: used when no model is named (``%imagen`` and the one-shot
+            API use the first, sessions the second).
+        retired_models: a shut-down model is ``refuse``d before sending (default), ``migrate``d to its
+            replacement with a notice, or ``send``-t anyway (a private endpoint that still serves it).
         max_concurrency: requests in flight at once per client.
         max_attempts: attempts per request, the first included.
         deadline_s: total time for one request with its retries.
@@ -76,6 +81,7 @@ class Settings:
     preview_size: int = 768
     default_imagen_model: str = DEFAULT_IMAGEN_MODEL
     default_gemini_model: str = DEFAULT_GEMINI_MODEL
+    retired_models: str = "refuse"
     max_concurrency: int = 4
     max_attempts: int = 5
     deadline_s: float = 300.0
@@ -233,6 +239,7 @@ def _environment(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     take("output_dir", "VERTEX_IMAGE_OUTPUT_DIR")
     take("preview_size", "VERTEX_IMAGE_PREVIEW_SIZE")
     take("emulator_mode", "VERTEX_IMAGE_EMULATOR_MODE")
+    take("retired_models", "VERTEX_IMAGE_RETIRED_MODELS")
     return found
 
 
@@ -406,7 +413,7 @@ def _gemini_model(name: str, value: Any, origin: str) -> str:
         raise _fail(
             origin,
             f"{info.id} is an Imagen model; {name} needs a Gemini image model (nano-banana, nano-banana-pro, "
-            "gemini-2.5-flash-image, ...). Imagen models go in default_imagen_model.",
+            "nano-banana-2, ...). Imagen models go in default_imagen_model.",
         )
     return text
 
@@ -430,6 +437,7 @@ def _base_url(name: str, value: Any, origin: str) -> str:
 _COERCERS: dict[str, Callable[[str, Any, str], Any]] = {
     "backend": _choice(BACKENDS),
     "emulator_mode": _choice(DIALECTS),
+    "retired_models": _choice(RETIRED_MODELS),
     "api_key": _api_key,
     "project": _pattern(_PROJECT_RE, "a project id looks like 'my-project-123'"),
     "location": _pattern(_LOCATION_RE, "a location looks like 'us-central1', 'global', 'us' or 'eu'", lower=True),

@@ -57,6 +57,29 @@ class InvalidRequest(VertexImageError, ValueError):
     """Options refused before any request was sent (a model that cannot take them, a bad value)."""
 
 
+class ModelRetired(InvalidRequest):
+    """The model was shut down on the surface the call goes to; nothing was sent.
+
+    ``replacement`` and ``thinking`` say what to use instead (Google's migration table); ``dropped`` lists the
+    options given that the replacement has no equivalent for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str = "",
+        replacement: str | None = None,
+        thinking: str | None = None,
+        dropped: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.replacement = replacement
+        self.thinking = thinking
+        self.dropped = tuple(dropped)
+
+
 class Cancelled(VertexImageError):
     """The request was cancelled (kernel interrupt, Cancel button); nothing was recorded."""
 

@@ -1,37 +1,42 @@
-"""The model registry: which image models exist, their names, and what options each accepts.
+"""The model table: which image models exist, their names, and what options each accepts.
 
-One source of truth for capabilities (WIRE.md §3.3, §3.4, §5, §5.2, §7, §11). ``validate_options``
-refuses what a model cannot take before any request is sent, with a message listing what it accepts.
-Unknown model names pass through (``known=False``) so that new models work before this table knows them.
+The rows are plain data in ``lineup.py`` (one source of truth, with dates, capabilities and prices);
+this module turns them into ``ModelInfo`` and ``validate_options`` refuses what a model cannot take before any
+request is sent, with a message listing what it accepts. ``lifecycle.py`` says which models are still served.
 """
 
 from __future__ import annotations
 
+import difflib
 import numbers
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from .errors import InvalidRequest
+from . import lifecycle
+from .errors import InvalidRequest, ModelRetired
+from .lineup import EXTREME_RATIOS, GEMINI_RATIOS, IMAGEN_RATIOS, MODELS, RECOMMENDED
 
-IMAGEN_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
-GEMINI_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-EXTREME_RATIOS = ("1:4", "4:1", "1:8", "8:1")
 IMAGE_SIZES = ("512", "1K", "2K", "4K")
+THINKING_LEVELS = ("MINIMAL", "MEDIUM", "HIGH")
+SEARCH_TYPES = ("web", "image")
 MAX_PARALLEL_IMAGES = 8  # the largest n of one call: Gemini sends one request per image, Imagen up to 4 per request
 MAX_SEED = 2**31 - 1  # seeds are int32 on the wire (Imagen and Gemini); request k of a call uses seed + k
 
 _PREFIXES = ("vertex_ai/", "gemini/", "google/", "publishers/google/models/", "models/")
 _RATIO_RE = re.compile(r"^\d{1,2}:\d{1,2}$")
+Pixels = Mapping[str, Mapping[str, tuple[int, int]]]
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What one image model is and accepts.
+    """What one image model is and accepts (a row of ``lineup.MODELS``, or a name the table does not know).
 
     Attributes:
         id: the model id sent on the wire.
-        family: ``imagen`` (``:predict``) or ``gemini`` (``:generateContent``).
+        family: ``imagen`` (``:predict``, legacy) or ``gemini`` (``:generateContent``).
         aliases: short names, matched case-insensitively.
         display_name: a human name for tables and the panel.
         aspect_ratios: accepted ``aspectRatio`` values (empty: the model takes none, e.g. upscale).
@@ -42,12 +47,23 @@ class ModelInfo:
         max_input_images: images one request may carry (0: text-to-image only).
         editing: edits input images (Imagen capability model; every Gemini image model).
         upscale: an upscaler (takes one image, no prompt).
-        supports_4k: a ``4K`` size exists.
-        search_grounding: accepts the ``googleSearch`` tool.
         negative_prompt: has a negative prompt parameter (Imagen on Vertex).
         seed: has a seed parameter.
-        known: False for a name this registry does not know (passed through, permissive).
+        thinking_levels: values of ``thinkingConfig.thinkingLevel`` it takes (empty: not settable).
+        default_thinking: the level the service uses when none is sent.
+        always_thinks: thinks at a level that cannot be set (Gemini 3 Pro Image).
+        search_types: Google Search grounding it takes: ``web`` and/or ``image``.
+        output_options: takes ``imageConfig.imageOutputOptions`` (on Vertex AI only).
+        sampling: takes temperature (Google deprecated sampling parameters for new models in 2026-07).
+        surfaces: per surface (``gemini-api``, ``vertex``) its dates; see ``lifecycle``.
+        replacement: the model Google names as its successor.
+        migration_thinking: the thinking level Google's migration table gives with the replacement.
+        not_carried_over: options of this model that its replacement has no equivalent for.
+        pixels: output (width, height) by image size, then aspect ratio.
+        prices: USD per 1M tokens (``input_per_m``, ``image_output_per_m``...) or ``per_image``.
+        known: False for a name this table does not know (passed through, unchecked).
         notes: a caveat for the models table.
+        source: the pages the row was written from.
     """
 
     id: str
@@ -56,99 +72,84 @@ class ModelInfo:
     display_name: str = ""
     aspect_ratios: tuple[str, ...] = ()
     image_sizes: tuple[str, ...] = ()
-    max_count: int = 1
+    max_count: int = MAX_PARALLEL_IMAGES
     max_candidates: int = 1
     max_input_images: int = 0
     editing: bool = False
     upscale: bool = False
-    supports_4k: bool = False
-    search_grounding: bool = False
     negative_prompt: bool = False
     seed: bool = True
+    thinking_levels: tuple[str, ...] = ()
+    default_thinking: str | None = None
+    always_thinks: bool = False
+    search_types: tuple[str, ...] = ()
+    output_options: bool = False
+    sampling: bool = False
+    surfaces: Mapping[str, Mapping[str, date | None]] = field(default_factory=dict, compare=False)
+    replacement: str | None = None
+    migration_thinking: str | None = None
+    not_carried_over: tuple[str, ...] = ()
+    pixels: Pixels = field(default_factory=dict, compare=False, repr=False)
+    prices: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     known: bool = True
     notes: str = ""
+    source: str = ""
 
     @property
     def method(self) -> str:
         """The REST method of this family."""
         return "predict" if self.family == "imagen" else "generateContent"
 
+    @property
+    def search_grounding(self) -> bool:
+        """Takes the ``googleSearch`` tool at all."""
+        return bool(self.search_types)
 
-_IMAGEN_LEGACY = "Imagen is being retired during 2026; Google recommends gemini-2.5-flash-image."
-
-
-def _imagen(model_id: str, name: str, *aliases: str, sizes: tuple[str, ...] = (), **extra: Any) -> ModelInfo:
-    defaults: dict[str, Any] = {
-        "aspect_ratios": IMAGEN_RATIOS,
-        "image_sizes": sizes,
-        "max_count": MAX_PARALLEL_IMAGES,  # n > 4 is sent as several requests
-        "max_candidates": 4,  # sampleCount 1-4 per request (WIRE.md §7)
-        "negative_prompt": True,
-        "notes": _IMAGEN_LEGACY,
-    }
-    return ModelInfo(model_id, "imagen", aliases, name, **{**defaults, **extra})
+    @property
+    def supports_4k(self) -> bool:
+        """A ``4K`` size exists."""
+        return "4K" in self.image_sizes
 
 
-def _gemini(model_id: str, name: str, *aliases: str, **extra: Any) -> ModelInfo:
-    defaults: dict[str, Any] = {
-        "aspect_ratios": GEMINI_RATIOS,
-        "max_count": MAX_PARALLEL_IMAGES,
-        "max_candidates": 1,  # candidateCount > 1 on image models is UNCONFIRMED (WIRE.md §5.2)
-        "editing": True,
-    }
-    return ModelInfo(model_id, "gemini", aliases, name, **{**defaults, **extra})
+def _dates(surface: Mapping[str, str | None]) -> dict[str, date | None]:
+    return {key: (date.fromisoformat(value) if value else None) for key, value in surface.items()}
 
 
-# Gemini 3 Pro Image and 3.1 Flash Image: the GA ids (released 2026-05-28) have the capabilities of their
-# previews (Vertex model pages); the aliases stay on the previews, as issued.
-_PRO_IMAGE: dict[str, Any] = {
-    "image_sizes": ("1K", "2K", "4K"), "supports_4k": True, "max_input_images": 14, "search_grounding": True,
-}
-# Gemini 3.1 Flash Image: 14 ratios (with 1:4, 4:1, 1:8, 8:1), sizes 512/1K/2K/4K ("512" on the wire) and
-# 14 images per prompt: docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/3-1-flash-image and
-# the Gemini API ImageConfig reference (WIRE.md §5.2/§10 had these UNCONFIRMED).
-_FLASH31_IMAGE: dict[str, Any] = {
-    "aspect_ratios": GEMINI_RATIOS + EXTREME_RATIOS, "image_sizes": IMAGE_SIZES, "supports_4k": True,
-    "max_input_images": 14, "search_grounding": True,
-}  # fmt: skip
+def _from_row(row: Mapping[str, Any]) -> ModelInfo:
+    """One row of the lineup as a ``ModelInfo``: the family decides the defaults a row leaves out."""
+    imagen = row["family"] == "imagen"
+    return ModelInfo(
+        id=row["id"],
+        family=row["family"],
+        aliases=tuple(row.get("aliases", ())),
+        display_name=row.get("name", row["id"]),
+        aspect_ratios=tuple(row.get("ratios", ())),
+        image_sizes=tuple(row.get("sizes", ())),
+        max_count=row.get("max_count", MAX_PARALLEL_IMAGES),
+        max_candidates=row.get("max_candidates", 4 if imagen else 1),
+        max_input_images=row.get("max_inputs", 0),
+        editing=row.get("editing", not imagen),
+        upscale=row.get("upscale", False),
+        negative_prompt=imagen and not row.get("upscale", False),
+        seed=row.get("seed", True),
+        thinking_levels=tuple(row.get("thinking", ())),
+        default_thinking=row.get("default_thinking"),
+        always_thinks=row.get("always_thinks", False),
+        search_types=tuple(row.get("search", ())),
+        output_options=row.get("output_options", False),
+        sampling=row.get("sampling", False),
+        surfaces={name: _dates(dates) for name, dates in row.get("surfaces", {}).items()},
+        replacement=row.get("replacement"),
+        migration_thinking=row.get("migration_thinking"),
+        not_carried_over=tuple(row.get("not_carried_over", ())),
+        pixels=row.get("pixels", {}),
+        prices=row.get("prices", {}),
+        notes=row.get("notes", ""),
+        source=row.get("source", ""),
+    )
 
-_MODELS: tuple[ModelInfo, ...] = (
-    # Imagen 4: sampleImageSize 1K/2K on Standard and Ultra (WIRE.md §3.4). Fast has no 2K: the
-    # ai.google.dev Imagen page lists imageSize for Standard and Ultra only.
-    _imagen("imagen-4.0-generate-001", "Imagen 4", "imagen4", "imagen-4", sizes=("1K", "2K")),
-    _imagen("imagen-4.0-fast-generate-001", "Imagen 4 Fast", "imagen4-fast", "imagen-4-fast", sizes=("1K",)),
-    _imagen("imagen-4.0-ultra-generate-001", "Imagen 4 Ultra", "imagen4-ultra", "imagen-4-ultra", sizes=("1K", "2K")),
-    # Imagen 3 has no size parameter.
-    _imagen("imagen-3.0-generate-002", "Imagen 3", "imagen3", "imagen-3"),
-    _imagen("imagen-3.0-generate-001", "Imagen 3 (001)"),
-    _imagen("imagen-3.0-fast-generate-001", "Imagen 3 Fast", "imagen3-fast"),
-    # Editing: referenceImages (raw, mask, control, style, subject); the count limit is UNCONFIRMED.
-    _imagen(
-        "imagen-3.0-capability-001", "Imagen 3 editing", "imagen3-edit", "imagen-edit",
-        editing=True, max_input_images=4,
-    ),
-    _imagen(
-        "imagen-4.0-upscale-preview", "Imagen 4 upscaler (preview)", "imagen4-upscale", "upscale",
-        aspect_ratios=(), max_count=1, max_candidates=1, max_input_images=1, upscale=True,
-        negative_prompt=False, seed=False,
-    ),
-    # Gemini 2.5 Flash Image: one size per ratio (~1K); 3 input images, 10 ratios (Vertex 2-5-flash-image page).
-    _gemini(
-        "gemini-2.5-flash-image", "Gemini 2.5 Flash Image (Nano Banana)", "nano-banana", "nanobanana",
-        max_input_images=3,
-    ),
-    _gemini(
-        "gemini-3-pro-image-preview", "Gemini 3 Pro Image (Nano Banana Pro, preview)", "nano-banana-pro",
-        **_PRO_IMAGE,
-    ),
-    _gemini("gemini-3-pro-image", "Gemini 3 Pro Image (Nano Banana Pro)", **_PRO_IMAGE),
-    _gemini(
-        "gemini-3.1-flash-image-preview", "Gemini 3.1 Flash Image (Nano Banana 2, preview)", "nano-banana-2",
-        **_FLASH31_IMAGE,
-    ),
-    _gemini("gemini-3.1-flash-image", "Gemini 3.1 Flash Image (Nano Banana 2)", **_FLASH31_IMAGE),
-)
 
+_MODELS: tuple[ModelInfo, ...] = tuple(_from_row(row) for row in MODELS)
 _BY_NAME: dict[str, ModelInfo] = {}
 for _info in _MODELS:
     for _name in (_info.id, *_info.aliases):
@@ -156,25 +157,25 @@ for _info in _MODELS:
 
 
 def list_models() -> list[ModelInfo]:
-    """Every known model: Imagen first, then Gemini, in a stable order."""
+    """Every model of the table, Imagen (legacy) first, then Gemini, in a stable order."""
     return list(_MODELS)
 
 
 def resolve_model(name: str) -> ModelInfo:
-    """The model for an id or alias; unknown names pass through with ``known=False``.
+    """The model for an id or alias; an unknown name close to a known one is refused ("did you mean").
 
-    Accepts, case-insensitively: ids, aliases (``imagen4``, ``nano-banana``...), and the prefixes
+    Accepts, case-insensitively: ids, aliases (``nano-banana``, ``nano-banana-pro``...), and the prefixes
     ``vertex_ai/`` and ``gemini/`` (litellm), ``google/`` (OpenRouter style), ``models/`` and
-    ``publishers/google/models/`` (REST).
-    An unknown name keeps its spelling; its family is ``imagen`` when it starts with ``imagen`` or
-    ``imagegeneration``, else ``gemini``.
+    ``publishers/google/models/`` (REST). A name the table does not know and that is not a near miss of one
+    it knows (a model newer than the table, a private endpoint's) passes through with ``known=False``.
+    Retired models resolve too: ``lifecycle.check_lifecycle`` answers them.
 
     Raises:
-        InvalidRequest: an empty name, or one that is not text.
+        InvalidRequest: an empty name, one that is not text, or a near miss of a known name.
     """
     if name is not None and not isinstance(name, str):
         raise InvalidRequest(
-            f"The model must be a name such as 'imagen4' or 'nano-banana' (text), not "
+            f"The model must be a name such as 'nano-banana' or '{RECOMMENDED}' (text), not "
             f"{' '.join(repr(name).split())[:60]} ({type(name).__name__}); %vertex_image models lists them."
         )
     text = (name or "").strip()
@@ -185,27 +186,140 @@ def resolve_model(name: str) -> ModelInfo:
             if text.lower().startswith(prefix):
                 text, stripped = text[len(prefix):].strip(), True
     if not text:
-        raise InvalidRequest(f"No model name (got {name!r}); choose one of: {', '.join(m.id for m in _MODELS)}.")
+        raise InvalidRequest(f"No model name (got {name!r}); Google's recommended image model is {RECOMMENDED}.")
     key = re.sub(r"[\s_]+", "-", text.lower())
     info = _BY_NAME.get(text.lower()) or _BY_NAME.get(key)
     if info is not None:
         return info
+    near = near_miss(key)
+    if near is not None:
+        raise InvalidRequest(_did_you_mean(text, near))
     return _unknown(text)
 
 
-def _unknown(model_id: str) -> ModelInfo:
-    """Permissive capabilities for a model the registry does not know: the service decides."""
-    if model_id.lower().startswith(("imagen", "imagegeneration")):
-        return replace(
-            _imagen(model_id, model_id, sizes=("1K", "2K"), editing=True, max_input_images=4),
-            known=False, notes="Not in vertex-image's model table; options are passed through unchecked.",
+def near_miss(name: str) -> ModelInfo | None:
+    """The known model a mistyped name most likely meant, or None for a name that looks new.
+
+    A name is new (not a near miss) when it names a Gemini image model of a version above every version the
+    table knows (``gemini-3.5-flash-image``, ``gemini-nano-banana-3``): those are sent, unchecked.
+    """
+    if _looks_newer(name):
+        return None
+    matches = difflib.get_close_matches(name, list(_BY_NAME), n=1, cutoff=0.8)
+    return _BY_NAME[matches[0]] if matches else None
+
+
+_VERSION_RE = re.compile(r"^gemini-(?:nano-banana-)?(\d+(?:\.\d+)?)(?:-|$)")
+
+
+def _looks_newer(name: str) -> bool:
+    found = _VERSION_RE.match(name)
+    if found is None or not ("image" in name or "nano-banana" in name):
+        return False
+    banana = "nano-banana" in name
+    known = [
+        float(m.group(1))
+        for info in _MODELS
+        if (m := _VERSION_RE.match(info.id)) and ("nano-banana" in info.id) == banana
+    ]
+    return float(found.group(1)) > max(known, default=0.0)
+
+
+def _did_you_mean(text: str, near: ModelInfo) -> str:
+    state = lifecycle.summary(near)
+    if state == "live":
+        meant = f"{near.id}"
+    else:
+        successor = _successor(near, "vertex") or _successor(near, "gemini-api")
+        meant = f"{near.id} ({state}" + (f"; use {successor.id}" if successor else "") + ")"
+    return f"Unknown model {text!r}: did you mean {meant}? Nothing was sent; %vertex_image models lists the models."
+
+
+RETIRED_POLICIES = ("refuse", "migrate", "send")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The model a call goes to, after its lifecycle was checked on the surface it is sent to.
+
+    Attributes:
+        info: the model to send to (the replacement when a retired model was migrated).
+        notice: one line to show (deprecated, restricted, migrated, unchecked), or None.
+        migrated_from: the retired id asked for, when ``info`` is its replacement.
+        thinking: the thinking level the migration sets (Google's migration table), or None.
+        dropped: the options given that the replacement cannot take (not sent).
+    """
+
+    info: ModelInfo
+    notice: str | None = None
+    migrated_from: str | None = None
+    thinking: str | None = None
+    dropped: tuple[str, ...] = ()
+
+
+def check_lifecycle(
+    info: ModelInfo,
+    surface: str,
+    *,
+    policy: str = "refuse",
+    options: Any = (),
+    today: date | None = None,
+) -> Checked:
+    """Answer a retired model before anything is sent; let a deprecated one through with a notice.
+
+    ``policy`` (the ``retired_models`` setting): ``refuse`` raises; ``migrate`` sends to the replacement with
+    the thinking level of Google's migration table and drops the options it cannot carry over; ``send``
+    sends anyway (a private endpoint that still serves the model). ``options``: names of the options given.
+
+    Raises:
+        ModelRetired: a retired model under ``refuse``, or under ``migrate`` with no replacement.
+    """
+    if not info.known:
+        return Checked(info, notice=f"note: {info.id} is not in vertex-image's model table: sent, unchecked.")
+    life = lifecycle.state_on(info, surface, today)
+    if life.state in ("deprecated", "restricted"):
+        return Checked(info, notice=lifecycle.notice_line(life))
+    if life.served or policy == "send":
+        return Checked(info)
+    target = _successor(info, surface, today)
+    thinking = info.migration_thinking if target is not None and info.migration_thinking in target.thinking_levels else None
+    dropped = tuple(name for name in options if name in info.not_carried_over)
+    line = lifecycle.retired_line(life, migrate_to=target.id if target else None, thinking=thinking, dropped=dropped)
+    if policy == "migrate" and target is not None:
+        return Checked(
+            target, notice=f"note: {line.replace('; nothing was sent. Use', '; sent to')}",
+            migrated_from=info.id, thinking=thinking, dropped=dropped,
         )
-    return replace(
-        _gemini(
-            model_id, model_id, aspect_ratios=GEMINI_RATIOS + EXTREME_RATIOS, image_sizes=IMAGE_SIZES,
-            supports_4k=True, max_input_images=14, search_grounding=True,
-        ),
-        known=False, notes="Not in vertex-image's model table; options are passed through unchecked.",
+    raise ModelRetired(
+        line + (" (retired_models='migrate' does this for you.)" if target else ""),
+        model=info.id, replacement=target.id if target else None, thinking=thinking, dropped=dropped,
+    )
+
+
+def _successor(info: ModelInfo, surface: str, today: date | None = None) -> ModelInfo | None:
+    """The first model served on ``surface`` along the chain of replacements (2.0 -> 2.5 -> 2.1)."""
+    seen = {info.id}
+    current = info
+    while current.replacement and current.replacement not in seen:
+        current = _BY_NAME[current.replacement.lower()]
+        seen.add(current.id)
+        if lifecycle.state_on(current, surface, today).served:
+            return current
+    return None
+
+
+def _unknown(model_id: str) -> ModelInfo:
+    """Permissive capabilities for a model the table does not know: the service decides."""
+    unchecked = "Not in vertex-image's model table: sent, with its options unchecked."
+    if model_id.lower().startswith(("imagen", "imagegeneration")):
+        return ModelInfo(
+            model_id, "imagen", display_name=model_id, aspect_ratios=IMAGEN_RATIOS, image_sizes=("1K", "2K"),
+            max_candidates=4, max_input_images=4, editing=True, negative_prompt=True, known=False, notes=unchecked,
+        )
+    return ModelInfo(
+        model_id, "gemini", display_name=model_id, aspect_ratios=GEMINI_RATIOS + EXTREME_RATIOS,
+        image_sizes=IMAGE_SIZES, max_input_images=14, editing=True, thinking_levels=THINKING_LEVELS,
+        search_types=SEARCH_TYPES, output_options=True, sampling=True, known=False, notes=unchecked,
     )
 
 
@@ -224,6 +338,38 @@ def wire_image_size(info: ModelInfo, image_size: str | None) -> str | None:
     return normalize_image_size(image_size)
 
 
+def normalize_thinking(value: Any) -> str | None:
+    """``high`` -> ``HIGH``; None stays None.
+
+    Raises:
+        InvalidRequest: a value that is not one of minimal, medium, high.
+    """
+    if value is None:
+        return None
+    text = str(value).strip().upper() if isinstance(value, str) else ""
+    if text not in THINKING_LEVELS:
+        raise InvalidRequest(f"thinking must be one of minimal, medium, high, not {value!r}.")
+    return text
+
+
+def normalize_search(value: Any) -> tuple[str, ...]:
+    """The search types asked for: ``True``/``"web"`` -> (web,), ``"image"``, ``"all"`` -> (web, image).
+
+    Raises:
+        InvalidRequest: anything else (a string such as "no" is not a boolean).
+    """
+    if value is None or value is False:
+        return ()
+    if value is True:
+        return ("web",)
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    if text in ("web", "image"):
+        return (text,)
+    if text in ("all", "web+image", "both"):
+        return SEARCH_TYPES
+    raise InvalidRequest(f"search must be web, image or all (or True/False), not {value!r}.")
+
+
 def validate_options(
     info: ModelInfo,
     *,
@@ -233,9 +379,12 @@ def validate_options(
     negative_prompt: str | None = None,
     seed: int | None = None,
     input_images: int = 0,
-    search: bool = False,
+    search: Any = False,
     edit: bool = False,
     dialect: str = "vertex",
+    thinking: str | None = None,
+    temperature: float | None = None,
+    output_mime_type: str | None = None,
     **other: Any,
 ) -> None:
     """Refuse options the model cannot take, before any request is sent.
@@ -250,7 +399,8 @@ def validate_options(
     _check_n(info, n)
     _check_aspect_ratio(info, aspect_ratio)
     _check_image_size(info, image_size)
-    _check_features(info, negative_prompt, seed, input_images, search, edit, dialect)
+    _check_features(info, negative_prompt, seed, input_images, edit, dialect)
+    _check_gemini_options(info, thinking, normalize_search(search), temperature, output_mime_type)
     requests = -(-n // max(1, info.max_candidates)) if n is not None else 1
     if seed is not None and seed + requests - 1 > MAX_SEED:
         raise InvalidRequest(
@@ -284,8 +434,10 @@ def _check_aspect_ratio(info: ModelInfo, aspect_ratio: str | None) -> None:
     if not info.aspect_ratios:
         raise InvalidRequest(f"{info.id} takes no aspect ratio: the output follows the input image.")
     if ratio not in info.aspect_ratios:
+        others = _live_with(lambda m: ratio in m.aspect_ratios)
+        hint = f"; for {ratio} use {' or '.join(others)}" if others else ""
         raise InvalidRequest(
-            f"{info.id} does not take aspect ratio {ratio!r}; it accepts {', '.join(info.aspect_ratios)}."
+            f"{info.id} does not take aspect ratio {ratio!r}; it accepts {', '.join(info.aspect_ratios)}{hint}."
         )
 
 
@@ -298,7 +450,7 @@ def _check_image_size(info: ModelInfo, image_size: str | None) -> None:
         raise InvalidRequest(f"Image size {image_size!r} is not one of {accepted}.")
     if not info.known or size in info.image_sizes or (not info.image_sizes and size == "1K"):
         return
-    larger = [m.id for m in _MODELS if m.family == info.family and size in m.image_sizes]
+    larger = _live_with(lambda m: m.family == info.family and size in m.image_sizes)
     if not info.image_sizes:
         # gemini-2.5-flash-image: whether imageSize errors or is ignored is UNCONFIRMED (WIRE.md §5.2);
         # its output is ~1024 px either way, so asking for more would silently give less.
@@ -309,12 +461,21 @@ def _check_image_size(info: ModelInfo, image_size: str | None) -> None:
     raise InvalidRequest(f"{why}, not {size!r}{hint}.")
 
 
+def _live_with(wanted: Any) -> list[str]:
+    """Ids of the models still served today (on some surface) that satisfy ``wanted``."""
+    today = date.today()
+    return [
+        m.id
+        for m in _MODELS
+        if wanted(m) and any(d.get("shutdown") is None or d["shutdown"] > today for d in m.surfaces.values())
+    ]
+
+
 def _check_features(
     info: ModelInfo,
     negative_prompt: str | None,
     seed: int | None,
     input_images: int,
-    search: bool,
     edit: bool,
     dialect: str,
 ) -> None:
@@ -338,24 +499,45 @@ def _check_features(
             raise InvalidRequest("The Gemini API does not take a seed for Imagen; use Vertex AI.")
         if not info.seed and info.known:
             raise InvalidRequest(f"{info.id} takes no seed.")
-    if search and not info.search_grounding:
-        with_search = [m.id for m in _MODELS if m.search_grounding]
-        raise InvalidRequest(
-            f"{info.id} has no Google Search grounding; it is available on {', '.join(with_search)}."
-        )
     _check_inputs(info, input_images, edit)
+
+
+def _check_gemini_options(
+    info: ModelInfo, thinking: str | None, search: tuple[str, ...], temperature: float | None, mime: str | None
+) -> None:
+    level = normalize_thinking(thinking)
+    if level is not None and level not in info.thinking_levels:
+        if info.always_thinks:
+            raise InvalidRequest(f"{info.id} always thinks; its thinking level cannot be set: drop --thinking.")
+        if not info.thinking_levels:
+            raise InvalidRequest(f"{info.id} has no thinking level to set: drop --thinking.")
+        accepted = ", ".join(t.lower() for t in info.thinking_levels)
+        raise InvalidRequest(f"{info.id} takes thinking {accepted}, not {level.lower()!r}.")
+    missing = [kind for kind in search if kind not in info.search_types]
+    if missing and info.known:
+        others = _live_with(lambda m: set(search) <= set(m.search_types))
+        takes = f"it takes {' and '.join(info.search_types)} search" if info.search_types else "it has no search"
+        hint = f"; {' or '.join(others)} can" if others else ""
+        raise InvalidRequest(f"{info.id} has no Google {' and '.join(missing)} search grounding ({takes}){hint}.")
+    if temperature is not None and not info.sampling and info.known:
+        raise InvalidRequest(
+            f"{info.id} does not take temperature (Google deprecated sampling parameters for its 2026 models): "
+            "drop it; use thinking or a seed to steer the result."
+        )
+    if mime and info.family == "gemini" and not info.output_options and info.known:
+        raise InvalidRequest(f"{info.id} has no output format option; it answers in its own format.")
 
 
 def _check_inputs(info: ModelInfo, input_images: int, edit: bool) -> None:
     if (edit or input_images) and not (info.editing or info.upscale):
         raise InvalidRequest(
-            f"{info.id} generates from text only and cannot edit images; use imagen-3.0-capability-001 "
-            "(masks, inpainting) or a Gemini image model such as gemini-2.5-flash-image."
+            f"{info.id} generates from text only and cannot edit images; use a Gemini image model such as "
+            f"{RECOMMENDED}."
         )
     if input_images < 0:
         raise InvalidRequest(f"input_images cannot be negative ({input_images}).")
     if info.known and input_images > info.max_input_images:
-        more = [m.id for m in _MODELS if m.family == info.family and m.max_input_images >= input_images]
+        more = _live_with(lambda m: m.family == info.family and m.max_input_images >= input_images)
         hint = f"; {' or '.join(more)} can take {input_images}" if more else ""
         raise InvalidRequest(
             f"{info.id} takes at most {info.max_input_images} input image"
@@ -363,54 +545,16 @@ def _check_inputs(info: ModelInfo, input_images: int, edit: bool) -> None:
         )
 
 
-# --- output sizes (WIRE.md §3.4 and §11) ------------------------------------------------------
-
-_IMAGEN4 = {
-    ("1:1", "1K"): (1024, 1024), ("1:1", "2K"): (2048, 2048),
-    ("3:4", "1K"): (896, 1280), ("3:4", "2K"): (1792, 2560),
-    ("4:3", "1K"): (1280, 896), ("4:3", "2K"): (2560, 1792),
-    ("9:16", "1K"): (768, 1408), ("9:16", "2K"): (1536, 2816),
-    ("16:9", "1K"): (1408, 768), ("16:9", "2K"): (2816, 1536),
-}  # fmt: skip
-_FLASH25 = {
-    "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
-    "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344), "16:9": (1344, 768), "21:9": (1536, 672),
-}  # fmt: skip
-_PRO_1K = {
-    "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),
-    "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376), "16:9": (1376, 768), "21:9": (1584, 672),
-}  # fmt: skip
-_PRO = {
-    **{(ratio, "1K"): size for ratio, size in _PRO_1K.items()},
-    **{(ratio, "2K"): (w * 2, h * 2) for ratio, (w, h) in _PRO_1K.items()},  # the §11 table: exactly x2
-    **{(ratio, "4K"): (w * 4, h * 4) for ratio, (w, h) in _PRO_1K.items()},  # and exactly x4
-}
-# 3.1 Flash: the Pro table plus the sizes WIRE.md §11 gives for the 512 tier and the extreme ratios.
-_FLASH31 = {**_PRO, ("16:9", "512"): (688, 384), ("8:1", "512"): (1536, 192), ("8:1", "1K"): (3072, 384)}
-
-_SIZE_TABLES: dict[str, dict[tuple[str, str], tuple[int, int]]] = {
-    "imagen-4.0-generate-001": _IMAGEN4,
-    "imagen-4.0-ultra-generate-001": _IMAGEN4,
-    "imagen-4.0-fast-generate-001": {key: size for key, size in _IMAGEN4.items() if key[1] == "1K"},
-    "gemini-2.5-flash-image": {(ratio, "1K"): size for ratio, size in _FLASH25.items()},
-    "gemini-3-pro-image-preview": _PRO,
-    "gemini-3-pro-image": _PRO,
-    "gemini-3.1-flash-image-preview": _FLASH31,
-    "gemini-3.1-flash-image": _FLASH31,
-}
-
-
 def output_size(info: ModelInfo, aspect_ratio: str | None = None, image_size: str | None = None) -> tuple[int, int]:
     """The (width, height) the model produces, from Google's size tables; (0, 0) when not known.
 
     ``None`` means the defaults (1:1, 1K). Imagen 3, upscaling and unknown models give (0, 0).
     """
-    table = _SIZE_TABLES.get(info.id)
-    if table is None:
-        return (0, 0)
     ratio = (aspect_ratio or "1:1").replace(" ", "")
     size = normalize_image_size(image_size) if image_size else "1K"
-    return table.get((ratio, size), (0, 0))
+    if ratio not in info.aspect_ratios or size not in (info.image_sizes or ("1K",)):
+        return (0, 0)
+    return tuple(info.pixels.get(size, {}).get(ratio, (0, 0)))  # type: ignore[return-value]
 
 
 __all__ = [
@@ -419,9 +563,18 @@ __all__ = [
     "IMAGEN_RATIOS",
     "IMAGE_SIZES",
     "MAX_PARALLEL_IMAGES",
+    "Checked",
     "ModelInfo",
+    "RETIRED_POLICIES",
+    "check_lifecycle",
+    "RECOMMENDED",
+    "SEARCH_TYPES",
+    "THINKING_LEVELS",
     "list_models",
+    "near_miss",
     "normalize_image_size",
+    "normalize_search",
+    "normalize_thinking",
     "output_size",
     "resolve_model",
     "validate_options",

@@ -19,8 +19,9 @@ from http import HTTPStatus
 from typing import Any
 
 from ..base.errors import APIError, AuthError, BadRequest, NotFound, QuotaExceeded, ServiceError
+from ..base.lineup import RECOMMENDED
 
-GEMINI_ALTERNATIVE = "gemini-2.5-flash-image"
+GEMINI_ALTERNATIVE = RECOMMENDED  # Google's recommended image model, the successor of every Imagen model
 QUOTA_HELP_URL = "https://cloud.google.com/docs/quota#requesting_higher_quota"
 EXCERPT_CHARS = 300
 
@@ -302,8 +303,13 @@ def _permission_hint(envelope: Mapping[str, Any], reason: str) -> str:
 def _not_found_hint(model: str, url: str) -> str:
     if model.startswith("imagen"):
         return (
-            "Google has retired the Imagen endpoints for many projects during 2026; "
-            f"try model='{GEMINI_ALTERNATIVE}' (nano-banana) instead."
+            f"Google shut down every Imagen model in 2026 (on 2026-08-17); use model='{GEMINI_ALTERNATIVE}' "
+            "(nano-banana) instead."
+        )
+    if model and model != GEMINI_ALTERNATIVE:
+        return (
+            f"This project or location does not serve {model} today; `%vertex_image models --live` lists what "
+            f"it does serve, and {GEMINI_ALTERNATIVE} is Google's recommended image model."
         )
     where = f" ({url})" if url else ""
     return (

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..base.errors import InvalidRequest
+from ..base.models import normalize_search, normalize_thinking
 from ..base.values import ImageInput
 from .gemini_response import FINISH_MESSAGES, PROMPT_BLOCKED_MESSAGE, parse_generate_content_response, snake_keys
 from .gemini_stream import SSEParser, merge_stream_chunks
@@ -54,18 +55,22 @@ def build_generate_content_body(
     seed: int | None = None,
     temperature: float | None = None,
     safety_settings: Iterable[Mapping[str, str] | Sequence[str]] | None = None,
-    google_search: bool = False,
+    google_search: bool | str | Sequence[str] = False,
     system_instruction: str | Mapping[str, Any] | None = None,
     person_generation: str | None = None,
     output_mime_type: str | None = None,
     compression_quality: int | None = None,
     include_thoughts: bool | None = None,
+    thinking_level: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``:generateContent`` body (WIRE.md §5.1, §5.2); ``contents`` go out as given.
 
     ``dialect="gemini-api"`` refuses the options only Vertex AI takes (labels, person_generation,
     output_mime_type/compression_quality) rather than let the service reject the request.
+    ``google_search``: True or ``"web"`` (web search), ``"image"``, ``"all"``, or a list of those
+    (``tools[].googleSearch.searchTypes``); ``thinking_level``: minimal, medium or high
+    (``thinkingConfig.thinkingLevel``).
     """
     if dialect not in DIALECTS:
         raise InvalidRequest(f"dialect={dialect!r} is not known: use 'vertex' or 'gemini-api'.")
@@ -83,14 +88,16 @@ def build_generate_content_body(
         body["systemInstruction"] = _system_instruction(system_instruction)
     if settings:
         body["safetySettings"] = settings
-    if google_search:
-        body["tools"] = [{"googleSearch": {}}]
+    search = _google_search(google_search)
+    if search is not None:
+        body["tools"] = [{"googleSearch": search}]
     generation_config = _generation_config(
         response_modalities=response_modalities,
         candidate_count=candidate_count,
         seed=seed,
         temperature=temperature,
         include_thoughts=include_thoughts,
+        thinking_level=thinking_level,
         image_config=_image_config(
             aspect_ratio, image_size, person_generation, output_mime_type, compression_quality
         ),
@@ -205,6 +212,7 @@ def _generation_config(
     seed: int | None,
     temperature: float | None,
     include_thoughts: bool | None,
+    thinking_level: str | None,
     image_config: dict[str, Any],
 ) -> dict[str, Any]:
     config: dict[str, Any] = {}
@@ -224,11 +232,31 @@ def _generation_config(
         if isinstance(response_modalities, str):
             response_modalities = [response_modalities]
         config["responseModalities"] = [str(m).strip().upper() for m in response_modalities]
+    thinking: dict[str, Any] = {}
     if include_thoughts is not None:
-        config["thinkingConfig"] = {"includeThoughts": bool(include_thoughts)}
+        thinking["includeThoughts"] = bool(include_thoughts)
+    level = normalize_thinking(thinking_level)
+    if level is not None:
+        thinking["thinkingLevel"] = level
+    if thinking:
+        config["thinkingConfig"] = thinking
     if image_config:
         config["imageConfig"] = image_config
     return config
+
+
+def _google_search(value: bool | str | Sequence[str]) -> dict[str, Any] | None:
+    """``googleSearch`` as MODELS §3 gives it: ``{}`` is web search; image search names its search types."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        kinds = tuple(kind for item in value for kind in normalize_search(item))
+    else:
+        kinds = normalize_search(value)
+    if not kinds:
+        return None
+    if kinds == ("web",):
+        return {}
+    types = {"web": "webSearch", "image": "imageSearch"}
+    return {"searchTypes": {types[kind]: {} for kind in dict.fromkeys(kinds)}}
 
 
 def _temperature(value: Any) -> float:
