@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "aedit_image": "core.api",
     "upscale_image": "core.api",
     "chat": "core.api",
+    "list_models": "core.api",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -49,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "StorageError": "base.errors",
     "ImageBlocked": "base.errors",
     "NoImageReturned": "base.errors",
+    "ModelRetired": "base.errors",
     "Cancelled": "base.errors",
 }
 
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ConfigError,
         ImageBlocked,
         InvalidRequest,
+        ModelRetired,
         NoImageReturned,
         NotFound,
         QuotaExceeded,
@@ -79,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover
         configure,
         edit_image,
         generate_images,
+        list_models,
         settings,
         upscale_image,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from ..base.config import Settings
 from ..base.errors import ConfigError, InvalidRequest
@@ -55,3 +56,21 @@ def model_url(settings: Settings, *, model_id: str, method: str, location: str) 
     return (
         f"{host.rstrip('/')}/{version}/projects/{settings.project}/locations/{location}/{model_path}{suffix}"
     )
+
+
+LIST_PAGE_SIZE = 100
+
+
+def models_list_url(settings: Settings, *, page_token: str | None = None, page_size: int = LIST_PAGE_SIZE) -> str:
+    """The URL of one page of the models this caller can use (MODELS-2026-11 §6).
+
+    The Gemini API lists under ``/v1beta/models``; Vertex lists Google's publisher models under
+    ``/v1beta1/publishers/google/models`` on the global host (the listing is not per project).
+    """
+    query = f"pageSize={int(page_size)}" + (f"&pageToken={quote(page_token, safe='')}" if page_token else "")
+    if settings.speaks == "gemini-api":
+        host = settings.base_url or GEMINI_API_HOST
+        version = settings.api_version or "v1beta"
+        return f"{host.rstrip('/')}/{version}/models?{query}"
+    host = settings.base_url or vertex_host("global")
+    return f"{host.rstrip('/')}/v1beta1/publishers/google/models?{query}&view=PUBLISHER_MODEL_VIEW_BASIC"

@@ -158,6 +158,12 @@ class Client:
                         exc, url, f"the connection dropped after {delivered} stream chunk(s)"
                     ) from exc
 
+    async def get_json(self, url: str, *, on_retry: OnRetry | None = None) -> dict[str, Any]:
+        """GET a JSON resource (a model listing, a health check) with the same auth, retries and limits."""
+        return await self._with_retries(
+            url, lambda attempt, timeout: self._unary_attempt(url, None, "", attempt, timeout), on_retry
+        )
+
     async def aclose(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         self._closed = True
@@ -233,15 +239,19 @@ class Client:
     # --- attempts ------------------------------------------------------------------------------
 
     async def _unary_attempt(
-        self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
+        self, url: str, payload: bytes | None, model_id: str, attempt: int, timeout: float
     ) -> dict[str, Any]:
+        """One POST of ``payload`` (a GET when it is None) and its JSON answer."""
         http, semaphore = self._connection()
         headers = await self._headers()
+        verb = "GET" if payload is None else "POST"
+        if payload is None:
+            headers.pop("content-type", None)
         async with semaphore:
-            request = http.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
-            self._debug("POST %s attempt %d", url, attempt)
+            request = http.build_request(verb, url, content=payload, headers=headers, timeout=timeout)
+            self._debug("%s %s attempt %d", verb, url, attempt)
             response = await http.send(request)
-            self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
+            self._debug("%s %s -> %d (attempt %d)", verb, url, response.status_code, attempt)
             if response.status_code != 200:
                 raise self._api_error(response, response.content, url, model_id)
             data = _json_object(response.content, url, self._redact)

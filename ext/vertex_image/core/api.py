@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..base.errors import InvalidRequest, VertexImageError
 from ..base.values import ImageInput, ParsedResponse
 from ..results.images import GeneratedImage, ImageSet
+from .model_choice import choose_model
 from .registry import state
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings
     from ..base.models import ModelInfo
     from ..client.http import Client, RetryEvent
+    from .discovery import ModelRow
     from .session import ImageSession
 
 T = TypeVar("T")
@@ -53,6 +55,7 @@ GEMINI_OPTIONS = (
     "include_thoughts",
     "labels",
     "text",
+    "thinking",
 )
 EDIT_OPTIONS = ("mask_mode", "mask_dilation", "mask_classes", "base_steps", "guidance_scale", "safety_setting",
                 "person_generation", "include_rai_reason", "include_safety_attributes", "language",
@@ -73,6 +76,23 @@ def configure(**options: Any) -> Settings:
 def settings() -> Settings:
     """The effective settings of this kernel."""
     return state().settings()
+
+
+def list_models(live: bool = False) -> list[ModelRow]:
+    """Google's image models with their state today on the surface in use, dates, replacement, sizes and price.
+
+    ``live=True`` also asks the service which models this caller can use today (Gemini API
+    ``GET /v1beta/models``, Vertex ``GET /v1beta1/publishers/google/models``): each row says whether it is
+    listed (``row.listed``), and image models the service lists that the catalog does not know are added
+    (``row.in_catalog`` False). Rows are frozen dataclasses; ``row.as_dict()`` gives plain data.
+    """
+    from . import discovery  # lazy: a live listing needs the client (httpx)
+
+    kernel = state()
+    rows = discovery.catalog_rows(kernel.settings().speaks)
+    if not live:
+        return rows
+    return discovery.with_listing(rows, _run(discovery.listed_ids(kernel.client())))
 
 
 # generation -------------------------------------------------------------------------------------
@@ -214,11 +234,12 @@ def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upsca
         InvalidRequest: not exactly one image, a factor other than ``x2``/``x3``/``x4``, an unknown option,
             or the Gemini API backend (nothing is sent).
     """
-    from ..base.models import resolve_model, validate_options
+    from ..base.models import validate_options
     from .inputs import to_image_inputs
 
-    info = resolve_model(model)
-    dialect = state().settings().speaks
+    settings = state().settings()
+    dialect = settings.speaks
+    info = choose_model(model, settings, options=["upscale_factor", *options]).info
     _check_names(options, UPSCALE_OPTIONS, "The Imagen upscaler")
     validate_options(info, input_images=1, edit=True, dialect=dialect, upscale_factor=factor)
     inputs = to_image_inputs(image, dialect=dialect)
@@ -249,13 +270,17 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
     ``n`` may take several requests. If some of them fail, every image that did arrive is saved, then the
     first failure is raised with its type kept, a message saying how many were saved, and ``.partial``.
     """
-    from ..base.models import resolve_model, validate_options
+    from ..base.models import validate_options
 
     if request.n is None:  # the default, as for every other option
         request = replace(request, n=1)
     kernel = state()
     base_settings = kernel.settings()
-    info = resolve_model(request.model or base_settings.default_imagen_model)
+    chosen = choose_model(request.model or base_settings.default_imagen_model, base_settings,
+                          options=_given_options(request))  # fmt: skip
+    info = chosen.info
+    if chosen.migrated_from:
+        request = _migrated(request, chosen.dropped, chosen.thinking)
     check_option_names(info.family, request.options, edit=bool(request.images))
     if info.family == "gemini" and (request.mask is not None or request.mode):
         raise InvalidRequest(
@@ -270,9 +295,12 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
         negative_prompt=request.negative_prompt,
         seed=request.seed,
         input_images=len(request.images),
-        search=bool(request.options.get("google_search")),
+        search=request.options.get("google_search"),
         edit=bool(request.images),
         dialect=base_settings.speaks,
+        thinking=request.options.get("thinking"),
+        temperature=request.options.get("temperature"),
+        output_mime_type=request.options.get("output_mime_type"),
     )
     client = kernel.client()
     settings = client.settings
@@ -288,9 +316,31 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
         _combine(parsed_list), prompt=request.prompt, model=info.id, parameters=_parameters(request),
         seed=request.seed, settings=settings, location=location,
     )
+    if chosen.notice:
+        result = replace(result, notices=(*result.notices, chosen.notice))
     if error is not None:
         raise _partly_failed(error, result, request.n)
     return result
+
+
+def _given_options(request: GenerateRequest) -> list[str]:
+    """The names of the options a request sets (for what a migration cannot carry over)."""
+    named = {"negative_prompt": request.negative_prompt, "seed": request.seed, "mask": request.mask,
+             "mode": request.mode, "aspect_ratio": request.aspect_ratio, "image_size": request.image_size}  # fmt: skip
+    return [name for name, value in named.items() if value is not None] + list(request.options)
+
+
+def _migrated(request: GenerateRequest, dropped: Sequence[str], thinking: str | None) -> GenerateRequest:
+    """The request as its replacement model takes it: Imagen-only options dropped, the migration's thinking set."""
+    keep = set(GEMINI_OPTIONS)
+    options = {name: value for name, value in request.options.items() if name in keep and name not in dropped}
+    if thinking and "thinking" not in options:
+        options["thinking"] = thinking.lower()
+    return replace(
+        request, negative_prompt=None, mask=None, mode=None, options=options,
+        seed=None if "seed" in dropped else request.seed,
+        image_size=None if request.image_size and request.image_size.upper() not in ("1K", "2K", "4K") else request.image_size,
+    )  # fmt: skip
 
 
 async def _every_call(calls: Sequence[Awaitable[ParsedResponse]]) -> tuple[list[ParsedResponse], Exception | None]:
@@ -409,6 +459,7 @@ def _gemini_calls(
 
     options = dict(request.options)
     want_text = bool(options.pop("text", False))
+    options["thinking_level"] = options.pop("thinking", None)
     contents = [gemini.user_content(request.prompt, request.images)]
     bodies = [
         gemini.build_generate_content_body(

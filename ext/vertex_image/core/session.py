@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..base.errors import InvalidRequest, VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..results.store import atomic_write
+from .model_choice import choose_model
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -86,13 +87,16 @@ class ImageSession:
     """
 
     def __init__(self, model: str | None = None, name: str | None = None, **options: Any) -> None:
-        from ..base.models import resolve_model
+        from ..base.models import check_lifecycle, resolve_model
         from .registry import state
 
         name = check_session_name("default" if name is None or name == "" else name)
         if model is not None and not isinstance(model, str):
             raise InvalidRequest(f"model must be a model id or alias (text), not {type(model).__name__}.")
-        info = resolve_model(model or state().settings().default_gemini_model)
+        settings = state().settings()
+        info = check_lifecycle(
+            resolve_model(model or settings.default_gemini_model), settings.speaks, policy=settings.retired_models
+        ).info
         if info.family != "gemini":
             raise InvalidRequest(
                 f"{info.id} is an Imagen model; conversations need a Gemini image model "
@@ -197,7 +201,6 @@ class ImageSession:
             return await self._send_turn(prompt, images, on_retry, options)
 
     async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
-        from ..base.models import resolve_model
         from ..wire import gemini
         from .api import saved_image_set
         from .inputs import to_image_inputs
@@ -212,7 +215,8 @@ class ImageSession:
         model_name = turn_options.pop("model", None)
         if model_name is not None and not isinstance(model_name, str):
             raise InvalidRequest(f"model must be a model id or alias (text), not {type(model_name).__name__}.")
-        info = resolve_model(model_name or self.model)
+        chosen = choose_model(model_name or self.model, kernel.settings(), options=list(turn_options))
+        info = chosen.info
         inputs = to_image_inputs(images, dialect=dialect)
         if not prompt.strip() and not inputs:
             raise InvalidRequest("The prompt is empty: write what to draw or change.")
@@ -248,6 +252,8 @@ class ImageSession:
             parsed, prompt=prompt, model=info.id, parameters=parameters, seed=seed, settings=client.settings,
             location=location,
         )
+        if chosen.notice:
+            result = replace(result, notices=(*result.notices, chosen.notice))
         if result.images and parsed.model_content:
             exchange = Exchange(
                 user=user,
@@ -457,10 +463,14 @@ def _body_options(
         image_size=rest.get("image_size"),
         seed=rest.get("seed"),
         input_images=input_images,
-        search=bool(rest.get("google_search")),
+        search=rest.get("google_search"),
         edit=edit,
         dialect=dialect,
+        thinking=rest.get("thinking"),
+        temperature=rest.get("temperature"),
+        output_mime_type=rest.get("output_mime_type"),
     )
+    rest["thinking_level"] = rest.pop("thinking", None)
     body_options = {"response_modalities": ("TEXT", "IMAGE") if options.get("text") else ("IMAGE",), **rest}
     if check_body:
         gemini.build_generate_content_body([gemini.user_content("check")], dialect=dialect, **body_options)

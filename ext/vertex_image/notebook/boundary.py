@@ -21,7 +21,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..base.errors import ConfigError, InvalidRequest, StorageError, VertexImageError, _rebuild
+from ..base.errors import ConfigError, InvalidRequest, ModelRetired, StorageError, VertexImageError, _rebuild
 
 _TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
 _NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
@@ -199,3 +199,53 @@ def split_words(line: str) -> list[str]:
 
 def subcommand_parser(prog: str) -> MagicArgumentParser:
     return MagicArgumentParser(prog=prog, add_help=False)
+
+
+# Options of a magic line that a retired model's replacement cannot take: flag -> (option name, takes a value).
+_IMAGEN_ONLY_FLAGS = {
+    "--negative": ("negative_prompt", True), "--seed": ("seed", True), "--person": ("person_generation", True),
+    "--safety": ("safety_filter_level", True), "--enhance": ("enhance_prompt", False),
+    "--no-enhance": ("enhance_prompt", False),
+}  # fmt: skip
+_MODEL_FLAGS = ("-m", "--model")
+
+
+def migrated_line(magic: str, line: str, replacement: str, thinking: str | None, dropped: tuple[str, ...]) -> str:
+    """The magic line to run instead of one naming a retired model: ``-m`` replaced, the migration's
+    ``--thinking`` added, the options the replacement cannot take removed."""
+    words = shlex.split(line)
+    kept: list[str] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        flag, _, inline = word.partition("=")
+        if flag in _MODEL_FLAGS:
+            skip = not inline
+            continue
+        option = _IMAGEN_ONLY_FLAGS.get(flag)
+        if option is not None and option[0] in dropped:
+            skip = option[1] and not inline
+            continue
+        kept.append(word if index == 0 or not any(c.isspace() for c in word) else shlex.quote(word))
+    extra = ["-m", replacement] + (["--thinking", thinking.lower()] if thinking and "--thinking" not in words else [])
+    return " ".join([magic, *extra, *kept])
+
+
+@contextmanager
+def retired_hint(magic: str, line: str) -> Iterator[None]:
+    """A ``ModelRetired`` gains the exact magic to run instead (its message stays one line)."""
+    try:
+        yield
+    except ModelRetired as exc:
+        if exc.replacement is None:
+            raise
+        try:
+            instead = migrated_line(magic, line, exc.replacement, exc.thinking, exc.dropped)
+        except ValueError:  # a line shlex cannot read: keep the message as it is
+            raise exc from None
+        raise ModelRetired(
+            f"{exc.message} Run instead: {instead}", model=exc.model, replacement=exc.replacement,
+            thinking=exc.thinking, dropped=exc.dropped,
+        ) from None

@@ -31,6 +31,7 @@ from ..core.registry import state
 from .boundary import (
     check_variable_name,
     person_setting,
+    retired_hint,
     safety_level,
     split_options,
     split_words,
@@ -58,6 +59,7 @@ _TRAIT_SETTINGS = {
     "default_gemini_model": "default_gemini_model",
     "emulator_mode": "emulator_mode",
     "api_version": "api_version",
+    "retired_models": "retired_models",
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
@@ -88,6 +90,10 @@ class VertexImageMagics(Magics, Configurable):
     )
     emulator_mode = Unicode(None, allow_none=True, config=True, help="API the emulator speaks: vertex or gemini-api.")
     api_version = Unicode(None, allow_none=True, config=True, help="API version override (v1, v1beta1, v1beta).")
+    retired_models = Unicode(
+        None, allow_none=True, config=True,
+        help="A shut-down model: refuse (default), migrate to its replacement with a notice, or send anyway.",
+    )
     show_progress = CaselessStrEnum(
         ("auto", "always", "never"), default_value="auto", config=True,
         help="Progress line while a request runs: auto = only in a notebook frontend.",
@@ -119,11 +125,16 @@ class VertexImageMagics(Magics, Configurable):
 
     # %imagen --------------------------------------------------------------------------------
     @magic_arguments()
-    @argument("-m", "--model", help="Model id or alias (any image model; default: the Imagen default).")
+    @argument("-m", "--model", help="Model id or alias (default: gemini-nano-banana-2.1; %%vertex_image models).")
     @argument("-n", "--count", type=int, default=1, help="How many images (default 1).")
     @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9, 9:16 (see %%vertex_image models).")
     @argument("-s", "--size", help="Image size: 1K, 2K, or 4K where the model has it.")
-    @argument("--negative", metavar="TEXT", help="Negative prompt: what to avoid (Imagen).")
+    @argument("--thinking", type=str.lower, choices=("minimal", "medium", "high"), help="Thinking level.")
+    @argument(
+        "--search", nargs="?", const="web", choices=("web", "image", "all"),
+        help="Google Search grounding: web (default), image or all, on models that take it.",
+    )
+    @argument("--negative", metavar="TEXT", help="Negative prompt: what to avoid (Imagen, legacy).")
     @argument("--seed", type=int, help="Seed for repeatable results.")
     @argument("--enhance", dest="enhance", action="store_true", default=None, help="Let Imagen rewrite the prompt.")
     @argument("--no-enhance", dest="enhance", action="store_false", default=None, help="Send the prompt as written.")
@@ -159,6 +170,8 @@ class VertexImageMagics(Magics, Configurable):
             negative = self._prompt(args.negative, args.no_interpolate) if args.negative else None
             info = resolve_model(args.model or state().settings().default_imagen_model)
             options = {
+                "thinking": args.thinking,
+                "google_search": args.search,
                 "enhance_prompt": args.enhance,
                 "person_generation": args.person,
                 "safety_setting": args.safety,
@@ -175,7 +188,8 @@ class VertexImageMagics(Magics, Configurable):
                 seed=args.seed,
                 options={key: value for key, value in options.items() if value is not None},
             )
-            images = self._run(info.id, lambda progress: agenerate_request(request, on_retry=progress.on_retry))
+            with retired_hint("%imagen" if cell is None else "%%imagen", line):
+                images = self._run(info.id, lambda progress: agenerate_request(request, on_retry=progress.on_retry))
             if not images.images:
                 images.raise_for_block()
         return self._bind(out, images)
@@ -193,8 +207,12 @@ class VertexImageMagics(Magics, Configurable):
     @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9.")
     @argument("--size", help="Image size: 1K, 2K, 4K where the model has it.")
     @argument("--text", action="store_true", help="Ask for text as well as the image.")
-    @argument("--search", action="store_true", help="Google Search grounding (models that support it).")
-    @argument("--temperature", type=float, help="Sampling temperature.")
+    @argument("--thinking", type=str.lower, choices=("minimal", "medium", "high"), help="Thinking level.")
+    @argument(
+        "--search", nargs="?", const="web", choices=("web", "image", "all"),
+        help="Google Search grounding: web (default), image or all, on models that take it.",
+    )
+    @argument("--temperature", type=float, help="Sampling temperature (models that take it).")
     @argument("--seed", type=int, help="Seed for repeatable results.")
     @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
     @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
@@ -232,7 +250,9 @@ class VertexImageMagics(Magics, Configurable):
             from ..core.named_sessions import sessions_folder
 
             folder = sessions_folder()
-            with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER):
+            with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER), retired_hint(
+                "%%gemini_image", line
+            ):
                 images = self._gemini_turn(args, cell)
         return self._bind(out, images)
 
@@ -249,7 +269,8 @@ class VertexImageMagics(Magics, Configurable):
             "aspect_ratio": args.aspect_ratio,
             "image_size": args.size,
             "text": True if args.text else None,
-            "google_search": True if args.search else None,
+            "google_search": args.search,
+            "thinking": args.thinking,
             "temperature": args.temperature,
             "seed": args.seed,
         }
@@ -382,7 +403,8 @@ class VertexImageMagics(Magics, Configurable):
             %vertex_image doctor          status, plus: can a token be obtained / is the emulator up (free)
             %vertex_image use BACKEND     switch to emulator, vertex or gemini-api (a base_url set for
                                           another backend is dropped); prints where requests go
-            %vertex_image models          the image models and what each accepts
+            %vertex_image models [--live] the image models: state today, dates, replacement, sizes, price
+                                          (--live: also ask the service which ones this caller can use)
             %vertex_image config          effective settings and where each came from
             %vertex_image gallery [N]     the N most recent saved images (default 20)
             %vertex_image panel [-s NAME] [-m MODEL]  the interactive panel (ipywidgets)
@@ -396,6 +418,8 @@ class VertexImageMagics(Magics, Configurable):
             parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
         elif command == "gallery":
             parser.add_argument("n", type=int, nargs="?", default=20)
+        elif command == "models":
+            parser.add_argument("--live", action="store_true")
         elif command == "panel":
             parser.add_argument("-s", "--session")
             parser.add_argument("-m", "--model")
@@ -425,10 +449,10 @@ class VertexImageMagics(Magics, Configurable):
         print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:
-        from ..base.models import list_models
+        from ..core.api import list_models  # lazy: a live listing imports httpx
         from .reports import models_view
 
-        return models_view(list_models())
+        return models_view(list_models(live=args.live), surface=state().settings().speaks, live=args.live)
 
     def _vertex_gallery(self, args: Any) -> ImageSet:
         if args.n < 1:

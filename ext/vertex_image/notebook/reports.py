@@ -66,26 +66,30 @@ def key_value_view(title: str, pairs: Iterable[tuple[str, str]], footer: str = "
     return Table(title, ("", ""), [(key, value) for key, value in pairs], footer=footer).view()
 
 
-def models_view(models: Sequence[Any]) -> HtmlView:
-    """The model registry: id, family, aliases, aspect ratios, sizes, max images, inputs, editing."""
-    rows = [
-        (
-            info.id,
-            info.family,
-            ", ".join(info.aliases) or "-",
-            " ".join(info.aspect_ratios) or "-",
-            " ".join(info.image_sizes) or "-",
-            str(info.max_count),
-            str(info.max_input_images),
-            "yes" if info.editing else "no",
-            "yes" if info.search_grounding else "no",
-        )
-        for info in models
-    ]
-    headers = ("model", "family", "aliases", "aspect ratios", "sizes", "max images", "inputs", "editing",
-               "search")  # fmt: skip
-    return Table("Image models", headers, rows,
-                 footer="Use -m with an id or alias; unknown ids are passed through.").view()  # fmt: skip
+def models_view(rows: Sequence[Any], *, surface: str = "vertex", live: bool = False) -> HtmlView:
+    """``vi.list_models()`` rows as a table: state today, replacement, ratios with pixel sizes, price per image."""
+    table_rows = []
+    for row in rows:
+        state = ("live" if row.state == "live" else row.summary) if row.in_catalog else "new"
+        if live:
+            state += " · listed" if row.listed else " · not listed here"
+        replacement = f"→ {row.replacement}" if row.replacement and row.state != "live" else ""
+        ratios = " ".join(f"{ratio} {pixels}" for ratio, pixels in row.ratios.items()) or "-"
+        price = " ".join(f"{size} ${usd:.3f}" for size, usd in row.price_per_image.items()) or "-"
+        table_rows.append((
+            row.id, ", ".join(row.aliases) or "-", state,
+            replacement or "-", " ".join(row.sizes) or "-", ratios,
+            " ".join(t.lower() for t in row.thinking) or "-", " ".join(row.search) or "-", price,
+        ))  # fmt: skip
+    headers = ("model", "aliases", "state", "replacement", "sizes", "ratios (1K pixels)", "thinking", "search",
+               "price per image")  # fmt: skip
+    where = {"gemini-api": "the Gemini API", "vertex": "Vertex AI"}.get(surface, surface)
+    footer = (
+        f"State on {where} today, from vertex-image's catalog of Google's pages (dated 2026-11-30); "
+        "prices are the standard ones (batch: half)."
+        + (" 'listed': the service lists it for you today." if live else " --live asks the service too.")
+    )
+    return Table("Image models", headers, table_rows, footer=footer).view()
 
 
 def config_view(rows: Sequence[tuple[str, str, str]]) -> HtmlView:

@@ -360,6 +360,7 @@ class ImageSet(Sequence[GeneratedImage]):
     model: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
     created: int = 0
+    notices: tuple[str, ...] = ()  # what the user should know about this call (a deprecated or migrated model)
 
     @overload
     def __getitem__(self, index: int) -> GeneratedImage: ...
@@ -415,13 +416,15 @@ class ImageSet(Sequence[GeneratedImage]):
         if prompt:
             parts.append(quoted(prompt))
         lines = [f"ImageSet({', '.join(parts)})"]
+        lines += [f"  {notice}" for notice in self.notices]
         lines += [f"  {block_line(block)}" for block in self.blocks]
         if self.text:
             lines.append(f"  text: {quoted(self.text, 80)}")
         return "\n".join(lines)
 
     def _notes(self) -> list[str]:
-        notes = [note_html(block_line(block), "blocked") for block in self.blocks]
+        notes = [note_html(notice) for notice in self.notices]
+        notes += [note_html(block_line(block), "blocked") for block in self.blocks]
         if self.text:
             notes.append(text_html(self.text))
         return notes
@@ -435,7 +438,7 @@ class ImageSet(Sequence[GeneratedImage]):
     def _repr_mimebundle_(
         self, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        if len(self.images) == 1 and not self.blocks and not self.text and self.images[0].data:
+        if len(self.images) == 1 and not (self.blocks or self.text or self.notices) and self.images[0].data:
             # one image shows as an image (large preview; image bytes are not compared by nbval)
             data, metadata = self.images[0]._bundle(None, repr(self))
             return filter_bundle(data, include, exclude), metadata
