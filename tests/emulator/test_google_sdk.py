@@ -1,6 +1,8 @@
 """Google's own SDK (google-genai, test dependency) as an independent client of the emulator.
 
 If the emulator and the SDK disagree, one of them does not speak the wire format of WIRE.md: this test must stay.
+``em`` serves the lineup of TODAY (2026-11-30); ``old`` that of LEGACY_DAY (2026-03-01), when Imagen and
+gemini-2.5-flash-image on Vertex still answered.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emulator_helpers import mean_rgb
+from emulator_helpers import LEGACY_DAY, TODAY, mean_rgb
 
 from vertex_image.emulator import Emulator
 
@@ -30,7 +32,13 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def em() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with Emulator(as_of=TODAY) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def old() -> Iterator[Emulator]:
+    with Emulator(as_of=LEGACY_DAY) as emulator:
         yield emulator
 
 
@@ -57,7 +65,7 @@ def pil(data: bytes) -> Image.Image:
     return img
 
 
-def test_generate_images_on_vertex(em: Emulator) -> None:
+def test_generate_images_on_vertex(old: Emulator) -> None:
     config = types.GenerateImagesConfig(
         number_of_images=2,
         aspect_ratio="16:9",
@@ -69,7 +77,7 @@ def test_generate_images_on_vertex(em: Emulator) -> None:
         output_mime_type="image/jpeg",
         person_generation="allow_adult",
     )
-    sdk = vertex(em)  # keep a reference: the SDK closes its HTTP client when the Client is collected
+    sdk = vertex(old)  # keep a reference: the SDK closes its HTTP client when the Client is collected
     response = sdk.models.generate_images(model="imagen-4.0-generate-001", prompt="a cat", config=config)
     assert len(response.generated_images) == 2
     first = response.generated_images[0]
@@ -78,7 +86,7 @@ def test_generate_images_on_vertex(em: Emulator) -> None:
     assert first.enhanced_prompt.startswith("a cat.")
     assert first.safety_attributes.categories
     assert response.positive_prompt_safety_attributes.content_type == "Positive Prompt"
-    request = em.requests[-1]
+    request = old.requests[-1]
     assert request.path.endswith(
         "/projects/sdk-proj/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
     )
@@ -93,7 +101,7 @@ def test_generate_images_on_the_gemini_api_is_refused_by_the_sdk_itself(em: Emul
     assert len(em.requests) == before  # nothing reached the emulator
 
 
-def test_edit_image_on_vertex(em: Emulator) -> None:
+def test_edit_image_on_vertex(old: Emulator) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (320, 240), (128, 128, 128)).save(buf, "PNG")
     raw = types.RawReferenceImage(
@@ -102,7 +110,7 @@ def test_edit_image_on_vertex(em: Emulator) -> None:
     mask = types.MaskReferenceImage(
         reference_id=2, config=types.MaskReferenceConfig(mask_mode="MASK_MODE_BACKGROUND", mask_dilation=0.06)
     )
-    sdk = vertex(em)
+    sdk = vertex(old)
     response = sdk.models.edit_image(
         model="imagen-3.0-capability-001",
         prompt="make it red",
@@ -115,8 +123,8 @@ def test_edit_image_on_vertex(em: Emulator) -> None:
 
 
 @pytest.mark.parametrize("client", BACKENDS)
-def test_generate_content_with_image_output(em: Emulator, client: Any) -> None:
-    sdk = client(em)
+def test_generate_content_with_image_output(old: Emulator, client: Any) -> None:
+    sdk = client(old)
     response = sdk.models.generate_content(
         model="gemini-2.5-flash-image",
         contents="a red fox",
@@ -137,7 +145,7 @@ def test_generate_content_with_image_output(em: Emulator, client: Any) -> None:
 def test_three_turn_chat_refinement_with_gemini_3_pro_image(em: Emulator, client: Any) -> None:
     sdk = client(em)
     chat = sdk.chats.create(
-        model="gemini-3-pro-image-preview",
+        model="gemini-3-pro-image",
         config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
     )
     finals = []
@@ -156,7 +164,7 @@ def test_three_turn_chat_refinement_with_gemini_3_pro_image(em: Emulator, client
 def test_gemini_api_chat_replays_url_safe_base64_that_the_signature_check_accepts(em: Emulator) -> None:
     sdk = gemini_api(em)
     chat = sdk.chats.create(
-        model="gemini-3-pro-image-preview", config=types.GenerateContentConfig(response_modalities=["IMAGE"])
+        model="gemini-3-pro-image", config=types.GenerateContentConfig(response_modalities=["IMAGE"])
     )
     first = chat.send_message("a kite")
     chat.send_message("make it green")
@@ -173,7 +181,7 @@ def test_generate_content_stream(em: Emulator, client: Any) -> None:
     sdk = client(em)
     chunks = list(
         sdk.models.generate_content_stream(
-            model="gemini-3-pro-image-preview",
+            model="gemini-3-pro-image",
             contents="a boat",
             config=types.GenerateContentConfig(
                 image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K")
@@ -196,13 +204,13 @@ def test_sdk_parses_the_emulators_error_envelopes(em: Emulator, client: Any) -> 
     assert not_found.value.code == 404 and not_found.value.status == "NOT_FOUND"
     busy = client(em, headers={"x-emulator-fault": "429"})
     with pytest.raises(genai_errors.ClientError) as quota:
-        busy.models.generate_content(model="gemini-2.5-flash-image", contents="x")
+        busy.models.generate_content(model="gemini-nano-banana-2.1", contents="x")
     assert quota.value.code == 429 and quota.value.status == "RESOURCE_EXHAUSTED"
 
 
 def test_sdk_raises_the_mid_stream_error(em: Emulator) -> None:
     sdk = vertex(em, headers={"x-emulator-fault": "midstream"})
-    stream = sdk.models.generate_content_stream(model="gemini-2.5-flash-image", contents="x")
+    stream = sdk.models.generate_content_stream(model="gemini-nano-banana-2.1", contents="x")
     with pytest.raises(genai_errors.APIError) as raised:
         list(stream)
     assert raised.value.code == 499 and raised.value.status == "CANCELLED"
@@ -215,6 +223,6 @@ def test_sdk_retries_see_success_after_two_failures(em: Emulator) -> None:
         retry_options=types.HttpRetryOptions(attempts=3, initial_delay=0.05, max_delay=0.1, jitter=0),
     )
     before = len(em.requests)
-    response = client.models.generate_content(model="gemini-2.5-flash-image", contents="persist")
+    response = client.models.generate_content(model="gemini-nano-banana-2.1", contents="persist")
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     assert len(em.requests) - before == 3

@@ -1,4 +1,7 @@
-"""The emulator over real HTTP with plain httpx: routes, auth, validation, Imagen and Gemini behaviour."""
+"""The emulator over real HTTP with plain httpx: routes, auth, validation, Imagen and Gemini behaviour.
+
+``http`` serves the lineup of TODAY; Imagen (shut down 2026-08-17) is tested on ``legacy_http`` (LEGACY_DAY).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from emulator_helpers import (
     EXPRESS,
     GEMINI_API,
     KEY,
+    LEGACY,
+    TODAY,
     VERTEX,
     VERTEX_GLOBAL,
     final_images,
@@ -29,8 +34,9 @@ from vertex_image.emulator.signatures import sign_image
 
 
 def in_process(**options: Any) -> httpx.Client:
-    """The WSGI app mounted in-process (for configurations other than the shared emulator's)."""
-    return httpx.Client(transport=httpx.WSGITransport(app=EmulatorApp(**options)), base_url="http://emu")
+    """The WSGI app mounted in-process (for configurations other than the shared emulator's), on TODAY."""
+    app = EmulatorApp(**{"as_of": TODAY, **options})
+    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://emu")
 
 
 def error(response: httpx.Response) -> dict[str, Any]:
@@ -43,6 +49,7 @@ def error(response: httpx.Response) -> dict[str, Any]:
 
 NB21 = "gemini-nano-banana-2.1"
 ROUTES = [
+    # Imagen answers on LEGACY_DAY only: these requests carry the x-emulator-as-of header
     (VERTEX + "imagen-4.0-generate-001:predict", BEARER, "imagen"),
     (
         "/v1beta1/projects/p/locations/europe-west4/publishers/google/models/imagen-4.0-generate-001:predict",
@@ -66,7 +73,7 @@ ROUTES = [
 @pytest.mark.parametrize(("path", "headers", "kind"), ROUTES)
 def test_every_route_form_answers_200(http: httpx.Client, path: str, headers: dict[str, str], kind: str) -> None:
     body = imagen("a lighthouse", sampleCount=1) if kind == "imagen" else gemini(user("a lighthouse"))
-    response = http.post(path, json=body, headers=headers)
+    response = http.post(path, json=body, headers={**headers, **(LEGACY if kind == "imagen" else {})})
     assert response.status_code == 200, response.text
     if kind == "imagen":
         assert len(response.json()["predictions"]) == 1
@@ -129,16 +136,25 @@ def test_gemini_model_through_vertex_predict_is_refused(http: httpx.Client) -> N
     )
 
 
-def test_extra_models_are_accepted() -> None:
-    with in_process(extra_models={"gemini-3.1-flash-image": "gemini-3.1-flash-image-preview"}) as client:
+def test_extra_models_are_accepted_on_every_surface_and_day() -> None:
+    extras = {
+        "my-flash-image": "gemini-3.1-flash-image-preview",
+        "gemini-3-pro-image-preview": "gemini-3-pro-image",
+    }
+    with in_process(extra_models=extras) as client:
         ok = client.post(
-            GEMINI_API + "gemini-3.1-flash-image:generateContent",
+            GEMINI_API + "my-flash-image:generateContent",
             json=gemini(user("a kite"), imageConfig={"aspectRatio": "8:1", "imageSize": "512"}),
             headers=KEY,
         )
         assert ok.status_code == 200, ok.text
         assert image(final_images(ok.json())[0]["inlineData"]["data"]).size == (1536, 192)
-        assert ok.json()["modelVersion"] == "gemini-3.1-flash-image"
+        assert ok.json()["modelVersion"] == "my-flash-image"
+        # a retired id given as an extra model answers again (e.g. a private endpoint that still serves it)
+        revived = client.post(
+            VERTEX + "gemini-3-pro-image-preview:generateContent", json=gemini(user("x")), headers=BEARER
+        )
+        assert revived.status_code == 200, revived.text
 
 
 # --- auth ----------------------------------------------------------------------------------------------------
@@ -242,16 +258,16 @@ IMAGEN_SIZES = [
 
 @pytest.mark.parametrize(("ratio", "size", "pixels"), IMAGEN_SIZES)
 def test_imagen_output_sizes_match_the_table(
-    http: httpx.Client, ratio: str, size: str, pixels: tuple[int, int]
+    legacy_http: httpx.Client, ratio: str, size: str, pixels: tuple[int, int]
 ) -> None:
     body = imagen("a tree", sampleCount=1, aspectRatio=ratio, sampleImageSize=size)
-    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
+    response = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
     [prediction] = response.json()["predictions"]
     assert image(prediction["bytesBase64Encoded"]).size == pixels
 
 
-def test_imagen_sample_count_gives_that_many_distinct_images(http: httpx.Client) -> None:
-    response = http.post(
+def test_imagen_sample_count_gives_that_many_distinct_images(legacy_http: httpx.Client) -> None:
+    response = legacy_http.post(
         VERTEX + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat", sampleCount=3), headers=BEARER
     )
     predictions = response.json()["predictions"]
@@ -259,9 +275,11 @@ def test_imagen_sample_count_gives_that_many_distinct_images(http: httpx.Client)
     assert len({p["bytesBase64Encoded"] for p in predictions}) == 3
 
 
-def test_imagen_default_count_is_4_on_vertex_and_1_on_gemini_api(http: httpx.Client) -> None:
-    vertex = http.post(VERTEX + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat"), headers=BEARER)
-    api = http.post(GEMINI_API + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat"), headers=KEY)
+def test_imagen_default_count_is_4_on_vertex_and_1_on_gemini_api(legacy_http: httpx.Client) -> None:
+    vertex = legacy_http.post(
+        VERTEX + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat"), headers=BEARER
+    )
+    api = legacy_http.post(GEMINI_API + "imagen-4.0-fast-generate-001:predict", json=imagen("a boat"), headers=KEY)
     assert (len(vertex.json()["predictions"]), len(api.json()["predictions"])) == (4, 1)
 
 
@@ -283,29 +301,29 @@ def test_imagen_default_count_is_4_on_vertex_and_1_on_gemini_api(http: httpx.Cli
     ],
 )
 def test_imagen_rejects_invalid_parameters(
-    http: httpx.Client, model: str, parameters: dict[str, Any], fragment: str
+    legacy_http: httpx.Client, model: str, parameters: dict[str, Any], fragment: str
 ) -> None:
-    response = http.post(VERTEX + f"{model}:predict", json=imagen("a cat", **parameters), headers=BEARER)
+    response = legacy_http.post(VERTEX + f"{model}:predict", json=imagen("a cat", **parameters), headers=BEARER)
     assert response.status_code == 400
     assert error(response)["status"] == "INVALID_ARGUMENT"
     assert fragment in error(response)["message"]
 
 
-def test_imagen_seed_needs_watermark_off(http: httpx.Client) -> None:
+def test_imagen_seed_needs_watermark_off(legacy_http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    refused = http.post(path, json=imagen("a cat", sampleCount=1, seed=7), headers=BEARER)
+    refused = legacy_http.post(path, json=imagen("a cat", sampleCount=1, seed=7), headers=BEARER)
     assert refused.status_code == 400
     assert error(refused)["message"] == (
         "Image generation failed with the following error: Seed is not supported when watermark is enabled."
     )
-    first = http.post(path, json=imagen("a cat", sampleCount=1, seed=7, addWatermark=False), headers=BEARER)
-    again = http.post(path, json=imagen("a cat", sampleCount=1, seed=7, addWatermark=False), headers=BEARER)
-    other = http.post(path, json=imagen("a cat", sampleCount=1, seed=8, addWatermark=False), headers=BEARER)
+    first = legacy_http.post(path, json=imagen("a cat", sampleCount=1, seed=7, addWatermark=False), headers=BEARER)
+    again = legacy_http.post(path, json=imagen("a cat", sampleCount=1, seed=7, addWatermark=False), headers=BEARER)
+    other = legacy_http.post(path, json=imagen("a cat", sampleCount=1, seed=8, addWatermark=False), headers=BEARER)
     data = [r.json()["predictions"][0]["bytesBase64Encoded"] for r in (first, again, other)]
     assert data[0] == data[1] != data[2]
 
 
-def test_imagen_enums_are_case_insensitive_and_snake_case_is_accepted(http: httpx.Client) -> None:
+def test_imagen_enums_are_case_insensitive_and_snake_case_is_accepted(legacy_http: httpx.Client) -> None:
     body = {
         "instances": [{"prompt": "a cat"}],
         "parameters": {
@@ -318,7 +336,7 @@ def test_imagen_enums_are_case_insensitive_and_snake_case_is_accepted(http: http
         },
         "labels": {"team": "x"},
     }
-    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
+    response = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
     assert response.status_code == 200, response.text
     [prediction] = response.json()["predictions"]
     assert prediction["mimeType"] == "image/jpeg"
@@ -326,8 +344,8 @@ def test_imagen_enums_are_case_insensitive_and_snake_case_is_accepted(http: http
     assert (img.format, img.size) == ("JPEG", (1408, 768))
 
 
-def test_imagen_png_is_the_default_format(http: httpx.Client) -> None:
-    response = http.post(
+def test_imagen_png_is_the_default_format(legacy_http: httpx.Client) -> None:
+    response = legacy_http.post(
         VERTEX + "imagen-4.0-generate-001:predict", json=imagen("a cat", sampleCount=1), headers=BEARER
     )
     [prediction] = response.json()["predictions"]
@@ -335,17 +353,17 @@ def test_imagen_png_is_the_default_format(http: httpx.Client) -> None:
     assert image(prediction["bytesBase64Encoded"]).format == "PNG"
 
 
-def test_imagen_enhance_prompt_adds_the_rewritten_prompt(http: httpx.Client) -> None:
+def test_imagen_enhance_prompt_adds_the_rewritten_prompt(legacy_http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    on = http.post(path, json=imagen("a cat", sampleCount=1, enhancePrompt=True), headers=BEARER).json()
-    off = http.post(path, json=imagen("a cat", sampleCount=1), headers=BEARER).json()
+    on = legacy_http.post(path, json=imagen("a cat", sampleCount=1, enhancePrompt=True), headers=BEARER).json()
+    off = legacy_http.post(path, json=imagen("a cat", sampleCount=1), headers=BEARER).json()
     assert on["predictions"][0]["prompt"].startswith("a cat. A detailed")
     assert "prompt" not in off["predictions"][0]
 
 
-def test_imagen_safety_attributes_per_image_plus_positive_prompt(http: httpx.Client) -> None:
+def test_imagen_safety_attributes_per_image_plus_positive_prompt(legacy_http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    predictions = http.post(
+    predictions = legacy_http.post(
         path, json=imagen("a cat", sampleCount=2, includeSafetyAttributes=True), headers=BEARER
     ).json()["predictions"]
     assert len(predictions) == 3
@@ -355,46 +373,50 @@ def test_imagen_safety_attributes_per_image_plus_positive_prompt(http: httpx.Cli
         assert all(0.0 <= s <= 1.0 for s in attributes["scores"])
     assert predictions[2]["contentType"] == "Positive Prompt"
     assert "bytesBase64Encoded" not in predictions[2]
-    plain = http.post(path, json=imagen("a cat", sampleCount=1), headers=BEARER).json()["predictions"]
+    plain = legacy_http.post(path, json=imagen("a cat", sampleCount=1), headers=BEARER).json()["predictions"]
     assert "safetyAttributes" not in plain[0] and len(plain) == 1
 
 
-def test_imagen_storage_uri_gives_gcs_uris_instead_of_bytes(http: httpx.Client) -> None:
+def test_imagen_storage_uri_gives_gcs_uris_instead_of_bytes(legacy_http: httpx.Client) -> None:
     body = imagen("a cat", sampleCount=2, storageUri="gs://bucket/out/", outputOptions={"mimeType": "image/jpeg"})
-    predictions = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
+    predictions = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
         "predictions"
     ]
     assert [p["gcsUri"].endswith(f"/sample_{i}.jpg") for i, p in enumerate(predictions)] == [True, True]
     assert all(p["gcsUri"].startswith("gs://bucket/out/") and "bytesBase64Encoded" not in p for p in predictions)
 
 
-def test_imagen_all_filtered_with_and_without_rai_reason(http: httpx.Client) -> None:
+def test_imagen_all_filtered_with_and_without_rai_reason(legacy_http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    with_reason = http.post(
+    with_reason = legacy_http.post(
         path, json=imagen("blockme please", sampleCount=2, includeRaiReason=True), headers=BEARER
     )
     assert with_reason.status_code == 200
     [only] = with_reason.json()["predictions"]
     assert only["raiFilteredReason"].startswith("Unable to show generated images. All images were filtered out")
-    without = http.post(path, json=imagen("Forbidden fruit", sampleCount=2), headers=BEARER)
+    without = legacy_http.post(path, json=imagen("Forbidden fruit", sampleCount=2), headers=BEARER)
     assert (without.status_code, without.json()) == (200, {})
 
 
-def test_imagen_halfblock_filters_half(http: httpx.Client) -> None:
+def test_imagen_halfblock_filters_half(legacy_http: httpx.Client) -> None:
     path = VERTEX + "imagen-4.0-generate-001:predict"
-    predictions = http.post(
+    predictions = legacy_http.post(
         path, json=imagen("halfblock cats", sampleCount=4, includeRaiReason=True), headers=BEARER
     ).json()["predictions"]
     assert len(predictions) == 3
     assert predictions[-1]["raiFilteredReason"].startswith(
         "Your current safety filter threshold filtered out 2 generated images."
     )
-    shorter = http.post(path, json=imagen("halfblock cats", sampleCount=4), headers=BEARER).json()["predictions"]
+    shorter = legacy_http.post(path, json=imagen("halfblock cats", sampleCount=4), headers=BEARER).json()[
+        "predictions"
+    ]
     assert len(shorter) == 2 and all("bytesBase64Encoded" in p for p in shorter)
 
 
-def test_imagen_promptblock_is_the_400_of_the_service(http: httpx.Client) -> None:
-    response = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=imagen("promptblock"), headers=BEARER)
+def test_imagen_promptblock_is_the_400_of_the_service(legacy_http: httpx.Client) -> None:
+    response = legacy_http.post(
+        VERTEX + "imagen-4.0-generate-001:predict", json=imagen("promptblock"), headers=BEARER
+    )
     assert response.status_code == 400
     assert error(response)["message"].startswith(
         "Image generation failed with the following error: The prompt could not be submitted."
@@ -433,9 +455,9 @@ def _edit_body(prompt: str, base: str, mask: str | None = None, **parameters: An
     }
 
 
-def test_imagen_edit_tints_the_raw_image(http: httpx.Client) -> None:
+def test_imagen_edit_tints_the_raw_image(legacy_http: httpx.Client) -> None:
     base = png_b64((320, 240))
-    response = http.post(
+    response = legacy_http.post(
         VERTEX + "imagen-3.0-capability-001:predict", json=_edit_body("make it red", base), headers=BEARER
     )
     assert response.status_code == 200, response.text
@@ -445,7 +467,7 @@ def test_imagen_edit_tints_the_raw_image(http: httpx.Client) -> None:
     assert r > 150 and r - g > 60 and r - b > 60
 
 
-def test_imagen_edit_with_a_user_mask_changes_only_the_masked_area(http: httpx.Client) -> None:
+def test_imagen_edit_with_a_user_mask_changes_only_the_masked_area(legacy_http: httpx.Client) -> None:
     import io
 
     from PIL import Image
@@ -456,17 +478,17 @@ def test_imagen_edit_with_a_user_mask_changes_only_the_masked_area(http: httpx.C
     mask.save(buf, "PNG")
     body = _edit_body("blue", png_b64((200, 100)), base64.b64encode(buf.getvalue()).decode())
     out = image(
-        http.post(VERTEX + "imagen-3.0-capability-001:predict", json=body, headers=BEARER).json()["predictions"][
-            0
-        ]["bytesBase64Encoded"]
+        legacy_http.post(VERTEX + "imagen-3.0-capability-001:predict", json=body, headers=BEARER).json()[
+            "predictions"
+        ][0]["bytesBase64Encoded"]
     )
     left, right = out.crop((0, 0, 100, 100)), out.crop((100, 0, 200, 100))
     assert mean_rgb(left) == pytest.approx((128, 128, 128), abs=2)
     assert mean_rgb(right)[2] > 150
 
 
-def test_imagen_edit_is_refused_by_generation_models(http: httpx.Client) -> None:
-    response = http.post(
+def test_imagen_edit_is_refused_by_generation_models(legacy_http: httpx.Client) -> None:
+    response = legacy_http.post(
         VERTEX + "imagen-4.0-generate-001:predict", json=_edit_body("red", png_b64()), headers=BEARER
     )
     assert response.status_code == 400
@@ -474,12 +496,12 @@ def test_imagen_edit_is_refused_by_generation_models(http: httpx.Client) -> None
 
 
 @pytest.mark.parametrize(("factor", "scale"), [("x2", 2), ("x3", 3), ("x4", 4)])
-def test_imagen_upscale_scales_the_input(http: httpx.Client, factor: str, scale: int) -> None:
+def test_imagen_upscale_scales_the_input(legacy_http: httpx.Client, factor: str, scale: int) -> None:
     body = {
         "instances": [{"image": {"bytesBase64Encoded": png_b64((300, 200)), "mimeType": "image/png"}}],
         "parameters": {"mode": "upscale", "sampleCount": 1, "upscaleConfig": {"upscaleFactor": factor}},
     }
-    response = http.post(VERTEX + "imagen-4.0-upscale-preview:predict", json=body, headers=BEARER)
+    response = legacy_http.post(VERTEX + "imagen-4.0-upscale-preview:predict", json=body, headers=BEARER)
     [prediction] = response.json()["predictions"]
     assert image(prediction["bytesBase64Encoded"]).size == (300 * scale, 200 * scale)
 
@@ -487,15 +509,17 @@ def test_imagen_upscale_scales_the_input(http: httpx.Client, factor: str, scale:
 # --- Gemini ------------------------------------------------------------------------------------------------
 
 
-def test_gemini_text_and_image_modalities(http: httpx.Client) -> None:
+def test_gemini_text_and_image_modalities(legacy_http: httpx.Client) -> None:
     path = VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent"
-    both = http.post(path, json=gemini(user("a fox"), responseModalities=["TEXT", "IMAGE"]), headers=BEARER).json()
+    both = legacy_http.post(
+        path, json=gemini(user("a fox"), responseModalities=["TEXT", "IMAGE"]), headers=BEARER
+    ).json()
     parts = both["candidates"][0]["content"]["parts"]
     assert [("text" in p, "inlineData" in p) for p in parts] == [(True, False), (False, True)]
     assert parts[0]["text"] == "Here is an image of a fox."
-    only = http.post(path, json=gemini(user("a fox"), responseModalities=["image"]), headers=BEARER).json()
+    only = legacy_http.post(path, json=gemini(user("a fox"), responseModalities=["image"]), headers=BEARER).json()
     assert [list(p) for p in only["candidates"][0]["content"]["parts"]] == [["inlineData", "thoughtSignature"]]
-    text = http.post(path, json=gemini(user("a fox"), responseModalities=["TEXT"]), headers=BEARER).json()
+    text = legacy_http.post(path, json=gemini(user("a fox"), responseModalities=["TEXT"]), headers=BEARER).json()
     assert final_images(text) == [] and "text" in text["candidates"][0]["content"]["parts"][0]
 
 
@@ -854,8 +878,8 @@ def test_gemini_3_sends_thoughts_and_signatures(http: httpx.Client) -> None:
     assert not any(p.get("thought") for p in parts)
 
 
-def test_gemini_usage_metadata(http: httpx.Client) -> None:
-    flash = http.post(
+def test_gemini_usage_metadata(http: httpx.Client, legacy_http: httpx.Client) -> None:
+    flash = legacy_http.post(
         VERTEX_GLOBAL + "gemini-2.5-flash-image:generateContent",
         json=gemini(user("two small words", png_b64((16, 16))), responseModalities=["IMAGE"]),
         headers=BEARER,

@@ -1,8 +1,13 @@
-"""The WSGI application: routes of WIRE.md §9, auth (§2), quotas, faults, and the replies on the wire."""
+"""The WSGI application: routes of WIRE.md §9, auth (§2), quotas, faults, and the replies on the wire.
+
+Which models answer depends on the emulated day (``lineup.py``): the request header ``x-emulator-as-of:
+YYYY-MM-DD``, else the app's ``as_of``, else its clock (``today``, by default ``datetime.date.today``).
+"""
 
 from __future__ import annotations
 
 import collections
+import datetime
 import hashlib
 import json
 import logging
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import errors, faults, gemini_handler, imagen_handler
+from . import errors, faults, gemini_handler, imagen_handler, lineup
 from .call import DEFAULT_BLOCKED_WORDS, Call
 from .catalog import ModelSpec, build_catalog
 from .errors import ApiError
@@ -29,6 +34,7 @@ _VERTEX = re.compile(
     r"publishers/(?P<publisher>[^/]+)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"
 )
 _GEMINI = re.compile(r"^/(?P<version>v1|v1beta)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+AS_OF_HEADER = "x-emulator-as-of"
 METHODS = ("predict", "generateContent", "streamGenerateContent")
 GEMINI_API_LIMIT = 20 * 1024 * 1024  # WIRE §6.2, §7
 VERTEX_LIMIT = 256 * 1024 * 1024  # not documented for Vertex; a guard for the emulator's memory
@@ -107,13 +113,21 @@ class EmulatorApp:
         max_logged: int = 1000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        as_of: datetime.date | None = None,
+        today: Callable[[], datetime.date] = datetime.date.today,
     ) -> None:
         self.latency_s = latency_s
         self.rpm = rpm
         self.require_key = require_key
         self.blocked_words = tuple(DEFAULT_BLOCKED_WORDS if blocked_words is None else blocked_words)
         self.faults = faults.FaultState(faults.parse(fault) if fault else None)
+        if extra_models is not None and not isinstance(extra_models, Mapping):
+            extra_models = list(extra_models)
         self.catalog: dict[str, ModelSpec] = build_catalog(extra_models)
+        # extra models are served on every surface, every day (they have no dates)
+        self.extra_models: tuple[str, ...] = tuple(extra_models or ())
+        self.as_of = as_of
+        self._today = today
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -130,6 +144,20 @@ class EmulatorApp:
         """Forget the received requests."""
         with self._lock:
             self._log.clear()
+
+    def day(self, headers: Mapping[str, str] | None = None) -> datetime.date:
+        """The emulated day: the ``x-emulator-as-of`` header, else ``as_of``, else the clock."""
+        text = (headers or {}).get(AS_OF_HEADER, "").strip()
+        if text:
+            try:
+                return lineup.parse_day(text)
+            except ValueError as exc:
+                raise errors.invalid(f"Header {AS_OF_HEADER}: {exc}.") from None
+        return self.as_of if self.as_of is not None else self._today()
+
+    def serves(self, model: str, dialect: str, day: datetime.date) -> bool:
+        """Whether ``model`` answers on that surface on that day (extra models always do)."""
+        return model in self.extra_models or lineup.served(model, dialect, day)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -177,13 +205,14 @@ class EmulatorApp:
         elif fault is not None and fault.kind in faults.BEFORE:
             return _fault_reply(fault, route)
         self._check_rate(route)
+        day = self.day(headers)
         if too_large:
             raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
         if json_error is not None:
             raise errors.invalid(json_error)
         if not isinstance(body, dict):
             raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
-        reply = self._dispatch(route, query, body)
+        reply = self._dispatch(route, query, body, day)
         if fault is not None and fault.kind in faults.AFTER:
             return _after_fault(fault, reply)
         return reply
@@ -248,37 +277,31 @@ class EmulatorApp:
                 raise errors.quota_exceeded(route.dialect, route.model, wait_s)
             self._window.append(now)
 
-    def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any]) -> Reply:
+    def _not_found(self, route: Route, method: str | None = None) -> ApiError:
+        return errors.model_not_found(
+            route.dialect,
+            version=route.version,
+            model=route.model,
+            method=method or route.method,
+            resource=route.resource,
+        )
+
+    def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any], day: datetime.date) -> Reply:
         model = self.catalog.get(route.model) if route.publisher == "google" else None
-        if model is None or route.method not in METHODS:
-            raise errors.model_not_found(
-                route.dialect,
-                version=route.version,
-                model=route.model,
-                method=route.method,
-                resource=route.resource,
-            )
+        served = route.publisher == "google" and self.serves(route.model, route.dialect, day)
+        if model is None and served:  # a text or embedding model the listings show
+            raise errors.not_emulated(route.model)
+        if model is None or route.method not in METHODS or not served:
+            raise self._not_found(route)
         call = Call(route.dialect, route.version, model, route.method, self.blocked_words)
         if route.method == "predict":
             if model.family != "imagen":
                 if route.dialect == "vertex":
                     raise ApiError(400, errors.GEMINI_VIA_PREDICT, status="FAILED_PRECONDITION")
-                raise errors.model_not_found(
-                    route.dialect,
-                    version=route.version,
-                    model=route.model,
-                    method="predict",
-                    resource=route.resource,
-                )
+                raise self._not_found(route, "predict")
             return json_reply(200, imagen_handler.predict(call, body))
         if model.family != "gemini":
-            raise errors.model_not_found(
-                route.dialect,
-                version=route.version,
-                model=route.model,
-                method=route.method,
-                resource=route.resource,
-            )
+            raise self._not_found(route)
         outcome = gemini_handler.answer(call, body)
         if route.method == "generateContent":
             return json_reply(200, gemini_handler.unary(call, body, outcome))

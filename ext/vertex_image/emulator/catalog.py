@@ -209,6 +209,14 @@ _GA_OF_PREVIEW = {
     "gemini-3.1-flash-image-preview": "gemini-3.1-flash-image",
 }
 KNOWN_MODELS.update({ga: replace(KNOWN_MODELS[preview], id=ga) for preview, ga in _GA_OF_PREVIEW.items()})
+# Older ids, served only on an earlier emulated day (lineup.py): they answer like gemini-2.5-flash-image (their
+# own limits, e.g. the 2.0 preview's TEXT+IMAGE-only modalities, are not emulated).
+KNOWN_MODELS.update(
+    {
+        old: replace(KNOWN_MODELS["gemini-2.5-flash-image"], id=old)
+        for old in ("gemini-2.5-flash-image-preview", "gemini-2.0-flash-preview-image-generation")
+    }
+)
 
 
 def _lookalike(name: str) -> str:

@@ -19,6 +19,7 @@ STATUS_BY_CODE = {
     429: "RESOURCE_EXHAUSTED",
     499: "CANCELLED",
     500: "INTERNAL",
+    501: "UNIMPLEMENTED",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
@@ -32,6 +33,7 @@ REASONS = {
     405: "Method Not Allowed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
@@ -310,3 +312,12 @@ def unknown_field(name: str, where: str) -> ApiError:
 def invalid_enum(path: str, enum: str, value: object) -> ApiError:
     """The proto JSON parser's 400 for an enum value that does not exist."""
     return invalid(f"Invalid value at '{path}' ({enum}), {json.dumps(value)}", field=path)
+
+
+def not_emulated(model: str) -> ApiError:
+    """501 for a model the listings show (a text or embedding model) that the emulator does not answer for."""
+    return ApiError(
+        501,
+        f"The vertex-image emulator answers for image models only; {model} is listed by the model-listing "
+        "endpoints so that a client can filter it out, but is not emulated.",
+    )
