@@ -74,8 +74,10 @@ def test_cli_as_of_replays_an_earlier_day(served_in_march: str) -> None:
         new = client.post(
             GEMINI_API + "gemini-nano-banana-2.1:generateContent", json=gemini(user("x")), headers=KEY
         )
+        listed = client.get("/v1beta/models", headers=KEY).json()["models"]
     assert old.status_code == 200 and len(old.json()["predictions"]) == 1
     assert new.status_code == 404  # released 2026-10-06
+    assert "models/imagen-4.0-generate-001" in [m["name"] for m in listed]
 
 
 def test_cli_help_documents_as_of() -> None:

@@ -147,7 +147,7 @@ def test_restricted_gemini_2_5_flash_image_is_served_on_the_gemini_api_only(http
     assert len(final_images(api.json())) == 1
 
 
-def test_text_models_are_not_emulated(http: httpx.Client) -> None:
+def test_listed_text_models_are_not_emulated(http: httpx.Client) -> None:
     response = http.post(GEMINI_API + "gemini-3.6-flash:generateContent", json=gemini(user("x")), headers=KEY)
     assert response.status_code == 501
     assert error(response)["status"] == "UNIMPLEMENTED"
@@ -166,6 +166,8 @@ def test_moving_the_clock_past_a_shutdown_date_retires_a_live_model() -> None:
         gone = emu.post(path, json=gemini(user("x")), headers=BEARER)
         assert gone.status_code == 404
         assert error(gone)["message"].startswith("Publisher Model `projects/proj/locations/global/publishers/")
+        listed = emu.get("/v1beta1/publishers/google/models", headers=BEARER).json()["publisherModels"]
+        assert "publishers/google/models/gemini-2.5-flash-image" not in [m["name"] for m in listed]
 
 
 def test_moving_the_clock_past_the_preview_shutdown_on_each_surface() -> None:

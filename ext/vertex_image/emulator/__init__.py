@@ -1,8 +1,9 @@
 """An offline emulator of Vertex AI and the Gemini API for Google's image models, on 127.0.0.1.
 
 It speaks the wire format of WIRE.md (Imagen ``:predict``; Gemini ``:generateContent`` and
-``:streamGenerateContent?alt=sse``; Vertex regional, global and express paths; Gemini API ``v1``/``v1beta``),
-and is written independently of the client's request builders and parsers so that each checks the other.
+``:streamGenerateContent?alt=sse``; Vertex regional, global and express paths; Gemini API ``v1``/``v1beta``;
+the model listings of both), and is written independently of the client's request builders and parsers so
+that each checks the other.
 
 It serves Google's lineup of the emulated day (``lineup.py``, written from MODELS-2026-11.md): by default
 today, so Imagen and the Gemini image previews answer 404 as the real services do; ``as_of=date(2026, 3, 1)``

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import errors, faults, gemini_handler, imagen_handler, lineup
+from . import errors, faults, gemini_handler, imagen_handler, lineup, listing
 from .call import DEFAULT_BLOCKED_WORDS, Call
 from .catalog import ModelSpec, build_catalog
 from .errors import ApiError
@@ -34,6 +34,10 @@ _VERTEX = re.compile(
     r"publishers/(?P<publisher>[^/]+)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"
 )
 _GEMINI = re.compile(r"^/(?P<version>v1|v1beta)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+# model listing and lookup (MODELS §6): GET only
+_GEMINI_MODELS = re.compile(r"^/(?P<version>v1|v1beta)/models(?:/(?P<model>[^/:]+))?/?$")
+_VERTEX_MODELS = re.compile(r"^/(?P<version>v1beta1)/publishers/google/models/?$")
+_VERTEX_MODEL = re.compile(r"^/(?P<version>v1|v1beta1)/publishers/google/models/(?P<model>[^/:]+)$")
 AS_OF_HEADER = "x-emulator-as-of"
 METHODS = ("predict", "generateContent", "streamGenerateContent")
 GEMINI_API_LIMIT = 20 * 1024 * 1024  # WIRE §6.2, §7
@@ -193,10 +197,11 @@ class EmulatorApp:
             self._log.append(RecordedRequest(method, path, query, headers, body))
         if self.latency_s:
             self._sleep(self.latency_s)
-        route = _route(path)
-        if method != "POST":
+        route = _listing_route(path) or _route(path)
+        allowed = "GET" if route.method in LISTING_METHODS else "POST"
+        if method != allowed:
             raise ApiError(
-                405, f"HTTP method {method} is not allowed on {path}; use POST.", headers=[("Allow", "POST")]
+                405, f"HTTP method {method} is not allowed on {path}; use {allowed}.", headers=[("Allow", allowed)]
             )
         self._authenticate(route, headers, query)
         fault = self._fault(headers, path, raw)
@@ -206,13 +211,16 @@ class EmulatorApp:
             return _fault_reply(fault, route)
         self._check_rate(route)
         day = self.day(headers)
-        if too_large:
-            raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
-        if json_error is not None:
-            raise errors.invalid(json_error)
-        if not isinstance(body, dict):
-            raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
-        reply = self._dispatch(route, query, body, day)
+        if route.method in LISTING_METHODS:
+            reply = self._listing(route, query, day)
+        else:
+            if too_large:
+                raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+            if json_error is not None:
+                raise errors.invalid(json_error)
+            if not isinstance(body, dict):
+                raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
+            reply = self._dispatch(route, query, body, day)
         if fault is not None and fault.kind in faults.AFTER:
             return _after_fault(fault, reply)
         return reply
@@ -241,6 +249,9 @@ class EmulatorApp:
         scheme, _, token = authorization.partition(" ")
         verb = route.method[:1].upper() + route.method[1:]
         rpc = f"google.cloud.aiplatform.{route.version}.PredictionService.{verb}"
+        if route.method in LISTING_METHODS:
+            verb = "ListPublisherModels" if route.method == "list" else "GetPublisherModel"
+            rpc = f"google.cloud.aiplatform.{route.version}.ModelGardenService.{verb}"
         if not authorization:
             raise ApiError(
                 401,
@@ -286,6 +297,18 @@ class EmulatorApp:
             resource=route.resource,
         )
 
+    def _listing(self, route: Route, query: dict[str, str], day: datetime.date) -> Reply:
+        """The model-listing endpoints (``listing.py``)."""
+        vertex = route.dialect == "vertex"
+        if route.method == "list":
+            lister = listing.vertex_list if vertex else listing.gemini_list
+            return json_reply(200, lister(day, query, self.catalog, self.extra_models))
+        if not self.serves(route.model, route.dialect, day):
+            raise self._not_found(route)
+        if vertex:
+            return json_reply(200, listing.vertex_model(route.model, self.catalog, query.get("view", "").upper()))
+        return json_reply(200, listing.gemini_model(route.model, self.catalog))
+
     def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any], day: datetime.date) -> Reply:
         model = self.catalog.get(route.model) if route.publisher == "google" else None
         served = route.publisher == "google" and self.serves(route.model, route.dialect, day)
@@ -309,6 +332,24 @@ class EmulatorApp:
         if query.get("alt") != "sse":  # without alt=sse the service answers one JSON array (WIRE §5.7)
             return json_reply(200, events)
         return sse_reply(events)
+
+
+LISTING_METHODS = ("list", "get")
+
+
+def _listing_route(path: str) -> Route | None:
+    """A model-listing or model-lookup URL (GET), or None."""
+    match = _GEMINI_MODELS.match(path)
+    if match:
+        model = match["model"] or ""
+        return Route("gemini-api", match["version"], "", "", "google", model, "get" if model else "list")
+    match = _VERTEX_MODELS.match(path)
+    if match:
+        return Route("vertex", match["version"], "", "", "google", "", "list")
+    match = _VERTEX_MODEL.match(path)
+    if match:
+        return Route("vertex", match["version"], "", "", "google", match["model"], "get")
+    return None
 
 
 def sse_reply(events: Sequence[dict[str, Any]], tail: bytes = b"") -> Reply:
