@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 from typing import Any
 
@@ -14,6 +15,14 @@ EXPRESS = "/v1beta1/publishers/google/models/"
 GEMINI_API = "/v1beta/models/"
 BEARER = {"Authorization": "Bearer test-token"}
 KEY = {"x-goog-api-key": "test-key"}
+
+# The tests pin the emulated day: TODAY is the day of MODELS-2026-11.md (Imagen and the Gemini 3 previews shut
+# down, gemini-2.5-flash-image retired on Vertex); LEGACY_DAY is before those shutdowns, when Imagen :predict,
+# the previews and gemini-2.5-flash-image on Vertex still answered (and the GA Gemini 3 ids did not exist yet).
+TODAY = datetime.date(2026, 11, 30)
+LEGACY_DAY = datetime.date(2026, 3, 1)
+AS_OF = "x-emulator-as-of"
+LEGACY = {AS_OF: LEGACY_DAY.isoformat()}  # the per-request header for one legacy request
 
 
 def image(b64: str) -> Image.Image:

@@ -11,10 +11,10 @@ from PIL import Image, ImageStat
 from vertex_image.emulator import draw
 
 
-def test_identical_requests_give_identical_bytes(http: httpx.Client) -> None:
+def test_identical_requests_give_identical_bytes(legacy_http: httpx.Client) -> None:
     body = imagen("a quiet harbour at dawn", sampleCount=2, seed=11, addWatermark=False)
-    first = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
-    second = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
+    first = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
+    second = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()
     assert first == second
 
 
@@ -103,9 +103,9 @@ def test_decode_rejects_non_images() -> None:
         draw.decode(b"definitely not a picture")
 
 
-def test_emulator_images_decode_with_pil(http: httpx.Client) -> None:
+def test_emulator_images_decode_with_pil(legacy_http: httpx.Client) -> None:
     body = imagen("round trip", sampleCount=1, outputOptions={"mimeType": "image/jpeg", "compressionQuality": 30})
-    prediction = http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
+    prediction = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER).json()[
         "predictions"
     ][0]
     assert image(prediction["bytesBase64Encoded"]).format == "JPEG"

@@ -8,37 +8,42 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emulator_helpers import GEMINI_API, gemini, user
+from emulator_helpers import BEARER, GEMINI_API, KEY, VERTEX, gemini, imagen, user
 from vertex_image.emulator.__main__ import build_parser
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[str]:
+def serve(*args: str) -> Iterator[str]:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vertex_image.emulator",
-            "--port",
-            "0",
-            "--require-key",
-            "sesame",
-            "--blocked-words",
-            "kraken",
-            "--fault",
-            "503;every=3",
-        ],
+        [sys.executable, "-m", "vertex_image.emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        yield url
+        yield process.stdout.readline().strip()
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    yield from serve(
+        "--as-of",
+        "2026-11-30",
+        "--require-key",
+        "sesame",
+        "--blocked-words",
+        "kraken",
+        "--fault",
+        "503;every=3",
+    )
+
+
+@pytest.fixture(scope="module")
+def served_in_march() -> Iterator[str]:
+    yield from serve("--as-of", "2026-03-01")
 
 
 def test_cli_prints_its_base_url_and_applies_its_flags(served: str) -> None:
@@ -58,3 +63,28 @@ def test_cli_rejects_a_bad_fault_spec(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--fault", "teapot"])
     assert "Unknown fault 'teapot'" in capsys.readouterr().err
+
+
+def test_cli_as_of_replays_an_earlier_day(served_in_march: str) -> None:
+    with httpx.Client(base_url=served_in_march, timeout=30) as client:
+        old = client.post(
+            VERTEX + "imagen-4.0-generate-001:predict", json=imagen("a fox", sampleCount=1), headers=BEARER
+        )
+        new = client.post(
+            GEMINI_API + "gemini-nano-banana-2.1:generateContent", json=gemini(user("x")), headers=KEY
+        )
+        listed = client.get("/v1beta/models", headers=KEY).json()["models"]
+    assert old.status_code == 200 and len(old.json()["predictions"]) == 1
+    assert new.status_code == 404  # released 2026-10-06
+    assert "models/imagen-4.0-generate-001" in [m["name"] for m in listed]
+
+
+def test_cli_help_documents_as_of() -> None:
+    text = build_parser().format_help()
+    assert "--as-of YYYY-MM-DD" in text and "x-emulator-as-of" in text
+
+
+def test_cli_rejects_a_bad_day(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--as-of", "next tuesday"])
+    assert "expected a date YYYY-MM-DD" in capsys.readouterr().err

@@ -1,4 +1,7 @@
-"""Faults on demand: per-request header, constructor/CLI spec, fail-N-times-then-succeed."""
+"""Faults on demand: per-request header, constructor/CLI spec, fail-N-times-then-succeed.
+
+The Imagen and Vertex gemini-2.5-flash-image paths answer on LEGACY_DAY only: requests carry that day.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import BEARER, GEMINI_API, KEY, VERTEX, VERTEX_GLOBAL, gemini, imagen, user
+from emulator_helpers import (
+    BEARER,
+    GEMINI_API,
+    KEY,
+    LEGACY,
+    LEGACY_DAY,
+    VERTEX,
+    VERTEX_GLOBAL,
+    gemini,
+    imagen,
+    user,
+)
 from vertex_image.emulator import EmulatorApp
 from vertex_image.emulator.faults import FaultSpec, parse
 
@@ -18,7 +32,7 @@ STREAM = VERTEX_GLOBAL + "gemini-2.5-flash-image:streamGenerateContent?alt=sse"
 
 
 def fault(spec: str, **extra: str) -> dict[str, str]:
-    return {**BEARER, "x-emulator-fault": spec, **extra}
+    return {**BEARER, **LEGACY, "x-emulator-fault": spec, **extra}
 
 
 def small() -> dict[str, Any]:
@@ -133,7 +147,8 @@ def test_unknown_fault_header_is_a_400_with_the_grammar(http: httpx.Client) -> N
 
 
 def _client(**options: Any) -> httpx.Client:
-    return httpx.Client(transport=httpx.WSGITransport(app=EmulatorApp(**options)), base_url="http://emu")
+    app = EmulatorApp(**{"as_of": LEGACY_DAY, **options})
+    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://emu")
 
 
 def test_constructor_fault_applies_to_every_kth_request() -> None:

@@ -1,6 +1,8 @@
 """Google's own SDK (google-genai, test dependency) as an independent client of the emulator.
 
 If the emulator and the SDK disagree, one of them does not speak the wire format of WIRE.md: this test must stay.
+``em`` serves the lineup of TODAY (2026-11-30); ``old`` that of LEGACY_DAY (2026-03-01), when Imagen and
+gemini-2.5-flash-image on Vertex still answered.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emulator_helpers import mean_rgb
+from emulator_helpers import LEGACY_DAY, TODAY, mean_rgb
 from vertex_image.emulator import Emulator
 
 genai = pytest.importorskip("google.genai")
@@ -29,7 +31,13 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def em() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with Emulator(as_of=TODAY) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def old() -> Iterator[Emulator]:
+    with Emulator(as_of=LEGACY_DAY) as emulator:
         yield emulator
 
 
@@ -56,7 +64,7 @@ def pil(data: bytes) -> Image.Image:
     return img
 
 
-def test_generate_images_on_vertex(em: Emulator) -> None:
+def test_generate_images_on_vertex(old: Emulator) -> None:
     config = types.GenerateImagesConfig(
         number_of_images=2,
         aspect_ratio="16:9",
@@ -68,7 +76,7 @@ def test_generate_images_on_vertex(em: Emulator) -> None:
         output_mime_type="image/jpeg",
         person_generation="allow_adult",
     )
-    sdk = vertex(em)  # keep a reference: the SDK closes its HTTP client when the Client is collected
+    sdk = vertex(old)  # keep a reference: the SDK closes its HTTP client when the Client is collected
     response = sdk.models.generate_images(model="imagen-4.0-generate-001", prompt="a cat", config=config)
     assert len(response.generated_images) == 2
     first = response.generated_images[0]
@@ -77,7 +85,7 @@ def test_generate_images_on_vertex(em: Emulator) -> None:
     assert first.enhanced_prompt.startswith("a cat.")
     assert first.safety_attributes.categories
     assert response.positive_prompt_safety_attributes.content_type == "Positive Prompt"
-    request = em.requests[-1]
+    request = old.requests[-1]
     assert request.path.endswith(
         "/projects/sdk-proj/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
     )
@@ -92,7 +100,7 @@ def test_generate_images_on_the_gemini_api_is_refused_by_the_sdk_itself(em: Emul
     assert len(em.requests) == before  # nothing reached the emulator
 
 
-def test_edit_image_on_vertex(em: Emulator) -> None:
+def test_edit_image_on_vertex(old: Emulator) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (320, 240), (128, 128, 128)).save(buf, "PNG")
     raw = types.RawReferenceImage(
@@ -101,7 +109,7 @@ def test_edit_image_on_vertex(em: Emulator) -> None:
     mask = types.MaskReferenceImage(
         reference_id=2, config=types.MaskReferenceConfig(mask_mode="MASK_MODE_BACKGROUND", mask_dilation=0.06)
     )
-    sdk = vertex(em)
+    sdk = vertex(old)
     response = sdk.models.edit_image(
         model="imagen-3.0-capability-001",
         prompt="make it red",
@@ -114,8 +122,8 @@ def test_edit_image_on_vertex(em: Emulator) -> None:
 
 
 @pytest.mark.parametrize("client", BACKENDS)
-def test_generate_content_with_image_output(em: Emulator, client: Any) -> None:
-    sdk = client(em)
+def test_generate_content_with_image_output(old: Emulator, client: Any) -> None:
+    sdk = client(old)
     response = sdk.models.generate_content(
         model="gemini-2.5-flash-image",
         contents="a red fox",
@@ -136,7 +144,7 @@ def test_generate_content_with_image_output(em: Emulator, client: Any) -> None:
 def test_three_turn_chat_refinement_with_gemini_3_pro_image(em: Emulator, client: Any) -> None:
     sdk = client(em)
     chat = sdk.chats.create(
-        model="gemini-3-pro-image-preview",
+        model="gemini-3-pro-image",
         config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
     )
     finals = []
@@ -155,7 +163,7 @@ def test_three_turn_chat_refinement_with_gemini_3_pro_image(em: Emulator, client
 def test_gemini_api_chat_replays_url_safe_base64_that_the_signature_check_accepts(em: Emulator) -> None:
     sdk = gemini_api(em)
     chat = sdk.chats.create(
-        model="gemini-3-pro-image-preview", config=types.GenerateContentConfig(response_modalities=["IMAGE"])
+        model="gemini-3-pro-image", config=types.GenerateContentConfig(response_modalities=["IMAGE"])
     )
     first = chat.send_message("a kite")
     chat.send_message("make it green")
@@ -172,7 +180,7 @@ def test_generate_content_stream(em: Emulator, client: Any) -> None:
     sdk = client(em)
     chunks = list(
         sdk.models.generate_content_stream(
-            model="gemini-3-pro-image-preview",
+            model="gemini-3-pro-image",
             contents="a boat",
             config=types.GenerateContentConfig(
                 image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K")
@@ -195,13 +203,13 @@ def test_sdk_parses_the_emulators_error_envelopes(em: Emulator, client: Any) -> 
     assert not_found.value.code == 404 and not_found.value.status == "NOT_FOUND"
     busy = client(em, headers={"x-emulator-fault": "429"})
     with pytest.raises(genai_errors.ClientError) as quota:
-        busy.models.generate_content(model="gemini-2.5-flash-image", contents="x")
+        busy.models.generate_content(model="gemini-nano-banana-2.1", contents="x")
     assert quota.value.code == 429 and quota.value.status == "RESOURCE_EXHAUSTED"
 
 
 def test_sdk_raises_the_mid_stream_error(em: Emulator) -> None:
     sdk = vertex(em, headers={"x-emulator-fault": "midstream"})
-    stream = sdk.models.generate_content_stream(model="gemini-2.5-flash-image", contents="x")
+    stream = sdk.models.generate_content_stream(model="gemini-nano-banana-2.1", contents="x")
     with pytest.raises(genai_errors.APIError) as raised:
         list(stream)
     assert raised.value.code == 499 and raised.value.status == "CANCELLED"
@@ -214,6 +222,147 @@ def test_sdk_retries_see_success_after_two_failures(em: Emulator) -> None:
         retry_options=types.HttpRetryOptions(attempts=3, initial_delay=0.05, max_delay=0.1, jitter=0),
     )
     before = len(em.requests)
-    response = client.models.generate_content(model="gemini-2.5-flash-image", contents="persist")
+    response = client.models.generate_content(model="gemini-nano-banana-2.1", contents="persist")
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     assert len(em.requests) - before == 3
+
+
+# --- Google's lineup of 2026-11-30 (MODELS-2026-11.md) ------------------------------------------------------
+
+
+def header_size(data: bytes) -> tuple[int, int]:
+    """Width and height read from the PNG/JPEG header (PIL opens lazily: no pixel is decoded)."""
+    with Image.open(io.BytesIO(data)) as img:
+        return img.size
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+def test_three_turn_chat_on_nano_banana_2_1_at_16_9_2k_thinking_high(em: Emulator, client: Any) -> None:
+    sdk = client(em)
+    chat = sdk.chats.create(
+        model="gemini-nano-banana-2.1",
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K"),
+            thinking_config=types.ThinkingConfig(thinking_level=types.ThinkingLevel.HIGH, include_thoughts=True),
+        ),
+    )
+    finals = []
+    for message in ("a white lighthouse on a cliff", "make it red", "add a rainbow"):
+        response = chat.send_message(message)  # on the Gemini API, turns 2 and 3 need the replayed signatures
+        parts = response.candidates[0].content.parts
+        assert [bool(p.thought) for p in parts] == [True, True, False, False]
+        final = parts[-1]
+        assert final.thought_signature and final.inline_data.mime_type == "image/jpeg"
+        assert header_size(final.inline_data.data) == (2752, 1536)
+        usage = response.usage_metadata
+        assert usage.candidates_tokens_details[0].token_count == 1680  # 2K on 2.1
+        assert usage.thoughts_token_count > 0
+        finals.append(pil(final.inline_data.data))
+    r, g, b = mean_rgb(finals[1])
+    assert r - g > 40 and r - b > 40  # turn 2 edited turn 1's image
+    sent = em.requests[-1].body
+    thinking = sent["generationConfig"]["thinkingConfig"]
+    assert thinking.get("thinkingLevel", thinking.get("thinking_level")) == "HIGH"  # the SDK sends snake_case here
+    assert sent["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9", "imageSize": "2K"}
+    assert [c["role"] for c in sent["contents"]] == ["user", "model", "user", "model", "user"]
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+def test_a_4k_1_8_image(em: Emulator, client: Any) -> None:
+    sdk = client(em)
+    response = sdk.models.generate_content(
+        model="gemini-nano-banana-2.1",
+        contents="a very tall tower",
+        config=types.GenerateContentConfig(
+            response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio="1:8", image_size="4K")
+        ),
+    )
+    [final] = [p for p in response.candidates[0].content.parts if p.inline_data and not p.thought]
+    assert header_size(final.inline_data.data) == (1536, 12288)
+    assert response.usage_metadata.candidates_tokens_details[0].token_count == 3760
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+def test_an_image_search_grounded_request(em: Emulator, client: Any) -> None:
+    sdk = client(em)
+    search = types.GoogleSearch(
+        search_types=types.SearchTypes(web_search=types.WebSearch(), image_search=types.ImageSearch())
+    )
+    response = sdk.models.generate_content(
+        model="gemini-nano-banana-2.1",
+        contents="the Eiffel tower as it looked in 1889",
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"], tools=[types.Tool(google_search=search)]
+        ),
+    )
+    grounding = response.candidates[0].grounding_metadata
+    assert grounding.image_search_queries == ["the Eiffel tower as it looked in 1889"]
+    assert grounding.web_search_queries == ["the Eiffel tower as it looked in 1889"]
+    assert grounding.grounding_chunks[1].image.image_uri.startswith("https://")
+    assert any(p.inline_data for p in response.candidates[0].content.parts)
+    tools = em.requests[-1].body["tools"]
+    assert len(tools) == 1 and set(tools[0]) <= {"googleSearch", "google_search"}
+    with pytest.raises(genai_errors.ClientError) as web_only:  # 3 Pro Image takes web search only
+        sdk.models.generate_content(
+            model="gemini-3-pro-image",
+            contents="x",
+            config=types.GenerateContentConfig(tools=[types.Tool(google_search=search)]),
+        )
+    assert web_only.value.code == 400 and web_only.value.status == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+def test_512_on_nano_banana_2_1_is_a_400(em: Emulator, client: Any) -> None:
+    sdk = client(em)
+    with pytest.raises(genai_errors.ClientError) as refused:
+        sdk.models.generate_content(
+            model="gemini-nano-banana-2.1",
+            contents="a small icon",
+            config=types.GenerateContentConfig(image_config=types.ImageConfig(image_size="512")),
+        )
+    assert refused.value.code == 400 and refused.value.status == "INVALID_ARGUMENT"
+    assert "512 is not supported" in refused.value.message
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+@pytest.mark.parametrize("model", ["imagen-4.0-generate-001", "gemini-3-pro-image-preview"])
+def test_retired_models_are_a_404(em: Emulator, client: Any, model: str) -> None:
+    sdk = client(em)
+    with pytest.raises(genai_errors.ClientError) as retired:
+        sdk.models.generate_content(model=model, contents="a fox")
+    assert retired.value.code == 404 and retired.value.status == "NOT_FOUND"
+    assert model in retired.value.message
+
+
+def test_retired_imagen_through_generate_images_is_a_404(em: Emulator, old: Emulator) -> None:
+    today, then = vertex(em), vertex(old)  # keep references: the SDK closes a collected Client's HTTP client
+    with pytest.raises(genai_errors.ClientError) as retired:
+        today.models.generate_images(model="imagen-4.0-generate-001", prompt="a fox")
+    assert retired.value.code == 404
+    resource = "projects/sdk-proj/locations/us-central1/publishers/google/models/imagen-4.0-generate-001"
+    assert f"Publisher Model `{resource}`" in retired.value.message
+    served = then.models.generate_images(
+        model="imagen-4.0-generate-001", prompt="a fox", config=types.GenerateImagesConfig(number_of_images=1)
+    )
+    assert len(served.generated_images) == 1
+
+
+@pytest.mark.parametrize("client", BACKENDS)
+def test_models_list_pages_and_lists_todays_models(em: Emulator, client: Any) -> None:
+    sdk = client(em)
+    before = len(em.requests)
+    models = list(sdk.models.list(config={"page_size": 2}))
+    requests = em.requests[before:]
+    assert len(requests) >= 3 and all(r.method == "GET" for r in requests)  # it really paged
+    assert all(r.query["pageSize"] == "2" for r in requests) and "pageToken" in requests[-1].query
+    prefix = "publishers/google/models/" if client is vertex else "models/"
+    names = [m.name for m in models]
+    assert len(names) == len(set(names))
+    assert prefix + "gemini-nano-banana-2.1" in names
+    for retired in ("imagen-4.0-generate-001", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"):
+        assert prefix + retired not in names
+    if client is gemini_api:
+        nb21 = next(m for m in models if m.name == "models/gemini-nano-banana-2.1")
+        assert nb21.supported_actions == ["generateContent", "countTokens", "batchGenerateContent"]
+        assert nb21.display_name == "Nano Banana 2.1" and nb21.thinking is True

@@ -1,15 +1,20 @@
 """An offline emulator of Vertex AI and the Gemini API for Google's image models, on 127.0.0.1.
 
 It speaks the wire format of WIRE.md (Imagen ``:predict``; Gemini ``:generateContent`` and
-``:streamGenerateContent?alt=sse``; Vertex regional, global and express paths; Gemini API ``v1``/``v1beta``),
-and is written independently of the client's request builders and parsers so that each checks the other.
+``:streamGenerateContent?alt=sse``; Vertex regional, global and express paths; Gemini API ``v1``/``v1beta``;
+the model listings of both), and is written independently of the client's request builders and parsers so
+that each checks the other.
+
+It serves Google's lineup of the emulated day (``lineup.py``, written from MODELS-2026-11.md): by default
+today, so Imagen and the Gemini image previews answer 404 as the real services do; ``as_of=date(2026, 3, 1)``
+(``--as-of 2026-03-01``, or the request header ``x-emulator-as-of: 2026-03-01``) replays an earlier day.
 
     with Emulator() as em:
         em.base_url          # "http://127.0.0.1:PORT"
         em.requests          # what it received: method, path, query, headers (lower-case), JSON body
 
-Command line: ``python -m vertex_image.emulator [--port N] [--latency S] [--rpm N] [--require-key KEY]
-[--blocked-words W ...] [--fault SPEC]``.
+Command line: ``python -m vertex_image.emulator [--port N] [--as-of YYYY-MM-DD] [--latency S] [--rpm N]
+[--require-key KEY] [--blocked-words W ...] [--fault SPEC]``.
 
 Trigger words in a prompt (whole words, any case):
 
@@ -35,19 +40,21 @@ Authentication: Vertex paths need ``Authorization: Bearer <any token>`` (tokens 
 
 from __future__ import annotations
 
+import datetime
 import socket
 import socketserver
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .app import DropConnection, EmulatorApp, RecordedRequest
 from .call import DEFAULT_BLOCKED_WORDS
+from .lineup import LINEUP_DAY
 
-__all__ = ["DEFAULT_BLOCKED_WORDS", "Emulator", "EmulatorApp", "RecordedRequest"]
+__all__ = ["DEFAULT_BLOCKED_WORDS", "LINEUP_DAY", "Emulator", "EmulatorApp", "RecordedRequest"]
 
 
 class _Handler(ServerHandler):
@@ -102,8 +109,11 @@ class Emulator:
         blocked_words: words that make every image blocked (default ``blockme``, ``forbidden``).
         fault: a fault spec applied to every request (see ``faults.py``), e.g. ``"503;every=3"``.
         extra_models: more model ids to accept: names (behaving like the nearest known model) or a mapping
-            ``name -> known model id``.
+            ``name -> known model id``. They are served on both surfaces whatever the emulated day.
         verbose: log each request line to stderr.
+        as_of: the emulated day (which models are live, retired or not yet released); None: ``today()``.
+            The request header ``x-emulator-as-of: YYYY-MM-DD`` overrides it for one request.
+        today: the clock giving the emulated day when ``as_of`` is None (default ``datetime.date.today``).
     """
 
     def __init__(
@@ -117,6 +127,8 @@ class Emulator:
         fault: str | None = None,
         extra_models: Mapping[str, str] | Iterable[str] | None = None,
         verbose: bool = False,
+        as_of: datetime.date | None = None,
+        today: Callable[[], datetime.date] = datetime.date.today,
     ) -> None:
         self.host = host
         self.port = port
@@ -128,6 +140,8 @@ class Emulator:
             blocked_words=blocked_words,
             fault=fault,
             extra_models=extra_models,
+            as_of=as_of,
+            today=today,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

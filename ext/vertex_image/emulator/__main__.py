@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Sequence
 
 from . import Emulator
 from .call import DEFAULT_BLOCKED_WORDS
 from .faults import parse
+from .lineup import parse_day
 
 
 def _fault(text: str) -> str:
@@ -19,14 +21,34 @@ def _fault(text: str) -> str:
     return text
 
 
+def _day(text: str) -> datetime.date:
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(
         prog="python -m vertex_image.emulator",
-        description="Offline Vertex AI / Gemini API emulator for Google's image models (Imagen, Gemini image).",
+        description=(
+            "Offline Vertex AI / Gemini API emulator for Google's image models. It serves the lineup of the "
+            "emulated day (today unless --as-of): live models answer, retired ones 404 as on the real services."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8089, help="TCP port, 0 for a free one (default 8089)")
+    parser.add_argument(
+        "--as-of",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help=(
+            "emulate that day instead of today: each model is live or retired by its dates, e.g. 2026-03-01 "
+            "serves Imagen :predict and the Gemini 3 previews again (per request: header x-emulator-as-of)"
+        ),
+    )
     parser.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every answer")
     parser.add_argument("--rpm", type=int, default=None, metavar="N", help="requests per minute before 429")
     parser.add_argument("--require-key", default=None, metavar="KEY", help="the only API key accepted")
@@ -64,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fault=args.fault,
         extra_models=args.extra_model,
         verbose=args.verbose,
+        as_of=args.as_of,
     ).start()
     print(emulator.base_url, flush=True)
     print(

@@ -1,8 +1,13 @@
-"""The WSGI application: routes of WIRE.md §9, auth (§2), quotas, faults, and the replies on the wire."""
+"""The WSGI application: routes of WIRE.md §9, auth (§2), quotas, faults, and the replies on the wire.
+
+Which models answer depends on the emulated day (``lineup.py``): the request header ``x-emulator-as-of:
+YYYY-MM-DD``, else the app's ``as_of``, else its clock (``today``, by default ``datetime.date.today``).
+"""
 
 from __future__ import annotations
 
 import collections
+import datetime
 import hashlib
 import json
 import logging
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import errors, faults, gemini_handler, imagen_handler
+from . import errors, faults, gemini_handler, imagen_handler, lineup, listing
 from .call import DEFAULT_BLOCKED_WORDS, Call
 from .catalog import ModelSpec, build_catalog
 from .errors import ApiError
@@ -29,6 +34,11 @@ _VERTEX = re.compile(
     r"publishers/(?P<publisher>[^/]+)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"
 )
 _GEMINI = re.compile(r"^/(?P<version>v1|v1beta)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+# model listing and lookup (MODELS §6): GET only
+_GEMINI_MODELS = re.compile(r"^/(?P<version>v1|v1beta)/models(?:/(?P<model>[^/:]+))?/?$")
+_VERTEX_MODELS = re.compile(r"^/(?P<version>v1beta1)/publishers/google/models/?$")
+_VERTEX_MODEL = re.compile(r"^/(?P<version>v1|v1beta1)/publishers/google/models/(?P<model>[^/:]+)$")
+AS_OF_HEADER = "x-emulator-as-of"
 METHODS = ("predict", "generateContent", "streamGenerateContent")
 GEMINI_API_LIMIT = 20 * 1024 * 1024  # WIRE §6.2, §7
 VERTEX_LIMIT = 256 * 1024 * 1024  # not documented for Vertex; a guard for the emulator's memory
@@ -107,13 +117,21 @@ class EmulatorApp:
         max_logged: int = 1000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        as_of: datetime.date | None = None,
+        today: Callable[[], datetime.date] = datetime.date.today,
     ) -> None:
         self.latency_s = latency_s
         self.rpm = rpm
         self.require_key = require_key
         self.blocked_words = tuple(DEFAULT_BLOCKED_WORDS if blocked_words is None else blocked_words)
         self.faults = faults.FaultState(faults.parse(fault) if fault else None)
+        if extra_models is not None and not isinstance(extra_models, Mapping):
+            extra_models = list(extra_models)
         self.catalog: dict[str, ModelSpec] = build_catalog(extra_models)
+        # extra models are served on every surface, every day (they have no dates)
+        self.extra_models: tuple[str, ...] = tuple(extra_models or ())
+        self.as_of = as_of
+        self._today = today
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -130,6 +148,20 @@ class EmulatorApp:
         """Forget the received requests."""
         with self._lock:
             self._log.clear()
+
+    def day(self, headers: Mapping[str, str] | None = None) -> datetime.date:
+        """The emulated day: the ``x-emulator-as-of`` header, else ``as_of``, else the clock."""
+        text = (headers or {}).get(AS_OF_HEADER, "").strip()
+        if text:
+            try:
+                return lineup.parse_day(text)
+            except ValueError as exc:
+                raise errors.invalid(f"Header {AS_OF_HEADER}: {exc}.") from None
+        return self.as_of if self.as_of is not None else self._today()
+
+    def serves(self, model: str, dialect: str, day: datetime.date) -> bool:
+        """Whether ``model`` answers on that surface on that day (extra models always do)."""
+        return model in self.extra_models or lineup.served(model, dialect, day)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -165,10 +197,11 @@ class EmulatorApp:
             self._log.append(RecordedRequest(method, path, query, headers, body))
         if self.latency_s:
             self._sleep(self.latency_s)
-        route = _route(path)
-        if method != "POST":
+        route = _listing_route(path) or _route(path)
+        allowed = "GET" if route.method in LISTING_METHODS else "POST"
+        if method != allowed:
             raise ApiError(
-                405, f"HTTP method {method} is not allowed on {path}; use POST.", headers=[("Allow", "POST")]
+                405, f"HTTP method {method} is not allowed on {path}; use {allowed}.", headers=[("Allow", allowed)]
             )
         self._authenticate(route, headers, query)
         fault = self._fault(headers, path, raw)
@@ -177,13 +210,17 @@ class EmulatorApp:
         elif fault is not None and fault.kind in faults.BEFORE:
             return _fault_reply(fault, route)
         self._check_rate(route)
-        if too_large:
-            raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
-        if json_error is not None:
-            raise errors.invalid(json_error)
-        if not isinstance(body, dict):
-            raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
-        reply = self._dispatch(route, query, body)
+        day = self.day(headers)
+        if route.method in LISTING_METHODS:
+            reply = self._listing(route, query, day)
+        else:
+            if too_large:
+                raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+            if json_error is not None:
+                raise errors.invalid(json_error)
+            if not isinstance(body, dict):
+                raise errors.invalid("Invalid JSON payload received. Root element must be a message.")
+            reply = self._dispatch(route, query, body, day)
         if fault is not None and fault.kind in faults.AFTER:
             return _after_fault(fault, reply)
         return reply
@@ -212,6 +249,9 @@ class EmulatorApp:
         scheme, _, token = authorization.partition(" ")
         verb = route.method[:1].upper() + route.method[1:]
         rpc = f"google.cloud.aiplatform.{route.version}.PredictionService.{verb}"
+        if route.method in LISTING_METHODS:
+            verb = "ListPublisherModels" if route.method == "list" else "GetPublisherModel"
+            rpc = f"google.cloud.aiplatform.{route.version}.ModelGardenService.{verb}"
         if not authorization:
             raise ApiError(
                 401,
@@ -248,37 +288,43 @@ class EmulatorApp:
                 raise errors.quota_exceeded(route.dialect, route.model, wait_s)
             self._window.append(now)
 
-    def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any]) -> Reply:
+    def _not_found(self, route: Route, method: str | None = None) -> ApiError:
+        return errors.model_not_found(
+            route.dialect,
+            version=route.version,
+            model=route.model,
+            method=method or route.method,
+            resource=route.resource,
+        )
+
+    def _listing(self, route: Route, query: dict[str, str], day: datetime.date) -> Reply:
+        """The model-listing endpoints (``listing.py``)."""
+        vertex = route.dialect == "vertex"
+        if route.method == "list":
+            lister = listing.vertex_list if vertex else listing.gemini_list
+            return json_reply(200, lister(day, query, self.catalog, self.extra_models))
+        if not self.serves(route.model, route.dialect, day):
+            raise self._not_found(route)
+        if vertex:
+            return json_reply(200, listing.vertex_model(route.model, self.catalog, query.get("view", "").upper()))
+        return json_reply(200, listing.gemini_model(route.model, self.catalog))
+
+    def _dispatch(self, route: Route, query: dict[str, str], body: dict[str, Any], day: datetime.date) -> Reply:
         model = self.catalog.get(route.model) if route.publisher == "google" else None
-        if model is None or route.method not in METHODS:
-            raise errors.model_not_found(
-                route.dialect,
-                version=route.version,
-                model=route.model,
-                method=route.method,
-                resource=route.resource,
-            )
+        served = route.publisher == "google" and self.serves(route.model, route.dialect, day)
+        if model is None and served:  # a text or embedding model the listings show
+            raise errors.not_emulated(route.model)
+        if model is None or route.method not in METHODS or not served:
+            raise self._not_found(route)
         call = Call(route.dialect, route.version, model, route.method, self.blocked_words)
         if route.method == "predict":
             if model.family != "imagen":
                 if route.dialect == "vertex":
                     raise ApiError(400, errors.GEMINI_VIA_PREDICT, status="FAILED_PRECONDITION")
-                raise errors.model_not_found(
-                    route.dialect,
-                    version=route.version,
-                    model=route.model,
-                    method="predict",
-                    resource=route.resource,
-                )
+                raise self._not_found(route, "predict")
             return json_reply(200, imagen_handler.predict(call, body))
         if model.family != "gemini":
-            raise errors.model_not_found(
-                route.dialect,
-                version=route.version,
-                model=route.model,
-                method=route.method,
-                resource=route.resource,
-            )
+            raise self._not_found(route)
         outcome = gemini_handler.answer(call, body)
         if route.method == "generateContent":
             return json_reply(200, gemini_handler.unary(call, body, outcome))
@@ -286,6 +332,24 @@ class EmulatorApp:
         if query.get("alt") != "sse":  # without alt=sse the service answers one JSON array (WIRE §5.7)
             return json_reply(200, events)
         return sse_reply(events)
+
+
+LISTING_METHODS = ("list", "get")
+
+
+def _listing_route(path: str) -> Route | None:
+    """A model-listing or model-lookup URL (GET), or None."""
+    match = _GEMINI_MODELS.match(path)
+    if match:
+        model = match["model"] or ""
+        return Route("gemini-api", match["version"], "", "", "google", model, "get" if model else "list")
+    match = _VERTEX_MODELS.match(path)
+    if match:
+        return Route("vertex", match["version"], "", "", "google", "", "list")
+    match = _VERTEX_MODEL.match(path)
+    if match:
+        return Route("vertex", match["version"], "", "", "google", match["model"], "get")
+    return None
 
 
 def sse_reply(events: Sequence[dict[str, Any]], tail: bytes = b"") -> Reply:

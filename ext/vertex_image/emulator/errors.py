@@ -6,6 +6,7 @@ like the service (WIRE.md gives no text for them).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ STATUS_BY_CODE = {
     429: "RESOURCE_EXHAUSTED",
     499: "CANCELLED",
     500: "INTERNAL",
+    501: "UNIMPLEMENTED",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
@@ -31,6 +33,7 @@ REASONS = {
     405: "Method Not Allowed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
@@ -88,6 +91,9 @@ UNPROCESSABLE_IMAGE = (
     "Unable to process input image. Please retry or report in "
     "https://developers.generativeai.google/guide/troubleshooting"
 )
+
+
+VERTEX_LEARN_MORE = "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini"
 
 
 class ApiError(Exception):
@@ -218,3 +224,100 @@ def model_not_found(dialect: str, *, version: str, model: str, method: str, reso
         "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
     )
     return ApiError(404, message)
+
+
+# --- what a model does not take (MODELS-2026-11.md §2, §3) ---------------------------------------------------
+#
+# Real texts, as quoted in public bug reports: the Gemini API's "Thinking level is not supported for this
+# model." and "Search Grounding is not supported."; Vertex's "Unable to submit request because thinking_level
+# MEDIUM is not supported by this model. Learn more: <model reference>" and "... because Grounding is not
+# supported ...". The other texts follow the same two patterns (the emulator's wording): per surface, one
+# sentence naming the field and the value the model does not take.
+
+
+def not_supported(dialect: str, *, api: str, vertex: str, field: str = "") -> ApiError:
+    """400 INVALID_ARGUMENT for a value the model does not take, in each surface's words.
+
+    ``api`` is the whole Gemini API sentence; ``vertex`` the clause after "Unable to submit request because".
+    """
+    if dialect == "gemini-api":
+        return invalid(api, field=field)
+    return invalid(f"Unable to submit request because {vertex}. Learn more: {VERTEX_LEARN_MORE}", field=field)
+
+
+def thinking_level_not_supported(dialect: str, level: str | None) -> ApiError:
+    """A thinking level on a model that takes none (``level`` None) or not this one."""
+    field = "generation_config.thinking_config.thinking_level"
+    if level is None:
+        return not_supported(
+            dialect,
+            api="Thinking level is not supported for this model.",
+            vertex="thinking_level is not supported by this model",
+            field=field,
+        )
+    return not_supported(
+        dialect,
+        api=f"Thinking level {level} is not supported for this model.",
+        vertex=f"thinking_level {level} is not supported by this model",
+        field=field,
+    )
+
+
+def image_size_not_supported(dialect: str, size: str, supported: Sequence[str]) -> ApiError:
+    """An ``imageConfig.imageSize`` the model does not take (e.g. "512" on gemini-nano-banana-2.1)."""
+    choices = ", ".join(supported)
+    return not_supported(
+        dialect,
+        api=f"Image size {size} is not supported for this model. Supported image sizes: {choices}.",
+        vertex=f"image_size {size} is not supported by this model (supported: {choices})",
+        field="generation_config.image_config.image_size",
+    )
+
+
+def aspect_ratio_not_supported(dialect: str, ratio: str, supported: Sequence[str]) -> ApiError:
+    """An ``imageConfig.aspectRatio`` the model does not take."""
+    choices = ", ".join(supported)
+    return not_supported(
+        dialect,
+        api=f"Aspect ratio {ratio} is not supported for this model. Supported aspect ratios: {choices}.",
+        vertex=f"aspect_ratio {ratio} is not supported by this model (supported: {choices})",
+        field="generation_config.image_config.aspect_ratio",
+    )
+
+
+def search_not_supported(dialect: str) -> ApiError:
+    """A googleSearch tool on a model without search grounding."""
+    return not_supported(
+        dialect, api="Search Grounding is not supported.", vertex="Grounding is not supported", field="tools"
+    )
+
+
+def image_search_not_supported(dialect: str) -> ApiError:
+    """``searchTypes.imageSearch`` on a model that takes web search only."""
+    return not_supported(
+        dialect,
+        api="Image Search Grounding is not supported for this model.",
+        vertex="image search grounding is not supported by this model",
+        field="tools.google_search.search_types.image_search",
+    )
+
+
+def unknown_field(name: str, where: str) -> ApiError:
+    """The proto JSON parser's 400 for a field the surface does not define (e.g. ``imageOutputOptions`` on the
+    Gemini API, which only Vertex takes: MODELS §3)."""
+    message = f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': Cannot find field."
+    return invalid(message, field=where)
+
+
+def invalid_enum(path: str, enum: str, value: object) -> ApiError:
+    """The proto JSON parser's 400 for an enum value that does not exist."""
+    return invalid(f"Invalid value at '{path}' ({enum}), {json.dumps(value)}", field=path)
+
+
+def not_emulated(model: str) -> ApiError:
+    """501 for a model the listings show (a text or embedding model) that the emulator does not answer for."""
+    return ApiError(
+        501,
+        f"The vertex-image emulator answers for image models only; {model} is listed by the model-listing "
+        "endpoints so that a client can filter it out, but is not emulated.",
+    )

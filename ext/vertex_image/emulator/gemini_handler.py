@@ -21,13 +21,31 @@ from .call import (
     response_id,
     triggered,
 )
-from .errors import SIGNATURE_DOCS, UNPROCESSABLE_IMAGE, invalid
-from .wire import array, b64decode, boolean, get, integer, obj, string, words
+from .errors import (
+    SIGNATURE_DOCS,
+    UNPROCESSABLE_IMAGE,
+    aspect_ratio_not_supported,
+    image_search_not_supported,
+    image_size_not_supported,
+    invalid,
+    invalid_enum,
+    search_not_supported,
+    thinking_level_not_supported,
+    unknown_field,
+)
+from .wire import array, b64decode, boolean, get, integer, obj, snake, string, words
 
 INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
 OUTPUT_MIME_TYPES = ("image/png", "image/jpeg")
 MODALITIES = ("TEXT", "IMAGE")
 VERTEX_INLINE_LIMIT = 7 * 1024 * 1024  # WIRE §7: 7 MB per inline image on Vertex
+# google.genai ThinkingLevel values (the proto enum); which ones a model takes is in its ModelSpec
+THINKING_LEVELS = ("THINKING_LEVEL_UNSPECIFIED", "MINIMAL", "LOW", "MEDIUM", "HIGH", "XHIGH")
+THINKING_LEVEL_ENUM = "type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel"
+# how many times the thoughts of the lowest level a model thinks at each level (thoughtsTokenCount)
+THINKING_EFFORT = {"": 1, "MINIMAL": 1, "LOW": 2, "MEDIUM": 4, "HIGH": 8, "XHIGH": 12}
+# imageConfig fields only Vertex defines (MODELS §3: google-genai refuses them for the Gemini API)
+VERTEX_ONLY_IMAGE_CONFIG = ("imageOutputOptions", "personGeneration", "prominentPeople")
 
 IMAGE_SAFETY_MESSAGE = {
     "gemini-api": (
@@ -88,6 +106,8 @@ class Config:
     seed: int
     candidates: int
     include_thoughts: bool | None
+    thinking_level: str = ""  # the level asked for, or the model's default ("" for a model without levels)
+    search: tuple[str, ...] = ()  # googleSearch types asked for: "web", "image"
 
 
 @dataclass
@@ -204,22 +224,19 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
                 field="generation_config.response_modalities",
             )
     image_config = obj(get(gen, "imageConfig"), "generation_config.image_config")
+    if call.dialect == "gemini-api":
+        for name in VERTEX_ONLY_IMAGE_CONFIG:
+            for spelling in (name, snake(name)):
+                if spelling in image_config:
+                    raise unknown_field(spelling, "generation_config.image_config")
     ratio = string(get(image_config, "aspectRatio"), "generation_config.image_config.aspect_ratio")
     size = (
         string(get(image_config, "imageSize"), "generation_config.image_config.image_size") or model.default_size
     )
     if size not in model.sizes:
-        raise invalid(
-            f"Unsupported image size {size!r} for {model.id}. Supported values: {', '.join(model.sizes)} "
-            "(with an upper-case K).",
-            field="generation_config.image_config.image_size",
-        )
+        raise image_size_not_supported(call.dialect, size, list(model.sizes))
     if ratio is not None and ratio not in model.sizes[size]:
-        raise invalid(
-            f"Unsupported aspect ratio {ratio!r} for {model.id}. Supported values: "
-            f"{', '.join(model.sizes[size])}.",
-            field="generation_config.image_config.aspect_ratio",
-        )
+        raise aspect_ratio_not_supported(call.dialect, ratio, list(model.sizes[size]))
     if ratio is None:
         ratio = _closest_ratio(list(model.sizes[size]), base) if base is not None else "1:1"
     mime, quality = model.default_mime, None
@@ -250,7 +267,49 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
         seed=integer(get(gen, "seed"), "generation_config.seed") or 0,
         candidates=count,
         include_thoughts=boolean(get(thinking, "includeThoughts"), "thinking_config.include_thoughts"),
+        thinking_level=_thinking_level(call, thinking),
+        search=search_types(call, body),
     )
+
+
+def _thinking_level(call: Call, thinking: dict[str, Any]) -> str:
+    """``thinkingConfig.thinkingLevel``, checked against the levels the model takes (MODELS §2)."""
+    path = "generation_config.thinking_config.thinking_level"
+    raw = get(thinking, "thinkingLevel")
+    if raw is None:
+        return call.model.default_thinking_level
+    if not isinstance(raw, str) or raw.upper() not in THINKING_LEVELS:
+        raise invalid_enum(path, THINKING_LEVEL_ENUM, raw)
+    level = raw.upper()
+    if level == "THINKING_LEVEL_UNSPECIFIED":
+        return call.model.default_thinking_level
+    if not call.model.thinking_levels:  # e.g. gemini-3-pro-image (always thinks) or gemini-2.5-flash-image
+        raise thinking_level_not_supported(call.dialect, None)
+    if level not in call.model.thinking_levels:
+        raise thinking_level_not_supported(call.dialect, level)
+    return level
+
+
+def search_types(call: Call, body: dict[str, Any]) -> tuple[str, ...]:
+    """The Google Search types a request's ``tools`` ask for, checked against the model (MODELS §2, §3).
+
+    ``{googleSearch: {}}`` (no ``searchTypes``) is web search, as the SDK documents; other tools are ignored.
+    """
+    wanted: list[str] = []
+    for index, raw in enumerate(array(get(body, "tools"), "tools")):
+        tool = obj(raw, f"tools[{index}]")
+        search = get(tool, "googleSearch")
+        if search is None:
+            continue
+        search = obj(search, f"tools[{index}].google_search")
+        types = obj(get(search, "searchTypes"), f"tools[{index}].google_search.search_types")
+        chosen = [kind for kind in ("web", "image") if get(types, f"{kind}Search") is not None] or ["web"]
+        wanted += [kind for kind in chosen if kind not in wanted]
+    if wanted and not call.model.search_types:
+        raise search_not_supported(call.dialect)
+    if "image" in wanted and "image" not in call.model.search_types:
+        raise image_search_not_supported(call.dialect)
+    return tuple(wanted)
 
 
 def _closest_ratio(ratios: list[str], base: Image.Image) -> str:
@@ -339,7 +398,7 @@ def _candidate(
             "a palette taken from the request, a few bold shapes, and the words written across the middle."
         )
         parts.append({"text": thought, "thought": True})
-        thought_tokens += len(words(thought)) + 64
+        thought_tokens += (len(words(thought)) + 64) * THINKING_EFFORT.get(config.thinking_level, 1)
         if wants_image:
             sketch = draw.draft(call.model.id, prompt, seed=config.seed, size=size)
             parts.append({"inlineData": _inline(sketch, config.mime, config.quality), "thought": True})
@@ -361,7 +420,41 @@ def _candidate(
         "finishReason": "STOP",
         "index": index,
     }
+    if config.search:
+        candidate["groundingMetadata"] = grounding_metadata(prompt, config.search)
     return candidate, tokens, thought_tokens
+
+
+def grounding_metadata(prompt: str, search: tuple[str, ...]) -> dict[str, Any]:
+    """Deterministic ``groundingMetadata`` for a grounded answer: the queries run and one source per type.
+
+    The URIs are placeholders on example.com / example.org (nothing is searched)."""
+    query = prompt or "image"
+    slug = "-".join(words(query.lower())[:6]) or "image"
+    digest = response_id("grounding", query)
+    chunks: list[dict[str, Any]] = []
+    metadata: dict[str, Any] = {}
+    if "web" in search:
+        metadata["webSearchQueries"] = [query]
+        chunks.append({"web": {"uri": f"https://www.example.com/search/{digest}", "title": "example.com"}})
+    if "image" in search:
+        metadata["imageSearchQueries"] = [query]
+        chunks.append(
+            {
+                "image": {
+                    "sourceUri": f"https://www.example.org/{slug}",
+                    "imageUri": f"https://www.example.org/images/{digest}.jpg",
+                    "title": f"{query} - example.org",
+                    "domain": "example.org",
+                }
+            }
+        )
+    metadata["groundingChunks"] = chunks
+    metadata["searchEntryPoint"] = {
+        "renderedContent": f'<div class="container"><a class="chip" href="https://www.example.com/search/{digest}">'
+        f"{query}</a></div>"
+    }
+    return metadata
 
 
 def _reply_text(prompt: str, editing: bool, with_image: bool) -> str:
@@ -491,6 +584,8 @@ def stream(call: Call, body: dict[str, Any], outcome: Outcome) -> list[dict[str,
             chunk = {"content": {"role": "model", "parts": [part]}, "index": candidate["index"]}
             events.append({"candidates": [chunk], **top})
         last = {"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP"}
+        if "groundingMetadata" in candidate:
+            last["groundingMetadata"] = candidate["groundingMetadata"]
         events.append({"candidates": [{**last, "index": candidate["index"]}], **top})
     events[0] = {**events[0], "usageMetadata": prompt_usage}
     events[-1] = {**events[-1], "usageMetadata": outcome.usage}
