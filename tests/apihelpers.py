@@ -119,3 +119,26 @@ def kernel(em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
     vi.configure(backend="emulator", base_url=em.base_url, output_dir=str(tmp_path / "out"))
     yield recorder(em)
     registry.reset()
+
+
+LEGACY_DAY = "2026-03-01"  # before Imagen and the Gemini 3 previews were shut down
+
+
+@pytest.fixture
+def legacy_em() -> Iterator[Emulator]:
+    """A recording emulator of 2026-03-01, when Imagen and the Gemini 3 previews were still served."""
+    import datetime
+
+    with recorded_emulator(as_of=datetime.date.fromisoformat(LEGACY_DAY)) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def legacy_kernel(legacy_em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
+    """The kernel on the 2026-03-01 emulator with ``retired_models="send"``: Imagen's ``:predict`` path, as a
+    private endpoint that still serves it would be used today."""
+    vi.configure(
+        backend="emulator", base_url=legacy_em.base_url, output_dir=str(tmp_path / "out"), retired_models="send"
+    )
+    yield recorder(legacy_em)
+    registry.reset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import base64
 import io
 import json
@@ -12,11 +13,12 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel, recorded_emulator, recorder  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, legacy_em, legacy_kernel, recorded_emulator, recorder  # noqa: F401 - fixtures
 from vertex_image.base.errors import (
     APIError,
     ImageBlocked,
     InvalidRequest,
+    ModelRetired,
     QuotaExceeded,
     ServiceError,
     VertexImageError,
@@ -48,8 +50,11 @@ def _inline_images(body: dict[str, Any]) -> list[bytes]:
 
 
 # Imagen -----------------------------------------------------------------------------------------
-def test_imagen_n4_gives_four_saved_images_of_the_documented_size(kernel: Recorder) -> None:
-    images = vi.generate_images("a lighthouse at dusk", n=4, aspect_ratio="9:16")
+# Imagen is shut down (2026-08-17); its :predict path stays for a private endpoint that still serves it
+# (retired_models="send"), tested against the emulator of 2026-03-01.
+def test_imagen_n4_gives_four_saved_images_of_the_documented_size(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
+    images = vi.generate_images("a lighthouse at dusk", model="imagen4", n=4, aspect_ratio="9:16")
 
     assert [(image.width, image.height) for image in images] == [(768, 1408)] * 4
     assert len({image.data for image in images}) == 4
@@ -60,8 +65,9 @@ def test_imagen_n4_gives_four_saved_images_of_the_documented_size(kernel: Record
     assert call.body["parameters"]["aspectRatio"] == "9:16"
 
 
-def test_imagen_n6_is_sent_as_requests_of_at_most_four_with_seed_and_seed_plus_one(kernel: Recorder) -> None:
-    images = vi.generate_images("a lighthouse at dusk", n=6, seed=7)
+def test_imagen_n6_is_sent_as_requests_of_at_most_four_with_seed_and_seed_plus_one(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
+    images = vi.generate_images("a lighthouse at dusk", model="imagen4", n=6, seed=7)
 
     assert len(images) == 6
     assert [image.index for image in images] == list(range(6))
@@ -82,15 +88,16 @@ def test_imagen_n6_is_sent_as_requests_of_at_most_four_with_seed_and_seed_plus_o
     ],
 )
 def test_imagen_size_follows_aspect_ratio_and_image_size(
-    kernel: Recorder, model: str, aspect_ratio: str | None, image_size: str | None, size: tuple[int, int]
+    legacy_kernel: Recorder, model: str, aspect_ratio: str | None, image_size: str | None, size: tuple[int, int]
 ) -> None:
     (image,) = vi.generate_images("a kite", model=model, aspect_ratio=aspect_ratio, image_size=image_size)
     assert (image.width, image.height) == size
 
 
-def test_imagen_seed_turns_the_watermark_off_on_the_wire_and_repeats(kernel: Recorder) -> None:
-    first = vi.generate_images("a red barn", seed=42)
-    again = vi.generate_images("a red barn", seed=42)
+def test_imagen_seed_turns_the_watermark_off_on_the_wire_and_repeats(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
+    first = vi.generate_images("a red barn", model="imagen4", seed=42)
+    again = vi.generate_images("a red barn", model="imagen4", seed=42)
 
     params = [call.body["parameters"] for call in kernel.sent("predict")]
     assert [(p["seed"], p["addWatermark"]) for p in params] == [(42, False), (42, False)]
@@ -98,9 +105,10 @@ def test_imagen_seed_turns_the_watermark_off_on_the_wire_and_repeats(kernel: Rec
     assert first[0].seed == 42 and first[0].parameters["seed"] == 42
 
 
-def test_imagen_negative_prompt_enhance_prompt_and_jpeg(kernel: Recorder) -> None:
+def test_imagen_negative_prompt_enhance_prompt_and_jpeg(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
     images = vi.generate_images(
-        "a bowl of fruit", n=2, negative_prompt="bananas", enhance_prompt=True, output_mime_type="image/jpeg"
+        "a bowl of fruit", model="imagen4", n=2, negative_prompt="bananas", enhance_prompt=True, output_mime_type="image/jpeg"
     )
 
     (call,) = kernel.sent("predict")
@@ -122,14 +130,14 @@ def test_gemini_n2_sends_two_requests_with_seed_and_seed_plus_one(kernel: Record
     images = vi.generate_images("a paper crane", model="nano-banana", n=2, seed=7, aspect_ratio="16:9")
 
     calls = kernel.sent("generateContent")
-    assert all(call.path.endswith("/models/gemini-2.5-flash-image:generateContent") for call in calls)
+    assert all(call.path.endswith("/models/gemini-nano-banana-2.1:generateContent") for call in calls)
     assert sorted(call.body["generationConfig"]["seed"] for call in calls) == [7, 8]
     for call in calls:
         assert call.body["contents"] == [{"role": "user", "parts": [{"text": "a paper crane"}]}]
         assert call.body["generationConfig"]["imageConfig"]["aspectRatio"] == "16:9"
-    assert [(image.width, image.height) for image in images] == [(1344, 768)] * 2
+    assert [(image.width, image.height) for image in images] == [(1376, 768)] * 2
     assert images[0].data != images[1].data
-    assert images.model == "gemini-2.5-flash-image"
+    assert images.model == "gemini-nano-banana-2.1"
     _on_disk(images)
 
 
@@ -142,8 +150,13 @@ def test_gemini_3_size_on_the_wire_and_in_the_image(kernel: Recorder) -> None:
 
 
 # blocks -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("model", "reason"), [("imagen4", "RAI_FILTERED"), ("nano-banana", "IMAGE_SAFETY")])
-def test_a_blocked_prompt_gives_an_empty_set_with_the_reason(kernel: Recorder, model: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "model", "reason"), [("legacy_kernel", "imagen4", "RAI_FILTERED"), ("kernel", "nano-banana", "IMAGE_SAFETY")]
+)
+def test_a_blocked_prompt_gives_an_empty_set_with_the_reason(
+    request: pytest.FixtureRequest, setup: str, model: str, reason: str
+) -> None:
+    request.getfixturevalue(setup)
     images = vi.generate_images("blockme a cat", model=model)
 
     assert len(images) == 0 and images.blocked
@@ -153,8 +166,8 @@ def test_a_blocked_prompt_gives_an_empty_set_with_the_reason(kernel: Recorder, m
         images.raise_for_block()
 
 
-def test_some_images_filtered_gives_the_rest_and_the_reason(kernel: Recorder) -> None:
-    images = vi.generate_images("halfblock tulips", n=4)
+def test_some_images_filtered_gives_the_rest_and_the_reason(legacy_kernel: Recorder) -> None:
+    images = vi.generate_images("halfblock tulips", model="imagen4", n=4)  # one request, half filtered
 
     assert len(images) == 2 and images.blocks and not images.blocked
     assert images.raise_for_block() is images
@@ -179,29 +192,32 @@ def test_gemini_prompt_block_and_text_only_answers(kernel: Recorder) -> None:
         ("imagen4", {"n": 9}, "at most 8"),
         ("nano-banana", {"n": 9}, "at most 8"),
         ("imagen4-fast", {"image_size": "2K"}, "1K"),
-        ("nano-banana", {"image_size": "4K"}, "nano-banana-pro|gemini-3"),
+        ("nano-banana", {"image_size": "512"}, "for 512 use gemini-3.1-flash-image"),
+        ("nano-banana-pro", {"thinking": "high"}, "always thinks"),
+        ("nano-banana", {"temperature": 0.5}, "does not take temperature"),
+        ("nano-banana-lite", {"google_search": "image"}, "no Google image search"),
         ("imagen4", {"aspect_ratio": "5:4"}, "16:9"),
         ("imagen4", {"n": 0}, "at least 1"),
     ],
 )
 def test_options_a_model_cannot_take_raise_before_any_request(
-    kernel: Recorder, em: Emulator, model: str, options: dict[str, Any], says: str
+    legacy_kernel: Recorder, legacy_em: Emulator, model: str, options: dict[str, Any], says: str
 ) -> None:
     with pytest.raises(InvalidRequest, match=says):
         vi.generate_images("a cat", model=model, **options)
-    assert em.requests == []
+    assert legacy_em.requests == []
 
 
 @pytest.mark.parametrize(
-    ("model", "listed"), [("imagen4", "enhance_prompt"), ("nano-banana", "temperature")]
+    ("model", "listed"), [("imagen4", "enhance_prompt"), ("nano-banana", "thinking")]
 )
 def test_unknown_option_names_raise_listing_the_valid_ones(
-    kernel: Recorder, em: Emulator, model: str, listed: str
+    legacy_kernel: Recorder, legacy_em: Emulator, model: str, listed: str
 ) -> None:
     with pytest.raises(InvalidRequest, match="colour") as caught:
         vi.generate_images("a cat", model=model, colour="red")
     assert listed in str(caught.value)
-    assert em.requests == []
+    assert legacy_em.requests == []
 
 
 @pytest.mark.parametrize(
@@ -222,14 +238,17 @@ def test_the_option_lists_match_the_wire_builders(builder: str, allowed: tuple[s
     keywords = {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
     set_by_the_api = {"n", "aspect_ratio", "image_size", "negative_prompt", "seed", "images", "mask", "mode",
                       "factor", "dialect", "response_modalities", "candidate_count"}
-    assert set(allowed) - {"text"} == keywords - set_by_the_api
+    renamed = {"thinking": "thinking_level"}  # the API's name -> the builder's
+    assert {renamed.get(name, name) for name in allowed} - {"text"} == keywords - set_by_the_api
 
 
-def test_imagen_on_the_gemini_api_refuses_a_negative_prompt_before_sending(kernel: Recorder, em: Emulator) -> None:
+def test_imagen_on_the_gemini_api_refuses_a_negative_prompt_before_sending(
+    legacy_kernel: Recorder, legacy_em: Emulator
+) -> None:
     vi.configure(emulator_mode="gemini-api")
-    with pytest.raises(InvalidRequest):
-        vi.generate_images("a cat", negative_prompt="dogs")
-    assert em.requests == []
+    with pytest.raises(InvalidRequest, match="negative_prompt"):
+        vi.generate_images("a cat", model="imagen4", negative_prompt="dogs")
+    assert legacy_em.requests == []
 
 
 # async and concurrency --------------------------------------------------------------------------
@@ -283,6 +302,8 @@ def test_a_failed_call_raises_a_typed_error_and_saves_nothing(tmp_path: Path) ->
 
 
 # partial failure: whatever arrived is saved ---------------------------------------------------
+LEGACY = datetime.date(2026, 3, 1)
+
 def _configured(emulator: Emulator, out: Path, **options: Any) -> None:
     vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(out), **options)
 
@@ -307,14 +328,14 @@ def test_gemini_n4_over_a_rate_limit_saves_the_three_that_arrived_and_says_so(tm
     assert isinstance(error.partial, ImageSet) and len(error.partial) == 3
     assert sorted(image.seed for image in error.partial) == [10] * 3  # the request's seed, as for a full set
     _on_disk(error.partial)
-    assert len(list(out.rglob("*.png"))) == 3
+    assert len([path for path in out.rglob("*") if path.suffix in (".png", ".jpg")]) == 3
     assert {image.data for image in gallery} == {image.data for image in error.partial}
 
 
 def test_imagen_n8_with_one_request_failing_saves_the_other_four(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with recorded_emulator(fault="500;every=2") as flaky:
-        _configured(flaky, out, max_attempts=1)
+    with recorded_emulator(fault="500;every=2", as_of=LEGACY) as flaky:
+        _configured(flaky, out, max_attempts=1, retired_models="send")
         try:
             with pytest.raises(ServiceError) as caught:
                 vi.generate_images("a lighthouse", model="imagen4", n=8)
@@ -385,11 +406,14 @@ def _cmyk() -> Any:
     ("call", "kwargs", "says"),
     [
         ("generate", {"model": 5}, "model must be a name"),
-        ("generate", {"model": "nano-banana", "temperature": "x"}, "temperature must be a number from 0 to 2"),
-        ("generate", {"model": "nano-banana", "temperature": float("nan")}, "temperature"),
-        ("generate", {"model": "nano-banana", "temperature": float("inf")}, "temperature"),
-        ("generate", {"model": "nano-banana", "temperature": -0.5}, "temperature"),
-        ("generate", {"model": "nano-banana", "temperature": 2.5}, "temperature"),
+        ("generate", {"model": "nano-banana-1", "temperature": "x"}, "temperature must be a number from 0 to 2"),
+        ("generate", {"model": "nano-banana-1", "temperature": float("nan")}, "temperature"),
+        ("generate", {"model": "nano-banana-1", "temperature": float("inf")}, "temperature"),
+        ("generate", {"model": "nano-banana-1", "temperature": -0.5}, "temperature"),
+        ("generate", {"model": "nano-banana-1", "temperature": 2.5}, "temperature"),
+        ("generate", {"model": "nano-banana", "temperature": 0.5}, "does not take temperature"),
+        ("generate", {"model": "nano-banana", "thinking": "max"}, "thinking must be one of minimal, medium, high"),
+        ("generate", {"model": "nano-banana", "google_search": "no"}, "search must be web, image or all"),
         ("generate", {"model": "nano-banana", "seed": 2**31}, "seed must be a whole number from 0 to 2147483647"),
         ("generate", {"model": "imagen4", "seed": 2**31}, "seed must be a whole number from 0 to 2147483647"),
         ("generate", {"model": "imagen4", "seed": -(2**31) - 1}, "seed must be"),
@@ -418,8 +442,9 @@ def _cmyk() -> Any:
     ],
 )
 def test_bad_input_raises_one_typed_line_and_sends_nothing(
-    kernel: Recorder, em: Emulator, call: str, kwargs: dict[str, Any], says: str
+    legacy_kernel: Recorder, legacy_em: Emulator, call: str, kwargs: dict[str, Any], says: str
 ) -> None:
+    em = legacy_em  # retired_models="send": the values of legacy Imagen options are still checked
     kwargs = dict(kwargs)
     prompt = kwargs.pop("prompt", "a cat")
     with pytest.raises(InvalidRequest) as caught:
@@ -470,7 +495,7 @@ def test_edit_image_with_the_default_gemini_model_sends_the_input(kernel: Record
     edited = vi.edit_image("make it blue", _source(kind, base, tmp_path))
 
     call = kernel.sent("generateContent")[-1]
-    assert call.path.endswith("/gemini-2.5-flash-image:generateContent")
+    assert call.path.endswith("/gemini-nano-banana-2.1:generateContent")
     assert call.body["contents"][0]["parts"][0] == {"text": "make it blue"}
     (sent,) = _inline_images(call.body)
     if kind == "PIL":
@@ -485,7 +510,8 @@ def test_edit_image_with_the_default_gemini_model_sends_the_input(kernel: Record
     _on_disk(edited)
 
 
-def test_edit_image_with_a_mask_uses_the_imagen_capability_model(kernel: Recorder) -> None:
+def test_edit_image_with_a_mask_uses_the_imagen_capability_model(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
     (base,) = vi.generate_images("a garden", model="imagen3")
     from PIL import Image
 
@@ -554,7 +580,8 @@ def test_aedit_image_from_a_running_loop(kernel: Recorder) -> None:
     assert len(edited) == 1 and edited.prompt == "make it red"
 
 
-def test_upscale_x2_doubles_the_size(kernel: Recorder) -> None:
+def test_upscale_x2_doubles_the_size(legacy_kernel: Recorder) -> None:
+    kernel = legacy_kernel
     (base,) = vi.generate_images("a small bird", model="imagen3", aspect_ratio="4:3")
 
     (big,) = vi.upscale_image(base, "x2")
@@ -577,9 +604,15 @@ def test_upscale_bad_factor_or_option_raises_before_sending(
     assert em.requests == []
 
 
-def test_upscale_on_the_gemini_api_raises_before_sending(kernel: Recorder, em: Emulator) -> None:
+def test_upscale_on_the_gemini_api_raises_before_sending(legacy_kernel: Recorder, legacy_em: Emulator) -> None:
     vi.configure(emulator_mode="gemini-api")
     with pytest.raises(InvalidRequest, match="Vertex"):
+        vi.upscale_image(_png(), "x2")
+    assert legacy_em.requests == []
+
+
+def test_upscale_today_is_answered_before_sending(kernel: Recorder, em: Emulator) -> None:
+    with pytest.raises(ModelRetired, match="imagen-4.0-upscale-preview was shut down on 2026-08-17 on Vertex AI"):
         vi.upscale_image(_png(), "x2")
     assert em.requests == []
 
@@ -596,7 +629,10 @@ def _png(size: tuple[int, int] = (64, 48)) -> bytes:
 def test_chat_registers_a_named_session(kernel: Recorder) -> None:
     session = vi.chat("nano-banana", name="fox")
     assert registry.state().sessions["fox"] is session
-    assert session.model == "gemini-2.5-flash-image"
+    assert session.model == "gemini-nano-banana-2.1"
+    with pytest.raises(InvalidRequest, match="imagen-4.0-generate-001 was shut down"):
+        vi.chat("imagen4")
+    vi.configure(retired_models="send")
     with pytest.raises(InvalidRequest, match="Imagen"):
         vi.chat("imagen4")
 

@@ -76,7 +76,7 @@ def test_configure_drops_the_client_so_new_settings_take_effect(kernel: Recorder
     assert second.settings.max_concurrency == 2
     vertex_path, gemini_api_path = (call.path for call in kernel.sent())
     assert vertex_path.startswith("/v1/projects/")
-    assert gemini_api_path == "/v1beta/models/gemini-2.5-flash-image:generateContent"
+    assert gemini_api_path == "/v1beta/models/gemini-nano-banana-2.1:generateContent"
 
 
 def test_the_store_follows_the_output_folder(kstate: KernelState, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from vertex_image.core.named_sessions import load_session, open_session, session
 from vertex_image.core.session import Exchange, ImageSession, SendResult
 from vertex_image.emulator import Emulator
 
-PRO = "gemini-3-pro-image-preview"
+PRO = "gemini-3-pro-image"
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{120,}")
 
 
@@ -151,21 +151,23 @@ def test_unknown_or_unfit_options_raise_before_sending(kernel: Recorder, em: Emu
     chat = vi.chat("nano-banana", name="opts")
     with pytest.raises(InvalidRequest, match="colour"):
         chat.send("a fox", colour="red")
-    with pytest.raises(InvalidRequest, match="4K"):
-        chat.send("a fox", image_size="4K")
+    with pytest.raises(InvalidRequest, match="512"):
+        chat.send("a fox", image_size="512")
+    with pytest.raises(InvalidRequest, match="does not take temperature"):
+        chat.send("a fox", temperature=0.5)
     with pytest.raises(InvalidRequest, match="empty"):
         chat.send("  ")
     assert em.requests == [] and len(chat) == 0
 
 
 def test_session_defaults_apply_to_every_turn_and_a_turn_can_override(kernel: Recorder) -> None:
-    chat = ImageSession("nano-banana", name="wide", aspect_ratio="16:9", temperature=0.5)
+    chat = ImageSession("nano-banana", name="wide", aspect_ratio="16:9", thinking="high")
     chat.send("a train")
     chat.send("make it red", aspect_ratio="1:1")
 
     first, second = (call.body["generationConfig"] for call in kernel.sent())
-    assert first["imageConfig"] == {"aspectRatio": "16:9"} and first["temperature"] == 0.5
-    assert second["imageConfig"] == {"aspectRatio": "1:1"} and second["temperature"] == 0.5
+    assert first["imageConfig"] == {"aspectRatio": "16:9"} and first["thinkingConfig"] == {"thinkingLevel": "HIGH"}
+    assert second["imageConfig"] == {"aspectRatio": "1:1"} and second["thinkingConfig"] == {"thinkingLevel": "HIGH"}
 
 
 def test_images_given_to_a_turn_go_inline_after_the_prompt(kernel: Recorder) -> None:
@@ -646,24 +648,26 @@ BAD_SESSION_INPUT = {
     "branch name 5": lambda: registry.state().sessions["c1"].branch(5),
     "branch to its own name": lambda: registry.state().sessions["c1"].branch("c1"),
     "branch to a name in use": lambda: registry.state().sessions["c1"].branch("c2"),
-    "temperature x": lambda: vi.chat(name="c1", temperature="x"),
-    "temperature 5": lambda: vi.chat("nano-banana", name="c3", temperature=5),
+    "thinking x": lambda: vi.chat(name="c1", thinking="x"),
+    "thinking medium on 3.1": lambda: vi.chat("nano-banana-2", name="c3", thinking="medium"),
+    "temperature on 2.1": lambda: vi.chat("nano-banana", name="c3", temperature=0.5),
+    "retired model": lambda: vi.chat("gemini-3-pro-image-preview", name="c3"),
     "negative seed": lambda: vi.chat("nano-banana", name="c1", seed=-1),
     "ratio of no model": lambda: vi.chat("nano-banana", name="c1", aspect_ratio="7:3"),
-    "size the model lacks": lambda: vi.chat("nano-banana", name="c3", image_size="4K"),
+    "size the model lacks": lambda: vi.chat("nano-banana", name="c3", image_size="512"),
     "unknown option": lambda: vi.chat("nano-banana", name="c1", colour="red"),
     "model 5": lambda: vi.chat(5, name="c3"),
-    "open temperature x": lambda: open_session("c1", temperature="x"),
+    "open thinking x": lambda: open_session("c1", thinking="x"),
     "open new='yes'": lambda: open_session("c1", new="yes"),
     "open other model": lambda: open_session("c1", "nano-banana-pro"),
-    "open other option": lambda: open_session("c1", temperature=0.9),
+    "open other option": lambda: open_session("c1", thinking="minimal"),
     "turn model 5": lambda: registry.state().sessions["c1"].send("a hat", model=5),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_SESSION_INPUT))
 def test_bad_session_input_is_a_one_line_invalid_request_and_changes_nothing(kernel: Recorder, case: str) -> None:
-    open_session("c1", "nano-banana", temperature=0.5).send("a fox")
+    open_session("c1", "nano-banana", thinking="high").send("a fox")
     open_session("c2", "nano-banana").send("a cat")
     names = NameFollower()
     before, sent = _sessions_state(), len(kernel.sent())
@@ -683,13 +687,13 @@ def test_default_options_only_the_vertex_api_takes_are_refused_on_the_gemini_api
 
 
 def test_open_session_resumes_a_name_from_memory_or_disk_as_it_is(kernel: Recorder) -> None:
-    first = open_session("c1", "nano-banana", temperature=0.5)
+    first = open_session("c1", "nano-banana", thinking="high")
     assert registry.state().sessions["c1"] is first  # an unused name is taken at once
     first.send("a fox")
 
     assert open_session("c1") is first
-    assert open_session("c1", "nano-banana", temperature=0.5) is first  # the same settings: the same session
-    with pytest.raises(InvalidRequest, match=r"'c1' exists \(1 turn\) with other settings \(model gemini-2.5"):
+    assert open_session("c1", "nano-banana", thinking="high") is first  # the same settings: the same session
+    with pytest.raises(InvalidRequest, match=r"'c1' exists \(1 turn\) with other settings \(model gemini-nano-banana-2.1"):
         open_session("c1", "nano-banana-pro")
 
     registry.state().sessions.clear()  # as after a restart: only the file is left
@@ -697,7 +701,7 @@ def test_open_session_resumes_a_name_from_memory_or_disk_as_it_is(kernel: Record
     assert registry.state().sessions["c1"] is resumed and [ex.prompt for ex in resumed] == ["a fox"]
     resumed.send("make it blue")
     assert len(kernel.sent()[-1].body["contents"]) == 3
-    assert kernel.sent()[-1].body["generationConfig"]["temperature"] == 0.5
+    assert kernel.sent()[-1].body["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "HIGH"}
 
 
 def test_open_session_without_a_name_takes_the_first_free_chat_name_never_default(kernel: Recorder) -> None:

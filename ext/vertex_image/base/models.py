@@ -161,6 +161,15 @@ def list_models() -> list[ModelInfo]:
     return list(_MODELS)
 
 
+def served_models(surface: str | None = None, today: date | None = None) -> list[ModelInfo]:
+    """The models Google still serves on ``surface`` (on either surface when None): what pickers offer."""
+    surfaces = (surface,) if surface else lifecycle.SURFACES
+    return [
+        info for info in _MODELS
+        if any(s in info.surfaces and lifecycle.state_on(info, s, today).served for s in surfaces)
+    ]  # fmt: skip
+
+
 def resolve_model(name: str) -> ModelInfo:
     """The model for an id or alias; an unknown name close to a known one is refused ("did you mean").
 
@@ -577,6 +586,7 @@ __all__ = [
     "normalize_thinking",
     "output_size",
     "resolve_model",
+    "served_models",
     "validate_options",
     "wire_image_size",
 ]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.config import Secret, Settings
 from ..base.notify import Subscribers, Unsubscribe
+from .model_choice import forget_notices
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client.auth import Auth
@@ -223,3 +224,4 @@ def reset() -> None:
         old, _STATE = _STATE, None
     if old is not None:
         old.close()
+    forget_notices()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.config import BACKENDS
-from ..base.models import list_models, resolve_model
+from ..base.models import resolve_model, served_models
 from .boundary import _NUMBER_RE, _SAFETY, _TOKEN_RE
 from .magics import _GEMINI_SUBCOMMANDS, _VERTEX_SUBCOMMANDS, VertexImageMagics
 
@@ -255,9 +255,9 @@ class _Surface:
 
 
 def _model_names(family: str | None) -> list[str]:
-    """Ids and aliases of the models that make images from a prompt (of ``family`` when given)."""
+    """Ids and aliases of the models still served that make images from a prompt (of ``family`` when given)."""
     names: list[str] = []
-    for info in list_models():
+    for info in served_models():
         if not info.upscale and family in (None, info.family):
             names += [info.id, *info.aliases]
     return names

@@ -119,9 +119,10 @@ class PanelControls:
         self.widget.add_class("vi-panel")
 
     def _models_for_mode(self) -> list[ModelInfo]:
-        from ...base.models import list_models
+        from ...base.models import served_models
+        from ...core.registry import state
 
-        models = [m for m in list_models() if not m.upscale and not (m.family == "imagen" and m.editing)]
+        models = [m for m in served_models(state().settings().speaks) if not m.upscale]
         if self.mode.value == CONVERSATION:
             models = [m for m in models if m.family == "gemini"]
         return models
