@@ -34,8 +34,9 @@ Rows (``--only`` keys in brackets):
     [ipynb]  bytes an .ipynb stores for one displayed 4096 px image: vertex-image's display of the result;
              google-genai's ``image.show()`` (a PIL image: IPython stores a full PNG); a full-PNG
              ``IPython.display.Image`` for LiteLLM and httpx.
-    [profile] cProfile of vertex-image's full 1K call (run on the calling thread's loop, so the profiler sees
-             the request, parse and save), written to ``build/bench/profile-1k.txt``.
+    [profile] cProfile of vertex-image's full call for the 1K and the tiny answer (run on the calling thread's
+             loop, so the profiler sees the request, parse and save), written to
+             ``build/bench/profile-1k.txt`` and ``profile-tiny.txt`` with a breakdown by part at the top.
 """
 
 from __future__ import annotations
@@ -344,12 +345,12 @@ def child(kind: str, name: str, url: str, out: str, count: int) -> dict[str, Any
         growth = rss_bytes() - before
         return {"growth": growth, "kept": sum(contender.kept_bytes(item) for item in kept)}
     if kind == "profile":
-        return {"text": profile_full_call(url, Path(out), count)}
+        return {"text": profile_full_call(url, Path(out), count, name)}
     raise ValueError(f"unknown child {kind!r}")
 
 
-def profile_full_call(url: str, out: Path, count: int) -> str:
-    """cProfile of ``count`` full 1K calls; the call runs on this thread's loop so the profiler sees all of it."""
+def profile_full_call(url: str, out: Path, count: int, size: str) -> str:
+    """cProfile of ``count`` full calls; the call runs on this thread's loop so the profiler sees all of it."""
     import cProfile
     import pstats
 
@@ -370,7 +371,7 @@ def profile_full_call(url: str, out: Path, count: int) -> str:
 
     elapsed = asyncio.run(calls())
     text = io.StringIO()
-    text.write(f"{count} full 1K calls (agenerate_request on the caller's loop, profiled): "
+    text.write(f"{count} full {size} calls (agenerate_request on the caller's loop, profiled): "
                f"{elapsed / count * 1000:.1f} ms per call with the profiler on\n\n")
     stats = pstats.Stats(profiler, stream=text).strip_dirs()
     text.write("== where the time goes, ms per call (cumulative; the parts overlap where nested) ==\n")
@@ -752,8 +753,12 @@ class Bench:
         row.note = f"the 4K PNG received: {len(image('4K')) / 1e6:.1f} MB"
         return [row]
 
-    def profile(self) -> str:
-        return str(run_child("profile", OURS, self.base(size="1K"), self.plan.profile_calls)["text"])
+    def profile(self) -> dict[str, str]:
+        """cProfile texts of vertex-image's full call, for the 1K answer and the tiny one."""
+        calls = {"1k": self.plan.profile_calls, "tiny": self.plan.profile_calls * 3}
+        return {size: str(run_child("profile", size, self.base(size=size.upper() if size == "1k" else size),
+                                    count)["text"])
+                for size, count in calls.items()}
 
 
 # --- the table ------------------------------------------------------------------------------------------------
@@ -792,6 +797,16 @@ def versions() -> str:
         except PackageNotFoundError:
             found.append(f"{package} (not installed)")
     return ", ".join(found)
+
+
+def transports() -> str:
+    """Which HTTP stack each client uses here: google-genai picks httpx2 and aiohttp when they are installed."""
+    from importlib.util import find_spec
+
+    genai_sync = "httpx2" if find_spec("httpx2") else "httpx"
+    genai_async = "aiohttp" if find_spec("aiohttp") else genai_sync
+    return (f"transports: vertex-image httpx.AsyncClient on its runtime loop; google-genai {genai_sync} (sync), "
+            f"{genai_async} (async); LiteLLM httpx (sync), httpx over its aiohttp transport (async); bare httpx: httpx.Client / AsyncClient")
 
 
 def machine() -> str:
@@ -835,6 +850,7 @@ def report(rows: list[Row], plan: Plan, loads: list[tuple[str, tuple[float, floa
     for row in rows:
         notes += [f"- {row.key}: {name} failed: {error}" for name, error in row.errors.items()]
     notes += [f"- {name} could not be set up: {error}" for name, error in bench.failed_setup.items()]
+    notes.append(f"- {transports()}")
     notes.append("- batch `mode=\"now\"` (200 prompts): not measured, vertex-image has no batch API in this tree")
     if notes:
         out += ["Notes:", "", *notes, ""]
@@ -875,7 +891,7 @@ def main() -> None:
         url = line.split()[1]
         rows: list[Row] = []
         loads: list[tuple[str, tuple[float, float, float]]] = []
-        profile_text = ""
+        profiles: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="vertex-image-bench-") as work:
             bench = Bench(url, plan, Path(work))
             for key in ROWS:
@@ -885,7 +901,7 @@ def main() -> None:
                 progress(f"bench: {key} ...")
                 row_start = time.perf_counter()
                 if key == "profile":
-                    profile_text = bench.profile()
+                    profiles = bench.profile()
                 else:
                     rows += getattr(bench, f"row_{key}")()
                 progress(f"bench: {key} done in {time.perf_counter() - row_start:.1f} s")
@@ -902,10 +918,10 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
-    if profile_text:
-        profile_path = out.parent / "profile-1k.txt"
+    for size, profile_text in profiles.items():
+        profile_path = out.parent / f"profile-{size}.txt"
         profile_path.write_text(profile_text)
-        print(f"cProfile of vertex-image's full 1K call: {profile_path}")
+        print(f"cProfile of vertex-image's full {size} call: {profile_path}")
     print(f"table written to {out}")
 
 
