@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test demo lab setup clean
+.PHONY: test demo lab setup bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +15,12 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# The bench extra (google-genai, LiteLLM) on top of the usual ones, with its own stamp: `make test` does not need it.
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@rm -f $(VENV)/.bench-installed-*
+	@touch $@
 
 ## make test: create .venv if missing, install the package with its test extra (and Debian's chromium for
 ## the browser test), run every test: unit, emulator, google-genai, browser, and nbval over notebooks/
@@ -28,6 +35,12 @@ demo: $(STAMP)
 ## make lab: JupyterLab with the extension installed and the emulator chosen
 lab: $(STAMP)
 	VERTEX_IMAGE_BACKEND=emulator $(VENV)/bin/jupyter lab --ip=127.0.0.1 notebooks/
+
+## make bench: vertex-image side by side with google-genai, LiteLLM and bare httpx on a local server, interleaved
+## per round (bench/run.py; ~4 minutes); the table is printed and written to build/bench/results.md.
+## BENCH_ARGS=--quick for a short run, BENCH_ARGS="--only 1k,tiny" for some rows.
+bench: $(BENCH_STAMP)
+	LITELLM_LOCAL_MODEL_COST_MAP=True $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
