@@ -69,14 +69,14 @@ def test_summary_speaks_of_both_surfaces_only_when_they_differ() -> None:
 
 def test_a_retired_model_is_refused_with_the_date_the_replacement_and_what_cannot_carry_over() -> None:
     with pytest.raises(ModelRetired) as caught:
-        check_lifecycle(resolve_model("imagen4"), "vertex", options=("seed", "aspect_ratio"), today=TODAY)
+        check_lifecycle(resolve_model("imagen4"), "vertex", options=("negative_prompt", "seed"), today=TODAY)
     error = caught.value
     assert str(error) == (
         "imagen-4.0-generate-001 was shut down on 2026-08-17 on Vertex AI; nothing was sent. "
-        "Use gemini-nano-banana-2.1 with thinking high. Not carried over: seed. "
+        "Use gemini-nano-banana-2.1 with thinking high. Not carried over: negative_prompt. "
         "(retired_models='migrate' does this for you.)"
     )
-    assert (error.replacement, error.thinking, error.dropped) == ("gemini-nano-banana-2.1", "HIGH", ("seed",))
+    assert (error.replacement, error.thinking, error.dropped) == ("gemini-nano-banana-2.1", "HIGH", ("negative_prompt",))
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,11 @@ PRICES_SOURCE = "LiteLLM 1.110.2 cost map, citing ai.google.dev/gemini-api/docs/
 BATCH_DISCOUNT = 0.5  # Gemini API Batch Mode and Vertex batch prediction: 50% of the standard price [BATCH][VBP]
 
 _IMAGEN_RETIRED = {"gemini-api": "2026-08-17", "vertex": "2026-08-17"}  # [CL] and "as early as" [FBM]
-_IMAGEN_ONLY = ("negative_prompt", "seed", "person_generation", "safety_filter_level", "enhance_prompt")
+# Imagen options (the API's names) that no Gemini image model takes: a migrated request drops them and says so.
+_IMAGEN_ONLY = (
+    "negative_prompt", "safety_setting", "enhance_prompt", "add_watermark", "guidance_scale", "include_rai_reason",
+    "include_safety_attributes", "language", "storage_uri",
+)  # fmt: skip
 
 MODELS: list[dict] = [
     # --- Imagen: the legacy :predict family, every model shut down --------------------------------------
@@ -147,7 +151,7 @@ MODELS: list[dict] = [
         "replacement": "gemini-nano-banana-2.1", "migration_thinking": None,
         "source": "[FBM] (shut down 'as early as 2026-08-17': exact date UNCONFIRMED)",
         "ratios": IMAGEN_RATIOS, "sizes": (), "max_count": 8, "max_candidates": 4, "editing": True,
-        "max_inputs": 4, "not_carried_over": (*_IMAGEN_ONLY, "mask", "edit_mode", "mask_mode"),
+        "max_inputs": 4, "not_carried_over": (*_IMAGEN_ONLY, "mask", "mode", "mask_mode", "mask_dilation", "mask_classes", "base_steps"),
         "notes": "Mask editing has no Gemini replacement: describe the change in words instead.",
         "prices": {"per_image": 0.04},
     },

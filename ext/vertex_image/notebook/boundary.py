@@ -203,9 +203,8 @@ def subcommand_parser(prog: str) -> MagicArgumentParser:
 
 # Options of a magic line that a retired model's replacement cannot take: flag -> (option name, takes a value).
 _IMAGEN_ONLY_FLAGS = {
-    "--negative": ("negative_prompt", True), "--seed": ("seed", True), "--person": ("person_generation", True),
-    "--safety": ("safety_filter_level", True), "--enhance": ("enhance_prompt", False),
-    "--no-enhance": ("enhance_prompt", False),
+    "--negative": ("negative_prompt", True), "--safety": ("safety_setting", True),
+    "--enhance": ("enhance_prompt", False), "--no-enhance": ("enhance_prompt", False),
 }  # fmt: skip
 _MODEL_FLAGS = ("-m", "--model")
 
