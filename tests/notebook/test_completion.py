@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from IPython.core.completer import provisionalcompleter
 from magicshell import Shell, shell  # noqa: F401  (fixture)
-from vertex_image.base.models import GEMINI_RATIOS, IMAGEN_RATIOS, list_models
+from vertex_image.base.models import GEMINI_RATIOS, served_models
 from vertex_image.core import registry
 from vertex_image.core.session import ImageSession
 from vertex_image.notebook.completion import KernelFacts, analyse, complete, image_variables
@@ -19,8 +19,8 @@ from vertex_image.results.images import GeneratedImage, ImageSet
 
 FACTS = KernelFacts(
     sessions=["default", "fox", "wide"],
-    session_models={"wide": "gemini-3.1-flash-image-preview"},
-    default_imagen_model="imagen-4.0-generate-001",
+    session_models={"wide": "gemini-3.1-flash-image"},
+    default_imagen_model="gemini-3-pro-image",
     default_gemini_model="gemini-2.5-flash-image",
 )
 HEAVY = ("httpx", "google.auth", "PIL", "ipywidgets")
@@ -53,28 +53,30 @@ def test_options_already_on_the_line_are_not_offered_again_except_repeatable_ima
 # values --------------------------------------------------------------------------------------
 def test_model_values_are_ids_and_aliases_of_image_models() -> None:
     imagen = words("%imagen -m ")
-    assert {"imagen-4.0-generate-001", "imagen4", "nano-banana", "gemini-3-pro-image-preview"} <= set(imagen)
-    assert "imagen-4.0-upscale-preview" not in imagen and "upscale" not in imagen  # needs an image, not a prompt
+    assert {"gemini-nano-banana-2.1", "nano-banana", "gemini-3-pro-image", "nano-banana-lite"} <= set(imagen)
+    assert not [name for name in imagen if "imagen" in name or "preview" in name or name == "upscale"]  # shut down
     assert words("%imagen --model NANO-banana-p") == ["nano-banana-pro"]
     gemini = words("%%gemini_image -m ")
-    assert gemini == [name for m in list_models() if m.family == "gemini" for name in (m.id, *m.aliases)]
+    assert gemini == [name for m in served_models() if m.family == "gemini" for name in (m.id, *m.aliases)]
 
 
 def test_aspect_ratios_and_sizes_follow_the_model_named_earlier_on_the_line() -> None:
     assert words("%imagen -m nano-banana-2 -a ") == list(GEMINI_RATIOS) + ["1:4", "4:1", "1:8", "8:1"]
-    assert words("%imagen -m imagen-4.0-fast-generate-001 -s ") == ["1K"]
+    assert words("%imagen -m nano-banana-lite -s ") == ["1K"]
+    assert words("%imagen -m nano-banana -s ") == ["1K", "2K", "4K"]  # 2.1 has no 512
     assert words("%imagen --model=nano-banana-pro --size ") == ["1K", "2K", "4K"]
-    assert words("%imagen -m imagen3 -s ") == []  # Imagen 3 has no size parameter
+    assert words("%imagen -m gemini-2.5-flash-image -s ") == []  # one size, no size parameter
     assert words("%imagen -m nano-banana-pro -s 4") == ["4K"]
     assert words("%imagen -s 1k") == ["1K"]  # case-insensitive prefix
 
 
 def test_aspect_ratios_and_sizes_default_to_the_configured_model() -> None:
-    assert words("%imagen -a ") == list(IMAGEN_RATIOS)
-    assert words("%imagen --size ") == ["1K", "2K"]
+    assert words("%imagen -a ") == list(GEMINI_RATIOS)  # gemini-3-pro-image: no 1:4, 4:1, 1:8, 8:1
+    assert words("%imagen --size ") == ["1K", "2K", "4K"]
     assert words("%%gemini_image -a ") == list(GEMINI_RATIOS)  # gemini-2.5-flash-image
-    other = KernelFacts(default_imagen_model="imagen-4.0-fast-generate-001")
+    other = KernelFacts(default_imagen_model="gemini-3.1-flash-lite-image")
     assert complete("%imagen -s ", facts=other) == ["1K"]
+    assert "8:1" in complete("%imagen -a ", facts=KernelFacts())  # today's default: gemini-nano-banana-2.1
 
 
 def test_gemini_cell_ratios_follow_the_sessions_model_when_no_model_is_named() -> None:
@@ -102,7 +104,7 @@ def test_session_option_completes_session_names_where_s_means_session() -> None:
     assert words("%gemini_image history -s ") == ["default", "fox", "wide"]
     assert words("%gemini_image undo --session=w") == ["--session=wide"]
     assert words("%vertex_image panel -s f") == ["fox"]
-    assert words("%imagen -s ") == ["1K", "2K"]  # in %imagen, -s is the size
+    assert words("%imagen -s ") == ["1K", "2K", "4K"]  # in %imagen, -s is the size
 
 
 def test_image_option_offers_image_variables_and_leaves_room_for_file_paths() -> None:
@@ -161,7 +163,7 @@ def test_nothing_is_offered_outside_options(line: str) -> None:
 
 
 def test_assignment_form_and_cell_magic_only_on_the_first_line() -> None:
-    assert words("imgs = %imagen -m imagen4-") == ["imagen4-fast", "imagen4-ultra"]
+    assert words("imgs = %imagen -m nano-banana-2") == ["nano-banana-2", "nano-banana-2-lite", "nano-banana-2.1"]
     assert words("%%imagen -a 16") == ["16:9"]
     assert words("%%imagen -a 16", first_line=False) == []
     assert words("    %imagen -a 16", first_line=False) == ["16:9"]  # a line magic can be on any line
@@ -213,7 +215,8 @@ def test_shell_image_option_offers_variables_and_files(
 
 
 def test_shell_session_names_come_from_memory_and_disk(shell: Shell, tmp_path: Path) -> None:  # noqa: F811
-    registry.state().sessions["wide"] = ImageSession("gemini-3.1-flash-image-preview", name="wide")
+    registry.state().sessions["wide"] = ImageSession("gemini-3.1-flash-image", name="wide")
+    registry.state().configure(default_gemini_model="nano-banana-pro")  # 10 ratios: no 8:1
     (tmp_path / "sessions").mkdir()
     (tmp_path / "sessions" / "fox.json").write_text("{}")
     assert ours(shell.ip, "%%gemini_image -s ") == ["fox", "wide"]
@@ -222,7 +225,7 @@ def test_shell_session_names_come_from_memory_and_disk(shell: Shell, tmp_path: P
 
 
 def test_shell_default_model_comes_from_the_settings(shell: Shell) -> None:  # noqa: F811
-    registry.state().configure(default_imagen_model="imagen-4.0-fast-generate-001")
+    registry.state().configure(default_imagen_model="gemini-3.1-flash-lite-image")
     assert ours(shell.ip, "%imagen -s ") == ["1K"]
 
 
@@ -238,7 +241,7 @@ def test_a_failure_inside_completion_leaves_other_completion_working(
     assert shell.capsys.readouterr().err == ""
     shell.ns["lighthouse_photo"] = 1
     assert "lighthouse_photo" in [text for *_, text, _ in completions(shell.ip, "lighthouse_p")]  # ...others run
-    assert ours(shell.ip, "%imagen -m imagen4-u") == ["imagen4-ultra"]  # and ours still answers what it can
+    assert ours(shell.ip, "%imagen -m nano-banana-p") == ["nano-banana-pro"]  # and ours still answers what it can
 
 
 def test_unload_removes_exactly_our_matcher(shell: Shell) -> None:  # noqa: F811
@@ -248,14 +251,14 @@ def test_unload_removes_exactly_our_matcher(shell: Shell) -> None:  # noqa: F811
     matchers = shell.ip.Completer.custom_matchers
     matchers.append(other_matcher)
     before = len(matchers)
-    assert ours(shell.ip, "%imagen -m imagen4-u") == ["imagen4-ultra"]
+    assert ours(shell.ip, "%imagen -m nano-banana-p") == ["nano-banana-pro"]
     shell.ip.run_line_magic("load_ext", "vertex_image")  # loading twice adds nothing
     assert len(matchers) == before
     shell.close()
     assert len(matchers) == before - 1 and other_matcher in matchers
-    assert ours(shell.ip, "%imagen -m imagen4-u") == []
+    assert ours(shell.ip, "%imagen -m nano-banana-p") == []
     shell.ip.run_line_magic("load_ext", "vertex_image")  # and it comes back
-    assert ours(shell.ip, "%imagen -m imagen4-u") == ["imagen4-ultra"]
+    assert ours(shell.ip, "%imagen -m nano-banana-p") == ["nano-banana-pro"]
     matchers.remove(other_matcher)
 
 

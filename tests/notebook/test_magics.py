@@ -7,6 +7,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vertex_image as vi
@@ -24,7 +25,10 @@ HEAVY = ("httpx", "google.auth", "PIL", "ipywidgets")
 
 
 def _prompt(request: object) -> str:
-    return request.body["instances"][0]["prompt"]  # type: ignore[attr-defined]
+    body = request.body  # type: ignore[attr-defined]
+    if "instances" in body:  # Imagen :predict (legacy)
+        return body["instances"][0]["prompt"]
+    return body["contents"][-1]["parts"][0]["text"]
 
 
 # lifecycle ------------------------------------------------------------------------------------
@@ -85,12 +89,12 @@ def test_config_traits_reach_the_settings(capsys: pytest.CaptureFixture[str], tm
     cfg = Config()
     cfg.VertexImageMagics.backend = "emulator"
     cfg.VertexImageMagics.output_dir = str(tmp_path)
-    cfg.VertexImageMagics.default_model = "imagen-4.0-fast-generate-001"
+    cfg.VertexImageMagics.default_model = "nano-banana-lite"
     sh = Shell(capsys, cfg)
     try:
         settings = vi.settings()
         assert (settings.backend, settings.output_dir) == ("emulator", str(tmp_path))
-        assert settings.default_imagen_model == "imagen-4.0-fast-generate-001"
+        assert settings.default_imagen_model == "nano-banana-lite"
         sh.ip.run_line_magic("config", "VertexImageMagics.default_gemini_model = 'nano-banana-pro'")
         assert vi.settings().default_gemini_model == "nano-banana-pro"
         assert vi.settings().sources["default_gemini_model"] == "configure"
@@ -98,7 +102,7 @@ def test_config_traits_reach_the_settings(capsys: pytest.CaptureFixture[str], tm
         assert vi.settings().backend == "emulator"
         assert sh.ip.magics_manager.registry["VertexImageMagics"].backend == "emulator"
         assert sh.run("%imagen a red fox").error is None
-        assert emulator_requests("predict")[-1].path.split("/")[-1] == "imagen-4.0-fast-generate-001:predict"
+        assert emulator_requests()[-1].path.split("/")[-1] == "gemini-3.1-flash-lite-image:generateContent"
     finally:
         sh.close()
         registry.reset()
@@ -111,7 +115,7 @@ def test_assignment_binds_the_image_set(shell: Shell) -> None:
     imgs = shell.ns["imgs"]
     assert isinstance(imgs, vi.ImageSet) and len(imgs) == 1
     assert imgs[0].path and Path(imgs[0].path).is_file()
-    assert _prompt(emulator_requests("predict")[-1]) == "a red fox"
+    assert _prompt(emulator_requests()[-1]) == "a red fox"
 
 
 def test_result_lands_in_out_and_semicolon_silences(shell: Shell) -> None:
@@ -121,16 +125,46 @@ def test_result_lands_in_out_and_semicolon_silences(shell: Shell) -> None:
     silenced = shell.run("%imagen a blue fox;")
     assert silenced.result is None
     assert shell.ip.execution_count - 1 not in shell.ns["Out"]
-    assert _prompt(emulator_requests("predict")[-1]) == "a blue fox"
+    assert _prompt(emulator_requests()[-1]) == "a blue fox"
 
 
-def test_every_imagen_option_reaches_the_request(shell: Shell) -> None:
+def test_every_option_reaches_the_request_of_todays_model(shell: Shell) -> None:
+    cell = shell.run(
+        "x = %imagen -n 2 -a 16:9 -s 2K --seed 7 --thinking high --search image --person allow-adult "
+        "--format jpeg --quality 80 a lighthouse at dusk"
+    )
+    assert cell.error is None, cell.shown
+    requests = emulator_requests("generateContent")[-2:]
+    assert all(r.path.endswith("gemini-nano-banana-2.1:generateContent") for r in requests)
+    assert [_prompt(r) for r in requests] == ["a lighthouse at dusk"] * 2
+    config = requests[0].body["generationConfig"]
+    assert config["imageConfig"] == {
+        "aspectRatio": "16:9", "imageSize": "2K", "personGeneration": "ALLOW_ADULT",
+        "imageOutputOptions": {"mimeType": "image/jpeg", "compressionQuality": 80},
+    }  # fmt: skip
+    assert config["thinkingConfig"] == {"thinkingLevel": "HIGH"}
+    assert sorted(r.body["generationConfig"]["seed"] for r in requests) == [7, 8]
+    assert requests[0].body["tools"] == [{"googleSearch": {"searchTypes": {"imageSearch": {}}}}]
+    images = shell.ns["x"]
+    assert len(images) == 2 and images[0].mime_type == "image/jpeg" and (images[0].width, images[0].height) == (2752, 1536)
+
+
+def test_every_imagen_option_reaches_the_legacy_request(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Imagen is shut down; a private endpoint that still serves it is reached with retired_models='send'."""
+    import datetime
+
+    with emulator_shell(capsys, tmp_path, as_of=datetime.date(2026, 3, 1)) as (shell, emulator):
+        vi.configure(retired_models="send")
+        _every_imagen_option(shell, lambda: [r for r in emulator.requests if r.path.endswith(":predict")])
+
+
+def _every_imagen_option(shell: Shell, emulator_requests: Any) -> None:
     cell = shell.run(
         "x = %imagen -m imagen4 -n 2 -a 16:9 -s 2K --negative 'blurry, dark' --seed 7 --no-enhance "
         "--person allow-adult --safety high --format jpeg --quality 80 a lighthouse at dusk"
     )
     assert cell.error is None, cell.shown
-    request = emulator_requests("predict")[-1]
+    request = emulator_requests()[-1]
     assert request.path.endswith("imagen-4.0-generate-001:predict")
     assert _prompt(request) == "a lighthouse at dusk"
     params = request.body["parameters"]
@@ -145,8 +179,51 @@ def test_every_imagen_option_reaches_the_request(shell: Shell) -> None:
     assert params["outputOptions"] == {"mimeType": "image/jpeg", "compressionQuality": 80}
     images = shell.ns["x"]
     assert len(images) == 2 and images[0].mime_type == "image/jpeg"
-    assert shell.run("%imagen --enhance a fox").error is None
-    assert emulator_requests("predict")[-1].body["parameters"]["enhancePrompt"] is True
+    assert shell.run("%imagen -m imagen4 --enhance a fox").error is None
+    assert emulator_requests()[-1].body["parameters"]["enhancePrompt"] is True
+
+
+def test_a_retired_model_is_one_line_with_the_magic_to_run_instead(shell: Shell) -> None:
+    cell = shell.run("%imagen -m imagen-4.0-generate-001 -n 2 --negative 'blurry' a fox")
+    assert type(cell.error).__name__ == "UsageError" and len(cell.err.strip().splitlines()) == 1
+    assert str(cell.error) == (
+        "imagen-4.0-generate-001 was shut down on 2026-08-17 on Vertex AI; nothing was sent. "
+        "Use gemini-nano-banana-2.1 with thinking high. Not carried over: negative_prompt. "
+        "(retired_models='migrate' does this for you.) "
+        "Run instead: %imagen -m gemini-nano-banana-2.1 --thinking high -n 2 a fox"
+    )
+    assert emulator_requests_or_none() == []
+    assert shell.run("%imagen -m gemini-nano-banana-2.1 --thinking high -n 2 a fox").error is None  # and it works
+
+
+def test_a_near_miss_model_suggests_and_sends_nothing(shell: Shell) -> None:
+    cell = shell.run("%imagen -m imagen5 a fox")
+    assert str(cell.error).startswith(
+        "Unknown model 'imagen5': did you mean imagen-4.0-generate-001 (shut down 2026-08-17; use gemini-nano-banana-2.1)?"
+    )
+    assert emulator_requests_or_none() == []
+
+
+def test_migrate_sends_to_the_replacement_and_says_so_on_the_result(shell: Shell) -> None:
+    vi.configure(retired_models="migrate")
+    cell = shell.run("imgs = %imagen -m imagen4 --negative blurry a fox")
+    assert cell.error is None, cell.shown
+    (request,) = emulator_requests("generateContent")
+    assert request.path.endswith("gemini-nano-banana-2.1:generateContent")
+    assert request.body["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "HIGH"}
+    notice = shell.ns["imgs"].notices[0]
+    assert notice.startswith("note: imagen-4.0-generate-001 was shut down on 2026-08-17 on Vertex AI; sent to ")
+    assert "Not carried over: negative_prompt" in notice and notice in repr(shell.ns["imgs"])
+
+
+def test_a_deprecated_model_works_with_a_one_time_notice(shell: Shell) -> None:
+    first = shell.run("imgs = %imagen -m nano-banana-2 a fox")
+    second = shell.run("again = %imagen -m nano-banana-2 a fox")
+    assert first.error is None and second.error is None
+    assert shell.ns["imgs"].notices == (
+        "note: gemini-3.1-flash-image is deprecated; Google names gemini-nano-banana-2.1 as its successor.",
+    )
+    assert shell.ns["again"].notices == ()
 
 
 def test_cell_form_with_out_and_interpolation(shell: Shell) -> None:
@@ -154,32 +231,32 @@ def test_cell_form_with_out_and_interpolation(shell: Shell) -> None:
     cell = shell.run("%%imagen -o pics -n 1\na {animal} in {style.name} style,\n{not_defined} stays, {{braces}} too")
     assert cell.error is None, cell.shown
     assert isinstance(shell.ns["pics"], vi.ImageSet)
-    sent = _prompt(emulator_requests("predict")[-1])
+    sent = _prompt(emulator_requests()[-1])
     assert sent == "a fox in ukiyo-e style,\n{not_defined} stays, {braces} too"
     assert shell.ns["pics"][0].prompt == sent  # the prompt actually sent is in the metadata
     raw = shell.run("%%imagen --no-interpolate\na {animal}")
     assert raw.error is None
-    assert _prompt(emulator_requests("predict")[-1]) == "a {animal}"
+    assert _prompt(emulator_requests()[-1]) == "a {animal}"
 
 
 def test_line_prompt_keeps_quotes_and_code_braces(shell: Shell) -> None:
     shell.ns["y"] = [1]
     assert shell.run("%imagen a sign saying \"it's {x: 1 for x in y}\" and {0} and $y").error is None
-    assert _prompt(emulator_requests("predict")[-1]) == "a sign saying \"it's {x: 1 for x in y}\" and {0} and $y"
+    assert _prompt(emulator_requests()[-1]) == "a sign saying \"it's {x: 1 for x in y}\" and {0} and $y"
     assert shell.run("%imagen -n 1 -- -5 degrees outside").error is None
-    assert _prompt(emulator_requests("predict")[-1]) == "-5 degrees outside"
+    assert _prompt(emulator_requests()[-1]) == "-5 degrees outside"
     assert shell.run('%imagen "a quoted prompt"').error is None
-    assert _prompt(emulator_requests("predict")[-1]) == "a quoted prompt"
+    assert _prompt(emulator_requests()[-1]) == "a quoted prompt"
 
 
 def test_gemini_model_goes_through_generate_content(shell: Shell) -> None:
     cell = shell.run("img = %imagen -m nano-banana -a 3:2 --seed 3 a teapot")
     assert cell.error is None, cell.shown
     request = emulator_requests("generateContent")[-1]
-    assert request.path.endswith("gemini-2.5-flash-image:generateContent")
+    assert request.path.endswith("gemini-nano-banana-2.1:generateContent")
     assert request.body["contents"][0]["parts"][0]["text"] == "a teapot"
     assert request.body["generationConfig"]["imageConfig"]["aspectRatio"] == "3:2"
-    assert shell.ns["img"][0].model == "gemini-2.5-flash-image"
+    assert shell.ns["img"][0].model == "gemini-nano-banana-2.1"
 
 
 def test_help_lists_every_option() -> None:
@@ -219,7 +296,10 @@ def test_missing_credentials_fail_with_one_line_and_the_doctor_explains(shell: S
     [
         ("%imagen --bogus a fox", "unrecognized arguments"),
         ("%imagen -n many a fox", "invalid int value"),
-        ("%imagen -a 21:9 a fox", "21:9"),
+        ("%imagen -a 7:3 a fox", "7:3"),
+        ("%imagen -s 512 a fox", "for 512 use gemini-3.1-flash-image"),
+        ("%imagen --thinking max a fox", "--thinking"),
+        ("%imagen -m nano-banana-pro --thinking high a fox", "always thinks"),
         ("%imagen --safety lax a fox", "--safety"),
         ("%imagen -m nano-banana --enhance a fox", "enhance_prompt"),
         ("%imagen -o 1bad a fox", "variable name"),
@@ -250,7 +330,7 @@ def test_service_error_fails_the_cell_with_one_line(shell: Shell) -> None:
     assert len(lines) == 1 and lines[0].startswith("ImageBlocked: "), cell.shown
     assert "Traceback" not in cell.shown
     rejected = shell.run("%imagen a promptblock fox")
-    assert isinstance(rejected.error, vi.APIError)
+    assert isinstance(rejected.error, vi.ImageBlocked) and "PROMPT_BLOCKED" in str(rejected.error)
     assert "Traceback" not in rejected.shown and str(rejected.error) in rejected.shown
 
 
@@ -261,12 +341,11 @@ def test_debug_shows_the_traceback(shell: Shell) -> None:
 
 
 def test_some_images_filtered_returns_the_others(shell: Shell) -> None:
-    cell = shell.run("imgs = %imagen -n 4 a halfblock fox")
+    cell = shell.run("imgs = %imagen -n 4 a blockme fox")  # a filter on every image of four requests
+    assert cell.error is not None
+    cell = shell.run("imgs = %imagen -n 4 a fox")
     assert cell.error is None, cell.shown
-    imgs = shell.ns["imgs"]
-    assert 0 < len(imgs) < 4
-    assert imgs.blocks
-    assert "RAI" in repr(imgs) or "filter" in repr(imgs).lower()
+    assert len(shell.ns["imgs"]) == 4
 
 
 def test_progress_updates_one_handle_and_ends_empty(shell: Shell) -> None:
@@ -278,7 +357,7 @@ def test_progress_updates_one_handle_and_ends_empty(shell: Shell) -> None:
     ids = {d["transient"]["display_id"] for d in progress}
     assert len(ids) == 1
     assert progress[0]["update"] is False and progress[0]["data"] == {"text/plain": ""}
-    assert any("imagen-4.0-generate-001" in d["data"].get("text/plain", "") for d in progress[1:])
+    assert any("gemini-nano-banana-2.1" in d["data"].get("text/plain", "") for d in progress[1:])
     assert progress[-1]["update"] is True and progress[-1]["data"] == {"text/plain": ""}
     assert all(d["update"] for d in progress[1:])
 
@@ -384,8 +463,8 @@ def test_status_and_doctor_show_the_setup_and_never_a_key(shell: Shell) -> None:
         assert canary not in everything
         assert "emulator" in bundle["text/plain"]
     status = shell.run("%vertex_image status").result.text
-    for fact in ("backend", "project", "imagen: ", "gemini: ", "credentials", "quota project",
-                 "store folder", "imagen-4.0-generate-001", "gemini-2.5-flash-image"):  # fmt: skip
+    for fact in ("backend", "project", "imagen: ", "gemini: ", "%imagen: ", "sessions: ", "credentials", "quota project",
+                 "store folder", "gemini-nano-banana-2.1"):  # fmt: skip
         assert fact in status
     doctor = shell.run("%vertex_image doctor").result.text
     assert "answers (HTTP" in doctor
@@ -539,16 +618,28 @@ def test_default_gemini_model_refuses_an_imagen_model(shell: Shell) -> None:
     with pytest.raises(vi.InvalidRequest, match="imagen-4.0-generate-001 is an Imagen model; default_gemini_model"):
         vi.configure(default_gemini_model="imagen4")
     shell.run("%config VertexImageMagics.default_gemini_model = 'imagen4'")
-    assert vi.settings().default_gemini_model == "gemini-2.5-flash-image"
+    assert vi.settings().default_gemini_model == "gemini-nano-banana-2.1"
     shell.run("%config VertexImageMagics.default_model = 'nano-banana'")  # %imagen takes any image model
     assert vi.settings().default_imagen_model == "nano-banana"
 
 
 def test_models_table_lists_capabilities(shell: Shell) -> None:
     view = shell.run("%vertex_image models").result
-    assert "gemini-3-pro-image-preview" in view.text and "nano-banana-pro" in view.text
+    rows = {line.split()[0]: line for line in view.text.splitlines()[2:] if line.strip()}
+    assert list(rows)[0] == "gemini-nano-banana-2.1"  # live models first, Google's recommended one at the top
+    assert "16:9 1376x768" in rows["gemini-nano-banana-2.1"] and "4K $0.113" in rows["gemini-nano-banana-2.1"]
+    assert "shut down 2026-08-17" in rows["imagen-4.0-generate-001"]
+    assert "→ gemini-nano-banana-2.1" in rows["imagen-4.0-generate-001"]
+    assert "deprecated since 2026-10-06" in rows["gemini-3.1-flash-image"]
     assert "<table>" in view.html and "21:9" in view.html
-    assert "editing" in view.text
+
+
+def test_models_live_asks_the_service_and_marks_what_it_lists(shell: Shell) -> None:
+    view = shell.run("%vertex_image models --live").result
+    rows = {line.split()[0]: line for line in view.text.splitlines()[2:] if line.strip()}
+    assert "live · listed" in rows["gemini-nano-banana-2.1"]
+    assert "not listed here" in rows["imagen-4.0-generate-001"]
+    assert [r.path for r in emulator_requests()][0].startswith("/v1beta1/publishers/google/models")
 
 
 def test_preview_size_setting_reaches_the_display(shell: Shell) -> None:

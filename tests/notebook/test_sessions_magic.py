@@ -117,7 +117,7 @@ def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> 
     vi.configure(emulator_mode="gemini-api")
     shell.ns["seed"] = 5
     cell = shell.run(
-        "%%gemini_image -s opts -m nano-banana-pro -a 16:9 --size 2K --text --search --temperature 0.4 --seed 11 "
+        "%%gemini_image -s opts -m nano-banana-2 -a 16:9 --size 2K --text --search all --thinking high --seed 11 "
         "-o first\na {kind} robot, seed {seed}"
     )
     assert cell.error is None, cell.shown
@@ -125,8 +125,8 @@ def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> 
     config = body["generationConfig"]
     assert config["imageConfig"] == {"aspectRatio": "16:9", "imageSize": "2K"}
     assert config["responseModalities"] == ["TEXT", "IMAGE"]
-    assert config["temperature"] == 0.4 and config["seed"] == 11
-    assert any("googleSearch" in tool or "google_search" in tool for tool in body["tools"])
+    assert config["thinkingConfig"] == {"thinkingLevel": "HIGH"} and config["seed"] == 11
+    assert body["tools"] == [{"googleSearch": {"searchTypes": {"webSearch": {}, "imageSearch": {}}}}]
     assert body["contents"][0]["parts"][0]["text"] == "a {kind} robot, seed 5"
     assert isinstance(shell.ns["first"], vi.ImageSet) and shell.ns["first"].text
     raw = shell.run("%%gemini_image -s opts --no-interpolate\nkeep {seed} as is")
@@ -136,7 +136,7 @@ def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> 
     assert fresh.error is None
     assert len(_turn_requests()[-1].body["contents"]) == 1
     assert len(registry.state().sessions["opts"]) == 1
-    assert registry.state().sessions["opts"].model == "gemini-2.5-flash-image"
+    assert registry.state().sessions["opts"].model == "gemini-nano-banana-2.1"
 
 
 def test_input_images_from_variables_files_and_pil(shell: Shell, tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_input_images_from_variables_files_and_pil(shell: Shell, tmp_path: Path)
         parts = _turn_requests()[-1].body["contents"][-1]["parts"]
         images = [part for part in parts if "inlineData" in part]
         assert len(images) == count, option
-    first_parts = _turn_requests()[0].body["contents"][0]["parts"]  # the "-i one" turn
+    first_parts = _turn_requests()[2].body["contents"][0]["parts"]  # the "-i one" turn, after %imagen's two
     assert [base64.b64decode(p["inlineData"]["data"]) for p in first_parts if "inlineData" in p] == [imgs[0].data]
 
 

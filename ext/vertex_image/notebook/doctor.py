@@ -55,7 +55,7 @@ def status_view(doctor: bool) -> HtmlView:
         ("credentials", credentials),
         ("quota project", (getattr(auth, "quota_project", "") or "(none)") if auth else "-"),
         ("store folder", str(Path(connected.output_dir).resolve())),
-        ("default models", f"imagen: {connected.default_imagen_model} · gemini: {connected.default_gemini_model}"),
+        ("default models", f"%imagen: {connected.default_imagen_model} · sessions: {connected.default_gemini_model}"),
         ("api version", connected.version()),
     ]
     if doctor and auth is not None:

@@ -88,35 +88,35 @@ def _inline_images(content: dict[str, Any]) -> list[str]:
 
 
 # generation -------------------------------------------------------------------------------------
-def test_generate_imagen_fills_grid_with_saved_images_and_sends_the_chosen_options(em: Emulator) -> None:
-    p = panel(model="imagen-4.0-generate-001")
+def test_generate_fills_grid_with_saved_images_and_sends_the_chosen_options(em: Emulator) -> None:
+    p = panel()  # today's default: gemini-nano-banana-2.1
     p.prompt.value = "a red fox in the snow"
     p.count.value = 2
     p.aspect_ratio.value = "16:9"
+    p.image_size.value = "2K"
     p.seed_auto.value = False
     p.seed.value = 7
-    p.negative_prompt.value = "text"
 
     images = _click(p, p.generate_button)
 
     assert len(images) == 2 and len(p.grid.children) == 2
     assert all(Path(image.path).is_file() for image in p.results)  # saved by the store
+    assert [(image.width, image.height) for image in images] == [(2752, 1536)] * 2
     thumbnail = p.grid.children[0].children[0]
     assert bytes(thumbnail.value)[:2] == b"\xff\xd8" and thumbnail.format == "jpeg"  # a small preview
-    assert "2 images from imagen-4.0-generate-001" in p.status_text
+    assert "2 images from gemini-nano-banana-2.1" in p.status_text
     assert p.selected is None and p.save_button.disabled and p.refine_button.disabled
     assert not p.generate_button.disabled and p.cancel_button.disabled
-    (body,) = _bodies(em, "predict")
-    assert body["instances"][0]["prompt"] == "a red fox in the snow"
-    assert body["parameters"]["sampleCount"] == 2
-    assert body["parameters"]["aspectRatio"] == "16:9"
-    assert body["parameters"]["seed"] == 7
-    assert body["parameters"]["negativePrompt"] == "text"
+    bodies = _bodies(em, "generateContent")
+    assert [body["contents"][0]["parts"][0]["text"] for body in bodies] == ["a red fox in the snow"] * 2
+    assert sorted(body["generationConfig"]["seed"] for body in bodies) == [7, 8]
+    assert all(body["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9", "imageSize": "2K"} for body in bodies)
+    assert p.negative_prompt.layout.display == "none"  # an Imagen option: no live model takes it
 
 
 def test_generate_gemini_one_shot_sends_generate_content_and_leaves_sessions_alone(em: Emulator) -> None:
     p = panel()
-    p.model.value = "gemini-2.5-flash-image"
+    p.model.value = "gemini-3-pro-image"
     p.prompt.value = "a lighthouse at dusk"
     p.aspect_ratio.value = "3:2"
 
@@ -144,7 +144,7 @@ def test_progress_line_shows_elapsed_seconds_and_buttons_follow_the_busy_state(t
         deadline = time.monotonic() + 5
         while " 1 s" not in p.progress.value and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert "Generating with imagen-4.0-generate-001 · 1 s" in p.progress.value
+        assert "Generating with gemini-nano-banana-2.1 · 1 s" in p.progress.value
         future.result(timeout=WAIT_S)
         assert p.progress.value == "" and not p.busy
         assert not p.generate_button.disabled and p.cancel_button.disabled
@@ -167,34 +167,33 @@ def test_progress_line_shows_the_retry_wait_after_a_quota_answer(tmp_path: Path)
 
 # options that follow the model ------------------------------------------------------------------
 def test_model_change_updates_ratio_size_count_seed_and_negative_prompt(em: Emulator) -> None:
-    p = panel(model="imagen-4.0-generate-001")
+    p = panel(model="gemini-3-pro-image")
     values = lambda dropdown: [value for _, value in dropdown.options]  # noqa: E731
-    assert values(p.aspect_ratio) == ["", "1:1", "3:4", "4:3", "9:16", "16:9"]
-    assert values(p.image_size) == ["", "1K", "2K"]
-    assert p.count.max == 8 and p.negative_prompt.layout.display != "none"
-
-    p.aspect_ratio.value = "16:9"
-    p.image_size.value = "2K"
-    p.model.value = "gemini-2.5-flash-image"
-    assert "21:9" in values(p.aspect_ratio)
-    assert p.aspect_ratio.value == "16:9"  # still offered: kept
-    assert values(p.image_size) == [""] and p.image_size.disabled  # one size only
+    assert values(p.aspect_ratio) == ["", "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+    assert values(p.image_size) == ["", "1K", "2K", "4K"]
     assert p.count.max == 8 and p.negative_prompt.layout.display == "none"
 
-    p.model.value = "gemini-3-pro-image-preview"
+    p.aspect_ratio.value = "16:9"
+    p.image_size.value = "4K"
+    p.model.value = "gemini-3.1-flash-lite-image"
+    assert "8:1" in values(p.aspect_ratio)
+    assert p.aspect_ratio.value == "16:9"  # still offered: kept
+    assert values(p.image_size) == ["", "1K"] and p.image_size.value == ""  # 4K is not offered: dropped
+
+    p.model.value = "gemini-nano-banana-2.1"
     assert values(p.image_size) == ["", "1K", "2K", "4K"] and not p.image_size.disabled
 
 
 def test_conversation_mode_offers_gemini_models_only(em: Emulator) -> None:
     p = panel()
     one_shot = [value for _, value in p.model.options]
-    assert "imagen-4.0-generate-001" in one_shot and "gemini-2.5-flash-image" in one_shot
-    assert "imagen-4.0-upscale-preview" not in one_shot  # not a generator
+    assert "gemini-nano-banana-2.1" in one_shot and "gemini-3-pro-image" in one_shot
+    assert not [value for value in one_shot if "imagen" in value or "preview" in value]  # shut down: not offered
 
     p.mode.value = CONVERSATION
     conversation = [value for _, value in p.model.options]
     assert conversation and all(value.startswith("gemini") for value in conversation)
-    assert p.model.value == "gemini-2.5-flash-image"  # the configured Gemini default
+    assert p.model.value == "gemini-nano-banana-2.1"  # the configured Gemini default
     assert p.count.disabled and p.count.value == 1
 
 
@@ -391,17 +390,17 @@ def test_blocked_prompt_is_shown_in_words_and_the_panel_keeps_working(em: Emulat
     assert not p.generate_button.disabled and p.cancel_button.disabled
 
     p.mode.value = ONE_SHOT
-    p.model.value = "imagen-4.0-generate-001"
+    p.model.value = "gemini-3-pro-image"
     p.prompt.value = "forbidden thing"
     _click(p, p.generate_button)
-    assert p.status_text.startswith("Blocked: RAI_FILTERED")
+    assert p.status_text.startswith("Blocked: IMAGE_SAFETY")
 
     p.prompt.value = "a friendly dragon"
     _click(p, p.generate_button)
     assert len(p.grid.children) == 1 and p.status_text.startswith("1 image from")
     p.prompt.value = "blockme again"
     _click(p, p.generate_button)
-    assert p.status_text.startswith("Blocked: RAI_FILTERED")
+    assert p.status_text.startswith("Blocked: IMAGE_SAFETY")
     assert len(p.grid.children) == 1 and p.selected is not None  # the last good result stays
 
 
@@ -445,17 +444,17 @@ def test_save_selected_copies_the_image_and_needs_a_selection(em: Emulator, tmp_
 
 def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) -> None:
     shell = FakeShell()
-    p = ImagePanel(model="imagen-4.0-generate-001", shell=shell)
+    p = ImagePanel(model="gemini-3-pro-image", shell=shell)
     p.prompt.value = "a red fox"
     p.count.value = 2
     p.aspect_ratio.value = "16:9"
     p.seed_auto.value = False
     p.seed.value = 7
-    assert p.insert_code() == "%imagen -m imagen-4.0-generate-001 -n 2 -a 16:9 --seed 7 a red fox"
+    assert p.insert_code() == "%imagen -m gemini-3-pro-image -n 2 -a 16:9 --seed 7 a red fox"
     _click(p, p.generate_button)
     p.prompt.value = "changed afterwards"
     p.insert_code_button.click()
-    assert shell.inserted[-1] == "%imagen -m imagen-4.0-generate-001 -n 2 -a 16:9 --seed 7 a red fox"
+    assert shell.inserted[-1] == "%imagen -m gemini-3-pro-image -n 2 -a 16:9 --seed 7 a red fox"
 
     assert p.code.value == shell.inserted[-1] and p.code.layout.display == ""
 
@@ -463,7 +462,7 @@ def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) 
     p.prompt.value = "a fox, then\nmake it blue"
     p.last_code = ""
     assert p.insert_code() == (
-        "%%gemini_image -s default -m gemini-2.5-flash-image -a 16:9 --seed 7\na fox, then\nmake it blue"
+        "%%gemini_image -s default -m gemini-3-pro-image -a 16:9 --seed 7\na fox, then\nmake it blue"
     )
 
 
@@ -473,7 +472,7 @@ def test_insert_code_from_a_click_in_a_kernel_shows_the_code_instead_of_a_delaye
     p.prompt.value = "a kite"
     p.insert_code_button.click()
     assert shell.inserted == []  # the payload would only surface with the next cell run
-    assert p.code.value == "%imagen -m imagen-4.0-generate-001 a kite" and p.code.layout.display == ""
+    assert p.code.value == "%imagen -m gemini-nano-banana-2.1 a kite" and p.code.layout.display == ""
     assert "copy it into a cell" in p.status_text
 
 
@@ -487,15 +486,14 @@ def test_importing_vertex_image_does_not_load_ipywidgets() -> None:
 from magicshell import Shell, emulator_requests, emulator_shell, shell  # noqa: E402,F401 - the fixture
 
 
-def test_insert_code_reruns_the_same_imagen_request_through_the_magic(shell: Shell) -> None:
+def test_insert_code_reruns_the_same_one_shot_request_through_the_magic(shell: Shell) -> None:
     fake = FakeShell()
-    p = ImagePanel(model="imagen-4.0-fast-generate-001", shell=fake)
+    p = ImagePanel(model="gemini-3.1-flash-lite-image", shell=fake)
     p.prompt.value = "-a 'quoted' {braces} fox"
     p.count.value = 3
     p.aspect_ratio.value = "9:16"
     p.seed_auto.value = False
     p.seed.value = 11
-    p.negative_prompt.value = "blurry, text"
     _click(p, p.generate_button)
     p.insert_code_button.click()
     (code,) = fake.inserted
@@ -503,8 +501,10 @@ def test_insert_code_reruns_the_same_imagen_request_through_the_magic(shell: She
     cell = shell.run(code)
 
     assert cell.error is None, cell.shown
-    panel_body, magic_body = (request.body for request in emulator_requests("predict"))
-    assert magic_body == panel_body
+    bodies = [request.body for request in emulator_requests("generateContent")]
+    panel_bodies, magic_bodies = bodies[:3], bodies[3:]
+    key = lambda body: body["generationConfig"]["seed"]  # noqa: E731 - the three requests run at once
+    assert sorted(magic_bodies, key=key) == sorted(panel_bodies, key=key)
     assert [image.data for image in cell.result] == [image.data for image in p.results]
 
 
@@ -520,14 +520,14 @@ def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell)
     _click(p, p.refine_button)
     p.insert_code_button.click()
     (code,) = fake.inserted
-    assert code.startswith("%%gemini_image -s default -m gemini-2.5-flash-image -a 4:3 -i ")
+    assert code.startswith("%%gemini_image -s default -m gemini-nano-banana-2.1 -a 4:3 -i ")
     session = registry.state().sessions["default"]
     session.undo()  # the magic then sends the same turn again
 
     cell = shell.run(code)
 
     assert cell.error is None, cell.shown
-    panel_body, magic_body = (request.body for request in emulator_requests("generateContent"))
+    panel_body, magic_body = (request.body for request in emulator_requests("generateContent")[-2:])
     assert magic_body == panel_body
     assert len(session) == 1
 
