@@ -1,6 +1,6 @@
 """Run the demos offline against the emulator and write their rendered output (``make demo``).
 
-1. A small gallery through the Python API: Imagen 1:1 x4, a 16:9, and a 3-turn Gemini refinement,
+1. A small gallery through the Python API: Nano Banana 2.1 1:1 x4, a 16:9 at 2K, and a 3-turn refinement,
    written as PNG/JPEG files plus an ``index.html`` into ``OUT/gallery/``.
 2. Every ``notebooks/*.ipynb``, executed headless in a fresh kernel (working folder ``OUT/work/``)
    and written as ``OUT/NAME.ipynb`` and ``OUT/NAME.html``.
@@ -34,8 +34,8 @@ def write_gallery(out: Path) -> list[Path]:
     vi.configure(backend="emulator", output_dir=str(folder / "store"))
     try:
         sections = [
-            ("Imagen 4, 1:1, four images", vi.generate_images("a lighthouse on a cliff at dawn", model="imagen4", n=4, seed=7)),
-            ("Imagen 4, 16:9", vi.generate_images("a panoramic mountain lake", model="imagen4", aspect_ratio="16:9")),
+            ("Nano Banana 2.1, 1:1, four images", vi.generate_images("a lighthouse on a cliff at dawn", n=4, seed=7)),
+            ("Nano Banana 2.1, 16:9 at 2K", vi.generate_images("a panoramic mountain lake", aspect_ratio="16:9", image_size="2K")),
         ]
         session = vi.chat(model="nano-banana", name="gallery")
         for prompt in ("a watercolor fox in a forest", "now make the sky purple", "add a full moon"):
