@@ -249,7 +249,7 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             panel.locator(".vi-prompt textarea").fill("a red fox in the snow")
             generate.click()
             expect(panel.locator(".vi-grid .vi-tile img")).to_have_count(1)
-            expect(status).to_contain_text("1 image from imagen-4.0-generate-001")
+            expect(status).to_contain_text("1 image from gemini-nano-banana-2.1")
             _shot(panel, "02-generated.png")
 
             # Refine twice: the history strip grows.
@@ -269,7 +269,7 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             # Insert code: the equivalent magic, run in a cell, continues the same session.
             panel.locator("button.vi-insert-code").click()
             code_box = panel.locator(".vi-code textarea")
-            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -s default -m gemini-2.5-flash-image\n"))
+            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -s default -m gemini-nano-banana-2.1\n"))
             code = code_box.input_value().replace("add falling snow", "add a snowman")
             magic_cell = page.locator(".jp-Notebook .jp-Cell").nth(2)
             magic_cell.locator(".cm-content").click()
