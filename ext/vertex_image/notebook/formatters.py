@@ -11,7 +11,8 @@ from typing import Any
 
 from ..base.errors import InvalidRequest
 from ..base.imageinfo import image_size, sniff_mime_type
-from ..results.display import THUMB_SIZE, Cell, HtmlView, escape, figure_html, grid_html
+from ..base.text import escape
+from ..results.display import THUMB_SIZE, Cell, HtmlView, figure_html, grid_html
 from ..results.images import GeneratedImage, ImageSet, caption, display_path, field_of, quoted
 
 

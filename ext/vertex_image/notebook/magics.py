@@ -530,7 +530,7 @@ def _turns(count: int, adjective: str = "") -> str:
 
 
 def _quote(text: str, limit: int = 40) -> str:
-    from ..results.display import clip
+    from ..base.text import clip
 
     return '"' + clip(text, limit) + '"'
 

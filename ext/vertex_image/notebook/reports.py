@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..results.display import HtmlView, clip, escape
+from ..base.text import clip, escape
+from ..results.display import HtmlView
 
 HISTORY_THUMB_PX = 96
 

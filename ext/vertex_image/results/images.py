@@ -22,6 +22,7 @@ from typing import Any, overload
 from ..base.config import Secret
 from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
 from ..base.imageinfo import image_size, sniff_mime_type
+from ..base.text import clip
 from ..base.values import Block
 from .display import (
     THUMB_SIZE,
@@ -29,7 +30,6 @@ from .display import (
     HtmlView,
     Preview,
     as_preview,
-    clip,
     filter_bundle,
     grid_html,
     needs_resample,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ...base.text import clip
 from ...core.registry import state
-from ...results.display import clip
 from .status import status_html
 
 if TYPE_CHECKING:  # pragma: no cover

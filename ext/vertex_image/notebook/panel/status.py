@@ -24,7 +24,7 @@ from ...base.errors import (
     TransportError,
     VertexImageError,
 )
-from ...results.display import clip
+from ...base.text import clip
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...results.images import ImageSet

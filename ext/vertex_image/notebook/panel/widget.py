@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...base.errors import InvalidRequest, VertexImageError
 from ...base.notify import Unsubscribe
+from ...base.text import clip
 from ...core.named_sessions import session_named, session_names
 from ...core.registry import state, subscribe_sessions
-from ...results.display import clip
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
 from .status import CANCELLED_TEXT, blocked_text, describe_error, progress_span, progress_text, report_text
