@@ -14,9 +14,9 @@ from typing import Any
 
 from ..base.errors import InvalidRequest
 from ..base.values import ImageInput
+from ._shared import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 from .gemini_response import FINISH_MESSAGES, PROMPT_BLOCKED_MESSAGE, parse_generate_content_response, snake_keys
 from .gemini_stream import SSEParser, merge_stream_chunks
-from .imagen import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 
 DIALECTS = ("vertex", "gemini-api")
 TEMPERATURE_RANGE = (0.0, 2.0)  # GenerationConfig.temperature, as the Vertex and Gemini API references give it
