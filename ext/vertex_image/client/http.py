@@ -29,7 +29,7 @@ import httpx
 from .._version import __version__
 from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
-from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, strip_key
+from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
 from .auth import redact
 from .endpoints import model_url
 
@@ -245,7 +245,7 @@ class Client:
             if response.status_code != 200:
                 raise self._api_error(response, response.content, url, model_id)
             data = _json_object(response.content, url, self._redact)
-            if _is_bare_error(data):
+            if is_bare_error(data):
                 raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
             return data
 
@@ -269,7 +269,7 @@ class Client:
             raw = response.aiter_bytes()
             parser = SSEParser()
             first, ended = await self._next_chunks(raw, parser)
-            if first and _is_bare_error(first[0]):  # before the first chunk: may be retried
+            if first and is_bare_error(first[0]):  # before the first chunk: may be retried
                 raise self._scrub(error_from_stream_chunk(first[0], url=url, model=model_id))
             if not first:
                 raise ResponseFormatError(
@@ -297,7 +297,7 @@ class Client:
             ) from None
 
     def _checked(self, chunk: dict[str, Any], url: str, model_id: str) -> dict[str, Any]:
-        if _is_bare_error(chunk):
+        if is_bare_error(chunk):
             raise self._scrub(error_from_stream_chunk(chunk, url=url, model=model_id))
         return chunk
 
@@ -385,10 +385,6 @@ def _json_object(content: bytes, url: str, redact: Callable[[str], str]) -> dict
             redact(f"The service answered HTTP 200 from {url} with a JSON {type(data).__name__}, not an object.")
         )
     return data
-
-
-def _is_bare_error(chunk: Mapping[str, Any]) -> bool:
-    return "error" in chunk and not ({"candidates", "predictions", "promptFeedback"} & chunk.keys())
 
 
 def _retry_reason(exc: BaseException) -> str | None:
