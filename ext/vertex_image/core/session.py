@@ -31,8 +31,8 @@ from typing import Any
 
 from ..base.errors import InvalidRequest, VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
+from ..results.files import atomic_write
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
-from ..results.store import atomic_write
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -474,7 +474,7 @@ def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Except
     our typed errors keep their class and attributes; any other error is returned as it is.
     """
     from ..base.errors import CHOOSE_OUTPUT_DIR, StorageError
-    from ..results.store import os_reason
+    from ..results.files import os_reason
 
     what = f"Cannot save session {name!r} to {path}"
     if isinstance(exc, OSError):

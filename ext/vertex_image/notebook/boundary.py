@@ -185,7 +185,7 @@ def storage_errors(doing: str, folder: str | os.PathLike[str], advice: str) -> I
     except OSError as exc:
         if not isinstance(exc.filename, str):
             raise
-        from ..results.store import os_reason
+        from ..results.files import os_reason
 
         raise StorageError(f"Cannot {doing}: {os_reason(exc, folder)}. {advice}", path=os.fspath(folder)) from exc
 

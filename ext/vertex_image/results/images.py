@@ -37,6 +37,7 @@ from .display import (
     render_preview,
     text_html,
 )
+from .files import atomic_write
 
 DEFAULT_PREVIEW_SIZE = 768
 _preview_size = DEFAULT_PREVIEW_SIZE
@@ -308,8 +309,6 @@ class GeneratedImage:
         Adds the extension when the name has none. Refuses to replace an existing file unless
         ``overwrite=True``. The write is atomic (no half-written file on a crash).
         """
-        from .store import atomic_write
-
         target = Path(path)
         if target.is_dir():
             target = target / f"{self.id}{self.extension}"
