@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
-    "compare": "notebook.formatters",
+    "compare": "results.images",
     # persistence
     "ImageStore": "results.store",
     "gallery": "results.store",
@@ -83,9 +83,8 @@ if TYPE_CHECKING:  # pragma: no cover
         upscale_image,
     )
     from .core.session import ImageSession
-    from .notebook.formatters import compare
     from .notebook.panel.widget import panel
-    from .results.images import GeneratedImage, ImageSet
+    from .results.images import GeneratedImage, ImageSet, compare
     from .results.store import ImageStore, gallery, load
 
 

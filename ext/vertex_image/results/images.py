@@ -4,8 +4,8 @@ The bytes are kept exactly as received (never re-encoded); provenance travels wi
 Display: an inline preview (downscaled JPEG/PNG above ``preview_size``, the original bytes below)
 with a stable ``text/plain`` for nbval; volatile facts (path, ids, sizes) go to output metadata.
 Pillow is imported only when a preview has to be resampled or ``to_pil()`` is called.
-``compare()`` and the formatters for other libraries' images live in ``formatters`` (still
-importable from here).
+``compare()`` shows images side by side; the display formatters for other libraries' images
+(google-genai, LiteLLM) are registered by ``notebook.formatters``.
 """
 
 from __future__ import annotations
@@ -500,13 +500,38 @@ def _slug(prompt: str, words: int = 5) -> str:
     return "-".join(kept)[:40].strip("-") + "-" if kept else ""
 
 
-_MOVED_TO_FORMATTERS = ("compare", "register_formatters", "unregister_formatters")
+# -- side by side -------------------------------------------------------------------------------------
 
 
-def __getattr__(name: str) -> Any:
-    """``compare`` and the foreign formatters live in ``formatters`` (which imports this module)."""
-    if name in _MOVED_TO_FORMATTERS:
-        from ..notebook import formatters
+def as_image(item: Any) -> GeneratedImage:
+    """A ``GeneratedImage`` from one of ours, image bytes, or a google-genai ``Image`` (``image_bytes``)."""
+    if isinstance(item, GeneratedImage):
+        return item
+    if isinstance(item, (bytes, bytearray)):
+        return GeneratedImage.from_bytes(bytes(item))
+    if getattr(item, "image_bytes", None):  # google.genai.types.Image
+        return GeneratedImage.from_bytes(item.image_bytes, getattr(item, "mime_type", None) or "")
+    raise InvalidRequest(f"compare() takes GeneratedImage objects or image bytes, not {type(item).__name__}.")
 
-        return getattr(formatters, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
+    """Show images side by side with labels (original vs edited, model A vs model B).
+
+    Args:
+        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
+        labels: one label per image; default: model and seed.
+        size: longest side of each preview in pixels.
+    """
+    items = [as_image(item) for item in images]
+    if labels is not None and len(labels) != len(items):
+        raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
+    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
+    cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
+    text = " | ".join(f"{quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
+    metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
+    return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
+
+
+def _default_label(image: GeneratedImage, position: int) -> str:
+    label = image.model or f"image {position + 1}"
+    return f"{label}, seed {image.seed}" if image.seed is not None else label
