@@ -292,7 +292,6 @@ def test_no_import_cycle(findings: Findings) -> None:
     assert not findings.cycles, "import cycles:\n" + "\n".join(findings.cycles)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the package does not follow the map yet")
 def test_no_forbidden_arrow(findings: Findings) -> None:
     assert not findings.arrows, "imports the map forbids:\n" + "\n".join(findings.arrows)
 

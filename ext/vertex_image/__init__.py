@@ -29,8 +29,8 @@ _EXPORTS: dict[str, str] = {
     "compare": "results.images",
     # persistence
     "ImageStore": "results.store",
-    "gallery": "results.store",
-    "load": "results.store",
+    "gallery": "core.api",
+    "load": "core.api",
     # sessions and panel
     "ImageSession": "core.session",
     "panel": "notebook.panel.widget",
@@ -78,14 +78,16 @@ if TYPE_CHECKING:  # pragma: no cover
         chat,
         configure,
         edit_image,
+        gallery,
         generate_images,
+        load,
         settings,
         upscale_image,
     )
     from .core.session import ImageSession
     from .notebook.panel.widget import panel
     from .results.images import GeneratedImage, ImageSet, compare
-    from .results.store import ImageStore, gallery, load
+    from .results.store import ImageStore
 
 
 def __getattr__(name: str) -> Any:

@@ -633,3 +633,20 @@ def test_the_api_key_appears_in_no_result_file_or_error(tmp_path: Path) -> None:
     assert saved.is_file() and len(texts) > 10
     for text in texts:
         assert CANARY not in text
+
+
+# saved images -----------------------------------------------------------------------------------
+def test_gallery_and_load_read_the_kernel_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    registry.reset()
+    try:
+        image = GeneratedImage.from_bytes(_png(), prompt="kernel")
+        saved = registry.state().store().save(image)
+        assert saved.path == str(tmp_path / "vertex_images" / f"{image.id}.png")
+        assert vi.gallery is api.gallery and vi.load is api.load
+        assert [i.prompt for i in vi.gallery()] == ["kernel"]
+        assert vi.load(image.id[:8]).prompt == "kernel"
+        vi.configure(output_dir=str(tmp_path / "elsewhere"))
+        assert len(vi.gallery()) == 0  # the store follows output_dir
+    finally:
+        registry.reset()

@@ -8,6 +8,7 @@ back an ``ImageSet``. The ``a``-prefixed twins are the same calls for ``await`` 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -514,6 +515,17 @@ def saved_image_set(
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     return state().runtime().run(coro)
+
+
+# saved images -----------------------------------------------------------------------------------
+def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
+    """The most recent images saved in this kernel's store (``output_dir``; see ``ImageStore.gallery``)."""
+    return state().store().gallery(n, model=model, contains=contains)
+
+
+def load(ref: str | os.PathLike[str]) -> GeneratedImage:
+    """A saved image by content id (or its first digits) or path, from this kernel's store (``ImageStore.load``)."""
+    return state().store().load(ref)
 
 
 # conversation -----------------------------------------------------------------------------------

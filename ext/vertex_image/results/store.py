@@ -422,25 +422,3 @@ def _json(value: Any) -> str:
 def _same(previous: dict[str, Any], record: dict[str, Any]) -> bool:
     """Same request (prompt, model, parameters, seed): re-running a cell adds nothing to the index."""
     return all(previous.get(key) == record.get(key) for key in _REQUEST_KEYS)
-
-
-def default_store() -> ImageStore:
-    """The kernel's store (``registry.state().store()``: ``Settings.output_dir``, ``vertex_images`` by default).
-
-    One small hook, so that ``vi.gallery()`` and ``vi.load()`` read where the API saves.
-    """
-    try:
-        from ..core.registry import state
-    except ImportError:
-        return ImageStore("vertex_images")
-    return state().store()
-
-
-def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
-    """The most recent saved images of the default store (see ``ImageStore.gallery``)."""
-    return default_store().gallery(n, model=model, contains=contains)
-
-
-def load(ref: str | os.PathLike[str]) -> GeneratedImage:
-    """A saved image by content id or path from the default store (see ``ImageStore.load``)."""
-    return default_store().load(ref)
