@@ -21,7 +21,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..base.errors import ConfigError, InvalidRequest, StorageError, VertexImageError, _rebuild
+from ..base.errors import ConfigError, InvalidRequest, StorageError, VertexImageError, rebuild
 
 _TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
 _NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
@@ -119,7 +119,7 @@ class _ShortTraceback:
 
     def __reduce__(self) -> tuple[Any, ...]:
         base = next(cls for cls in type(self).__mro__[1:] if cls is not _ShortTraceback)
-        return (_rebuild, (base, self.__dict__))
+        return (rebuild, (base, self.__dict__))
 
 
 DOCTOR_HINT = "(%vertex_image doctor explains how to fix it)"
