@@ -296,7 +296,6 @@ def test_no_forbidden_arrow(findings: Findings) -> None:
     assert not findings.arrows, "imports the map forbids:\n" + "\n".join(findings.arrows)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the package does not follow the map yet")
 def test_no_private_name_across_modules(findings: Findings) -> None:
     assert not findings.privates, "private names imported from another module:\n" + "\n".join(findings.privates)
 

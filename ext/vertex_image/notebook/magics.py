@@ -22,7 +22,6 @@ from IPython.core.magic import (
     no_var_expand,
     output_can_be_silenced,
 )
-from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
@@ -30,14 +29,19 @@ from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
 from ..core.registry import state
 from .boundary import (
     check_variable_name,
-    person_setting,
-    safety_level,
     split_options,
     split_words,
     storage_errors,
     strip_silencer,
     subcommand_parser,
     user_facing_errors,
+)
+from .grammar import (
+    GEMINI_IMAGE_ARGUMENTS,
+    GEMINI_SUBCOMMANDS,
+    IMAGEN_ARGUMENTS,
+    VERTEX_SUBCOMMANDS,
+    with_arguments,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,8 +65,6 @@ _TRAIT_SETTINGS = {
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
-_GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-_VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
 
 
 # the magics -----------------------------------------------------------------------------------
@@ -118,23 +120,7 @@ class VertexImageMagics(Magics, Configurable):
             state().configure(**options)
 
     # %imagen --------------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("-m", "--model", help="Model id or alias (any image model; default: the Imagen default).")
-    @argument("-n", "--count", type=int, default=1, help="How many images (default 1).")
-    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9, 9:16 (see %%vertex_image models).")
-    @argument("-s", "--size", help="Image size: 1K, 2K, or 4K where the model has it.")
-    @argument("--negative", metavar="TEXT", help="Negative prompt: what to avoid (Imagen).")
-    @argument("--seed", type=int, help="Seed for repeatable results.")
-    @argument("--enhance", dest="enhance", action="store_true", default=None, help="Let Imagen rewrite the prompt.")
-    @argument("--no-enhance", dest="enhance", action="store_false", default=None, help="Send the prompt as written.")
-    @argument("--person", type=person_setting, help="People: dont_allow, allow_adult or allow_all.")
-    @argument("--safety", type=safety_level, help="Safety filter: low, medium, high, none (or block_...).")
-    @argument("--format", choices=("png", "jpeg"), help="Output format.")
-    @argument("--quality", type=int, help="JPEG quality 0-100 (with --format jpeg).")
-    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
-    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
-    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
-    @argument("prompt", nargs="*", help="What to draw (line form); in the cell form the cell body.")
+    @with_arguments(IMAGEN_ARGUMENTS)
     @output_can_be_silenced
     @no_var_expand
     @line_cell_magic
@@ -181,24 +167,7 @@ class VertexImageMagics(Magics, Configurable):
         return self._bind(out, images)
 
     # %%gemini_image ------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("-s", "--session", default="default", metavar="NAME", help="Session name (default: default).")
-    @argument("--new", action="store_true", help="Start the session over (the old one is replaced on success).")
-    @argument(
-        "-i", "--image", action="append", default=[], metavar="REF",
-        help="Input image: a variable (GeneratedImage, ImageSet, PIL image, bytes; name[0] picks one), "
-        "a file path, or gs://. Repeatable.",
-    )
-    @argument("-m", "--model", help="Gemini image model id or alias (nano-banana, nano-banana-pro...).")
-    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9.")
-    @argument("--size", help="Image size: 1K, 2K, 4K where the model has it.")
-    @argument("--text", action="store_true", help="Ask for text as well as the image.")
-    @argument("--search", action="store_true", help="Google Search grounding (models that support it).")
-    @argument("--temperature", type=float, help="Sampling temperature.")
-    @argument("--seed", type=int, help="Seed for repeatable results.")
-    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
-    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
-    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
+    @with_arguments(GEMINI_IMAGE_ARGUMENTS)
     @output_can_be_silenced
     @no_var_expand
     @line_cell_magic
@@ -282,11 +251,11 @@ class VertexImageMagics(Magics, Configurable):
     def _gemini_subcommand(self, line: str) -> Any:
         words = split_words(line)
         if not words:
-            raise UsageError(f"%gemini_image needs a subcommand: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+            raise UsageError(f"%gemini_image needs a subcommand: {', '.join(GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
         command, rest = words[0], words[1:]
-        if command not in _GEMINI_SUBCOMMANDS:
-            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+        if command not in GEMINI_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
         parser = subcommand_parser(f"%gemini_image {command}")
         if command != "sessions":
@@ -389,8 +358,8 @@ class VertexImageMagics(Magics, Configurable):
         """
         words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
-        if command not in _VERTEX_SUBCOMMANDS:
-            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_VERTEX_SUBCOMMANDS)}.")
+        if command not in VERTEX_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(VERTEX_SUBCOMMANDS)}.")
         parser = subcommand_parser(f"%vertex_image {command}")
         if command == "use":
             parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
