@@ -314,7 +314,6 @@ class ImageSession:
         A name that a session already has (in memory or on disk) is refused unless ``replace``; the
         copy is saved before it takes the name, so a failed save changes nothing.
         """
-        from .named_sessions import refuse_existing
         from .registry import state
 
         name = check_session_name(name)
@@ -331,9 +330,7 @@ class ImageSession:
     # persistence ----------------------------------------------------------------------------
     def default_path(self) -> Path:
         """Where the session is written after every turn."""
-        from .registry import state
-
-        return Path(state().settings().output_dir) / "sessions" / f"{self.name}.json"
+        return session_path(self.name)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the session as JSON; inline images go to content-addressed files beside it."""
@@ -416,7 +413,32 @@ class ImageSession:
         return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns)"
 
 
-# helpers ----------------------------------------------------------------------------------------
+# names and files ------------------------------------------------------------------------------
+def sessions_folder() -> Path:
+    """The store's folder of saved sessions (it may not exist yet)."""
+    from .registry import state
+
+    return Path(state().settings().output_dir) / "sessions"
+
+
+def session_path(name: str) -> Path:
+    """Where the session ``name`` is saved (the file may not exist)."""
+    return sessions_folder() / f"{name}.json"
+
+
+def refuse_existing(name: str, action: str, hint: str = "") -> None:
+    """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
+    from .registry import state
+
+    where = [place for place, found in (("in memory", name in state().sessions),
+                                        ("on disk", session_path(name).is_file())) if found]
+    if where:
+        raise InvalidRequest(
+            f"A session named {name!r} exists already ({' and '.join(where)}); {action} would replace it: "
+            f"{hint or 'pick another name'}."
+        )
+
+
 def check_session_name(name: Any) -> str:
     """``name`` if it can name a session (and its file); else a one-line InvalidRequest."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
