@@ -287,7 +287,6 @@ def findings() -> Findings:
     return check(PACKAGE_DIR, "vertex_image")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the package does not follow the map yet")
 def test_no_import_cycle(findings: Findings) -> None:
     assert not findings.cycles, "import cycles:\n" + "\n".join(findings.cycles)
 

@@ -21,7 +21,6 @@ from vertex_image.base.errors import (
     ServiceError,
     VertexImageError,
 )
-from vertex_image.base.values import ParsedResponse
 from vertex_image.core import api, registry
 from vertex_image.emulator import Emulator
 from vertex_image.results.images import GeneratedImage, ImageSet
@@ -204,27 +203,6 @@ def test_unknown_option_names_raise_listing_the_valid_ones(
     assert em.requests == []
 
 
-@pytest.mark.parametrize(
-    ("builder", "allowed"),
-    [
-        ("imagen.build_generate_body", api.IMAGEN_OPTIONS),
-        ("imagen.build_edit_body", api.EDIT_OPTIONS),
-        ("imagen.build_upscale_body", api.UPSCALE_OPTIONS),
-        ("gemini.build_generate_content_body", api.GEMINI_OPTIONS),
-    ],
-)
-def test_the_option_lists_match_the_wire_builders(builder: str, allowed: tuple[str, ...]) -> None:
-    import importlib
-    import inspect
-
-    module, name = builder.split(".")
-    function = getattr(importlib.import_module(f"vertex_image.wire.{module}"), name)
-    keywords = {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
-    set_by_the_api = {"n", "aspect_ratio", "image_size", "negative_prompt", "seed", "images", "mask", "mode",
-                      "factor", "dialect", "response_modalities", "candidate_count"}
-    assert set(allowed) - {"text"} == keywords - set_by_the_api
-
-
 def test_imagen_on_the_gemini_api_refuses_a_negative_prompt_before_sending(kernel: Recorder, em: Emulator) -> None:
     vi.configure(emulator_mode="gemini-api")
     with pytest.raises(InvalidRequest):
@@ -361,17 +339,6 @@ def test_a_cancelled_call_stops_waiting_at_once(tmp_path: Path) -> None:
             registry.reset()
     assert elapsed < 3
     assert not list((tmp_path / "out").rglob("*.png"))
-
-
-def test_a_cancellation_inside_one_request_is_not_taken_for_a_failure() -> None:
-    async def fine() -> ParsedResponse:
-        return ParsedResponse()
-
-    async def cancelled() -> ParsedResponse:
-        raise asyncio.CancelledError
-
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(api._every_call([fine(), cancelled()]))
 
 
 # bad input: a typed one-line error, nothing sent ------------------------------------------------

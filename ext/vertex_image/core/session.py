@@ -31,8 +31,11 @@ from typing import Any
 
 from ..base.errors import InvalidRequest, VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
+from ..base.values import ParsedResponse
 from ..results.files import atomic_write
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
+from ..wire import gemini
+from .operations import check_option_names, generate_content
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -197,9 +200,9 @@ class ImageSession:
             return await self._send_turn(prompt, images, on_retry, options)
 
     async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
+        """Check the turn, send it with the history that fits (``operations.generate_content``: the same
+        operation as a one-shot call), and record the exchange when an image came."""
         from ..base.models import resolve_model
-        from ..wire import gemini
-        from .api import saved_image_set
         from .inputs import to_image_inputs
         from .registry import state
 
@@ -225,49 +228,48 @@ class ImageSession:
         )
         user = gemini.user_content(prompt, inputs)
         history, left_out = self._history_within_budget(user, dialect)
-        body = gemini.build_generate_content_body([*history, user], dialect=dialect, **body_options)
-        seed = body_options.get("seed")
-        aspect_ratio = body_options.get("aspect_ratio")
-        image_size = body_options.get("image_size")
+        seed = body_options.pop("seed", None)
         turn_options = {k: v for k, v in turn_options.items() if k not in _TURN_OPTIONS}
-        client = kernel.client()
-        location = client.settings.location_for("gemini")
-        raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
-        parsed = gemini.parse_generate_content_response(raw)
         parameters = {
             "session": self.name,
             "turn": len(self.exchanges) + 1,
-            "aspect_ratio": aspect_ratio,
-            "image_size": image_size,
+            "aspect_ratio": body_options.get("aspect_ratio"),
+            "image_size": body_options.get("image_size"),
             "seed": seed,
             "input_images": len(inputs) or None,
             "history_left_out": left_out or None,
             **turn_options,
         }
-        result = saved_image_set(
-            parsed, prompt=prompt, model=info.id, parameters=parameters, seed=seed, settings=client.settings,
-            location=location,
+        answer = await generate_content(
+            info, [*history, user], prompt=prompt, parameters=parameters, seed=seed, on_retry=on_retry, **body_options
         )
+        result, parsed = answer.images, answer.parsed
         if result.images and parsed.model_content:
-            exchange = Exchange(
-                user=user,
-                model=copy.deepcopy(parsed.model_content),
-                prompt=prompt,
-                images=list(result.images),
-                text=parsed.text,
-                options=dict(result.images[0].parameters),
-                response_id=parsed.response_id,
-            )
-            saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
-            self._commit(
-                "turn",
-                [*self.exchanges, exchange],
-                model=info.id,
-                left_out=left_out,
-                not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
-                "run it again once this is fixed",
-            )
+            self._record_turn(user, prompt, result, parsed, info.id, left_out)
         return SendResult(result, len(history) // 2, left_out)
+
+    def _record_turn(
+        self, user: dict[str, Any], prompt: str, result: ImageSet, parsed: ParsedResponse, model: str, left_out: int
+    ) -> None:
+        """Keep the exchange as sent and received (the model turn verbatim), the file first."""
+        exchange = Exchange(
+            user=user,
+            model=copy.deepcopy(parsed.model_content),
+            prompt=prompt,
+            images=list(result.images),
+            text=parsed.text,
+            options=dict(result.images[0].parameters),
+            response_id=parsed.response_id,
+        )
+        saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
+        self._commit(
+            "turn",
+            [*self.exchanges, exchange],
+            model=model,
+            left_out=left_out,
+            not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
+            "run it again once this is fixed",
+        )
 
     def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
         """The newest complete exchanges that fit the request limits, and how many were left out."""
@@ -450,8 +452,6 @@ def check_session_name(name: Any) -> str:
 
 
 def _check_option_names(options: dict[str, Any]) -> None:
-    from .api import check_option_names
-
     check_option_names("gemini", {k: v for k, v in options.items() if k not in _TURN_OPTIONS})
 
 
