@@ -43,6 +43,7 @@ INITIAL_BACKOFF_S = 1.0
 BACKOFF_FACTOR = 2.0
 MAX_BACKOFF_S = 60.0
 JITTER_S = 1.0
+PING_TIMEOUT_S = 2.0
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
@@ -157,6 +158,21 @@ class Client:
                     raise self._transport_error(
                         exc, url, f"the connection dropped after {delivered} stream chunk(s)"
                     ) from exc
+
+    async def ping(self, *, timeout_s: float = PING_TIMEOUT_S) -> int:
+        """GET the root of the base URL once (no credentials, no retries): the HTTP status, any one of which
+        means something answers there. For the doctor's emulator check.
+
+        Raises:
+            TransportError: nothing answers; the httpx error is its ``__cause__``.
+        """
+        http, _ = self._connection()
+        url = self.settings.base_url.rstrip("/") + "/"
+        try:
+            response = await http.get(url, timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            raise TransportError(self._redact(f"{url} does not answer ({type(exc).__name__}).")) from exc
+        return response.status_code
 
     async def aclose(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""

@@ -1,8 +1,8 @@
 """What ``%vertex_image status``, ``doctor`` and ``config`` report about this kernel's setup.
 
 Never a key or a token: every text passes through ``auth.redact`` with the secrets in use. The
-doctor checks at no cost: credentials resolve and a token can be obtained (or the emulator answers);
-it sends no generation request.
+doctor checks at no cost: credentials resolve and a token can be obtained (or the emulator answers the
+client's ping); it sends no generation request.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base.errors import VertexImageError
+from ..base.errors import TransportError, VertexImageError
 from ..core.registry import state
 from ..results.display import HtmlView
 
@@ -116,14 +116,13 @@ def _check_token(auth: Any, settings: Any) -> str:
 
 
 def _ping(base_url: str) -> str:
-    """Is the emulator answering? Any HTTP status counts as up."""
-    import httpx
-
+    """Is the emulator answering? Any HTTP status counts as up (the client makes the request)."""
+    kernel = state()
     try:
-        response = httpx.get(base_url.rstrip("/") + "/", timeout=2.0)
-    except httpx.HTTPError as exc:
-        return f"failed: {base_url} does not answer ({type(exc).__name__})"
-    return f"ok: {base_url} answers (HTTP {response.status_code})"
+        status = kernel.runtime().run(kernel.client().ping())
+    except TransportError as exc:
+        return f"failed: {base_url} does not answer ({type(exc.__cause__).__name__})"
+    return f"ok: {base_url} answers (HTTP {status})"
 
 
 def config_view(show_progress: str) -> HtmlView:
