@@ -373,22 +373,22 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_vertex_{command}")(args)
 
     def _vertex_status(self, args: Any) -> Any:
-        from .doctor import status_view
+        from .reports import status_view
 
         return status_view(doctor=False)
 
     def _vertex_doctor(self, args: Any) -> Any:
-        from .doctor import status_view
+        from .reports import status_view
 
         return status_view(doctor=True)
 
     def _vertex_config(self, args: Any) -> Any:
-        from .doctor import config_view
+        from .reports import config_view
 
         return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
-        from .doctor import use_message
+        from .reports import use_message
 
         settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
         print(use_message(settings, state().emulator_url))
