@@ -698,3 +698,22 @@ def test_other_bad_values_are_refused_by_name(options: dict[str, Any], says: str
 def test_a_user_turn_whose_text_is_not_a_str_is_refused(text: Any) -> None:
     with pytest.raises(InvalidRequest, match="prompt must be text"):
         gemini.user_content(text, [ImageInput(PNG)])
+
+
+def test_inline_blobs_reads_either_spelling_and_yields_the_objects_themselves() -> None:
+    content = {
+        "role": "model",
+        "parts": [
+            {"text": "here"},
+            {"inlineData": {"mimeType": "image/png", "data": "AAAA"}, "thoughtSignature": "sig"},
+            {"inline_data": {"mime_type": "image/jpeg", "data": "BBBB"}},
+            {"inlineData": "not an object"},
+        ],
+    }
+    blobs = list(gemini.inline_blobs(content))
+    assert [blob["data"] for blob in blobs] == ["AAAA", "BBBB"]
+    assert [gemini.blob_mime_type(blob) for blob in blobs] == ["image/png", "image/jpeg"]
+    assert gemini.blob_mime_type({"data": "x"}) == ""
+    blobs[0]["data"] = "CCCC"
+    assert content["parts"][1]["inlineData"]["data"] == "CCCC"
+    assert list(gemini.inline_blobs({"role": "user"})) == []

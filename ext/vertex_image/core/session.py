@@ -514,9 +514,8 @@ def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Except
 
 def _inline_b64_strings(contents: list[dict[str, Any]]) -> Iterator[str]:
     for content in contents:
-        for part in content.get("parts") or []:
-            blob = part.get("inlineData") or part.get("inline_data")
-            if isinstance(blob, dict) and isinstance(blob.get("data"), str):
+        for blob in gemini.inline_blobs(content):
+            if isinstance(blob.get("data"), str):
                 yield blob["data"]
 
 
@@ -527,10 +526,8 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
     otherwise (URL-safe or unpadded base64) the text is kept inline, so a replay stays byte-exact.
     """
     result = copy.deepcopy(content)
-    for part in result.get("parts") or []:
-        key = "inlineData" if "inlineData" in part else "inline_data" if "inline_data" in part else ""
-        blob = part.get(key) if key else None
-        if not isinstance(blob, dict) or not isinstance(blob.get("data"), str):
+    for blob in gemini.inline_blobs(result):
+        if not isinstance(blob.get("data"), str):
             continue
         text = blob["data"]
         try:
@@ -539,7 +536,7 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
             continue
         if base64.b64encode(data).decode("ascii") != text:
             continue
-        mime_type = blob.get("mimeType") or blob.get("mime_type") or "application/octet-stream"
+        mime_type = gemini.blob_mime_type(blob) or "application/octet-stream"
         file_path = _write_blob(blobs, data, mime_type)
         del blob["data"]
         blob["$file"] = os.path.relpath(file_path, base)
@@ -548,17 +545,15 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
 
 def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
     result = copy.deepcopy(content)
-    for part in result.get("parts") or []:
-        for key in ("inlineData", "inline_data"):
-            blob = part.get(key)
-            if isinstance(blob, dict) and "$file" in blob:
-                file_path = base / blob.pop("$file")
-                try:
-                    blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
-                except OSError:
-                    raise InvalidRequest(
-                        f"The session refers to {file_path}, which is missing; it cannot be resumed exactly."
-                    ) from None
+    for blob in gemini.inline_blobs(result):
+        if "$file" in blob:
+            file_path = base / blob.pop("$file")
+            try:
+                blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
+            except OSError:
+                raise InvalidRequest(
+                    f"The session refers to {file_path}, which is missing; it cannot be resumed exactly."
+                ) from None
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..base.errors import InvalidRequest
@@ -267,6 +267,24 @@ def _image_config(
     return config
 
 
+def inline_blobs(content: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The inline data object of each part of a turn, as it is (a caller may change it in place).
+
+    A part carries it as ``inlineData`` or, as proto3 JSON allows, ``inline_data``; the first spelling
+    present counts. The object holds ``data`` (base64) and the mime type (``blob_mime_type``).
+    """
+    for part in content.get("parts") or []:
+        key = "inlineData" if "inlineData" in part else "inline_data" if "inline_data" in part else ""
+        blob = part.get(key) if key else None
+        if isinstance(blob, dict):
+            yield blob
+
+
+def blob_mime_type(blob: Mapping[str, Any]) -> str:
+    """The mime type of an inline data object (``mimeType`` or ``mime_type``); "" when it has none."""
+    return str(blob.get("mimeType") or blob.get("mime_type") or "")
+
+
 # ----------------------------------------------------------------------------- response
 
 
@@ -275,7 +293,9 @@ __all__ = [
     "FINISH_MESSAGES",
     "PROMPT_BLOCKED_MESSAGE",
     "SSEParser",
+    "blob_mime_type",
     "build_generate_content_body",
+    "inline_blobs",
     "merge_stream_chunks",
     "parse_generate_content_response",
     "snake_keys",
