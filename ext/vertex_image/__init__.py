@@ -105,13 +105,13 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext vertex_image``: register the magics and display formatters."""
-    from .notebook.magics import load_ipython_extension as _load
+    from .notebook.magics import load_ipython_extension as _load  # lazy: IPython, for %load_ext only
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext vertex_image``: remove everything the extension added."""
-    from .notebook.magics import unload_ipython_extension as _unload
+    from .notebook.magics import unload_ipython_extension as _unload  # lazy: IPython, for %unload_ext only
 
     _unload(ipython)

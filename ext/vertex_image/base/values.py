@@ -10,6 +10,7 @@ here knows about HTTP or camelCase, except ``model_content``: the Gemini model t
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,6 @@ class ImageInput:
         """The base64 text to put on the wire."""
         if self.b64:
             return self.b64
-        import base64
-
         return base64.b64encode(self.data).decode("ascii")
 
 

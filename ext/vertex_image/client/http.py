@@ -30,6 +30,7 @@ from .._version import __version__
 from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
 from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
+from ..wire.gemini_stream import SSEParser
 from .auth import redact
 from .endpoints import model_url
 
@@ -268,8 +269,6 @@ class Client:
     async def _open_stream(
         self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
     ) -> _OpenStream:
-        from ..wire.gemini import SSEParser
-
         http, semaphore = self._connection()
         headers = await self._headers()
         stack = contextlib.AsyncExitStack()

@@ -9,6 +9,7 @@ inside ``render_preview`` only. Progress and error rendering (magics) belong her
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,9 +54,7 @@ def render_preview(data: bytes, max_side: int, *, quality: int = JPEG_QUALITY) -
 
     Why JPEG: a 768 px JPEG preview is ~15x smaller than a full PNG in the notebook file.
     """
-    import io
-
-    from PIL import Image
+    from PIL import Image  # lazy: PIL, only to resample a preview
 
     with Image.open(io.BytesIO(data)) as image:
         if max_side > 0 and image.format == "JPEG":

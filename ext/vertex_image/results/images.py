@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -289,15 +290,13 @@ class GeneratedImage:
             publish: the display function (``IPython.display.display`` by default; tests pass another).
         """
         if publish is None:
-            from IPython.display import display as publish
+            from IPython.display import display as publish  # lazy: IPython, only when shown by hand
         data, metadata = self._bundle(0 if full else None, repr(self))
         publish(data, raw=True, metadata=metadata)
 
     def to_pil(self) -> Any:
         """A Pillow image of the bytes (decoded now; the bytes themselves stay as received)."""
-        import io
-
-        from PIL import Image
+        from PIL import Image  # lazy: PIL, only when asked for a Pillow image
 
         image = Image.open(io.BytesIO(self.data))
         image.load()
