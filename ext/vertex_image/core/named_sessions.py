@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.errors import InvalidRequest
+from ..base.models import resolve_model
 from .registry import state
 from .session import ImageSession, check_session_name, refuse_existing, session_path, sessions_folder
 
@@ -105,8 +106,6 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
     that replaces the old one (in memory and on disk) only when its first turn is recorded, like
     ``%%gemini_image --new``. Bad input raises ``InvalidRequest`` before anything changes.
     """
-    from ..base.models import resolve_model
-
     if not isinstance(new, bool):
         raise InvalidRequest(f"new must be True or False, not {new!r}.")
     if name is None or name == "":

@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import InvalidRequest, VertexImageError
+from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError, VertexImageError
+from ..base.models import resolve_model, validate_options
 from ..base.notify import Subscribers, Unsubscribe
 from ..base.values import ParsedResponse
-from ..results.files import atomic_write
+from ..results.files import atomic_write, os_reason
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..wire import gemini
+from .inputs import to_image_inputs
 from .operations import check_option_names, generate_content
+from .registry import state
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -89,9 +92,6 @@ class ImageSession:
     """
 
     def __init__(self, model: str | None = None, name: str | None = None, **options: Any) -> None:
-        from ..base.models import resolve_model
-        from .registry import state
-
         name = check_session_name("default" if name is None or name == "" else name)
         if model is not None and not isinstance(model, str):
             raise InvalidRequest(f"model must be a model id or alias (text), not {type(model).__name__}.")
@@ -142,8 +142,6 @@ class ImageSession:
         ``not_done`` propagates (an ``OSError`` becomes a ``StorageError``). A session made to take
         its name on its first turn (``named_sessions``) is put in the registry here, once it is recorded.
         """
-        from .registry import state
-
         model = model or self.model
         self._write_own_file(exchanges, model, not_done)
         self.exchanges[:] = exchanges  # the same list: whoever holds it sees the change
@@ -175,14 +173,10 @@ class ImageSession:
 
         Raises the library's typed errors; on any error or block the session is unchanged.
         """
-        from .registry import state
-
         return state().runtime().run(self.asend_detailed(prompt, images, **options)).images
 
     async def asend(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
         """``send`` for async code."""
-        from .registry import state
-
         return (await state().runtime().arun(self.asend_detailed(prompt, images, **options))).images
 
     async def asend_detailed(
@@ -202,10 +196,6 @@ class ImageSession:
     async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
         """Check the turn, send it with the history that fits (``operations.generate_content``: the same
         operation as a one-shot call), and record the exchange when an image came."""
-        from ..base.models import resolve_model
-        from .inputs import to_image_inputs
-        from .registry import state
-
         if not isinstance(prompt, str):
             raise InvalidRequest(f"The prompt must be text (a str), not {type(prompt).__name__}.")
         kernel = state()
@@ -291,9 +281,6 @@ class ImageSession:
 
     def request_contents(self, prompt: str) -> list[dict[str, Any]]:
         """The ``contents`` the next request would carry for ``prompt`` (for inspection and tests)."""
-        from ..wire import gemini
-        from .registry import state
-
         user = gemini.user_content(prompt)
         history, _ = self._history_within_budget(user, state().settings().speaks)
         return [*history, user]
@@ -316,8 +303,6 @@ class ImageSession:
         A name that a session already has (in memory or on disk) is refused unless ``replace``; the
         copy is saved before it takes the name, so a failed save changes nothing.
         """
-        from .registry import state
-
         name = check_session_name(name)
         if name == self.name:
             raise InvalidRequest(f"A branch needs a name other than {name!r}, the session's own.")
@@ -418,8 +403,6 @@ class ImageSession:
 # names and files ------------------------------------------------------------------------------
 def sessions_folder() -> Path:
     """The store's folder of saved sessions (it may not exist yet)."""
-    from .registry import state
-
     return Path(state().settings().output_dir) / "sessions"
 
 
@@ -430,8 +413,6 @@ def session_path(name: str) -> Path:
 
 def refuse_existing(name: str, action: str, hint: str = "") -> None:
     """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
-    from .registry import state
-
     where = [place for place, found in (("in memory", name in state().sessions),
                                         ("on disk", session_path(name).is_file())) if found]
     if where:
@@ -469,9 +450,6 @@ def _body_options(
     One check for a turn and for a session's defaults: ``models.validate_options`` for what the
     model takes, then (``check_body``) a throw-away body, so the wire builder checks its own values.
     """
-    from ..base.models import validate_options
-    from ..wire import gemini
-
     rest = {k: v for k, v in options.items() if k not in ("model", "text")}
     validate_options(
         info,
@@ -495,9 +473,6 @@ def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Except
     An ``OSError`` becomes a ``StorageError`` (its reason in words, how to choose another folder);
     our typed errors keep their class and attributes; any other error is returned as it is.
     """
-    from ..base.errors import CHOOSE_OUTPUT_DIR, StorageError
-    from ..results.files import os_reason
-
     what = f"Cannot save session {name!r} to {path}"
     if isinstance(exc, OSError):
         return StorageError(
@@ -571,8 +546,6 @@ def _image_record(image: GeneratedImage) -> dict[str, Any]:
 
 
 def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
-    from .registry import state
-
     path = record.get("path", "")
     try:
         return state().store().load(path)
