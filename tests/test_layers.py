@@ -299,7 +299,6 @@ def test_no_private_name_across_modules(findings: Findings) -> None:
     assert not findings.privates, "private names imported from another module:\n" + "\n".join(findings.privates)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the package does not follow the map yet")
 def test_every_function_level_import_says_why(findings: Findings) -> None:
     assert not findings.unexplained_lazy, (
         f"imports inside functions without a '{LAZY_MARK} <why>' comment (move them to the top):\n"

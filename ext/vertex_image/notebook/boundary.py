@@ -22,6 +22,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
 from ..base.errors import ConfigError, InvalidRequest, StorageError, VertexImageError, rebuild
+from ..results.files import os_reason
 from .grammar import NUMBER_RE, TOKEN_RE
 
 
@@ -154,7 +155,6 @@ def storage_errors(doing: str, folder: str | os.PathLike[str], advice: str) -> I
     except OSError as exc:
         if not isinstance(exc.filename, str):
             raise
-        from ..results.files import os_reason
 
         raise StorageError(f"Cannot {doing}: {os_reason(exc, folder)}. {advice}", path=os.fspath(folder)) from exc
 

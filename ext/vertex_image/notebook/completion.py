@@ -15,8 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from IPython.core.completer import SimpleCompletion, context_matcher
+
 from ..base.config import BACKENDS
 from ..base.models import list_models, resolve_model
+from ..core.registry import state
 from .grammar import GEMINI_SUBCOMMANDS, NUMBER_RE, SAFETY_LEVELS, TOKEN_RE, VERTEX_SUBCOMMANDS, parser
 
 # `%imagen ...`, `x = %imagen ...`, `%%imagen ...`: the magic, then at least one space before the cursor
@@ -58,7 +61,7 @@ class KernelFacts:
     def session_names(self) -> Sequence[str]:
         """Sessions in memory and on disk (a folder listing, no file is read)."""
         if self.sessions is None:
-            from ..core.named_sessions import session_names
+            from ..core.named_sessions import session_names  # lazy: asyncio (core.session), not at %load_ext
 
             self.sessions = session_names()
         return self.sessions
@@ -66,8 +69,6 @@ class KernelFacts:
     def session_model(self, name: str) -> str | None:
         """The model of a session in memory (sessions on disk are not opened for a Tab press)."""
         if self.session_models is None:
-            from ..core.registry import state
-
             self.session_models = {key: session.model for key, session in state().sessions.items()}
         return self.session_models.get(name)
 
@@ -76,8 +77,6 @@ class KernelFacts:
         chosen = self.default_imagen_model if family == "imagen" else self.default_gemini_model
         if chosen is None:
             if self._settings is None:
-                from ..core.registry import state
-
                 self._settings = state().settings()
             chosen = self._settings.default_imagen_model if family == "imagen" else self._settings.default_gemini_model
         return chosen
@@ -311,8 +310,6 @@ def unregister(ip: Any) -> None:
 
 def _matcher_for(ip: Any) -> Any:
     """A v2 matcher (IPython >= 8.6; the project needs 8.12) reading ``ip``'s namespace."""
-    from IPython.core.completer import SimpleCompletion, context_matcher
-
     file_matcher = getattr(ip.Completer, "file_matcher", None)
     file_matcher_id = getattr(file_matcher, "matcher_identifier", "IPCompleter.file_matcher")
 

@@ -8,6 +8,7 @@ fail the cell without a traceback; ``--debug`` shows the traceback. Nothing heav
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -26,7 +27,13 @@ from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, valida
 from traitlets.config import Configurable
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
+from ..base.models import list_models, resolve_model
+from ..base.text import clip
+from ..core import registry
 from ..core.registry import state
+from ..results.display import HtmlView, note_html
+from ..results.images import ImageSet
+from . import completion, formatters
 from .boundary import (
     check_variable_name,
     split_options,
@@ -43,10 +50,11 @@ from .grammar import (
     VERTEX_SUBCOMMANDS,
     with_arguments,
 )
+from .interpolate import interpolate
+from .reports import config_view, history_view, models_view, sessions_view, status_view, use_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.session import ImageSession
-    from ..results.images import ImageSet
     from .progress import Progress
 
 T = TypeVar("T")
@@ -138,8 +146,7 @@ class VertexImageMagics(Magics, Configurable):
             return None  # type: ignore[return-value]
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
-            from ..base.models import resolve_model
-            from ..core.api import GenerateRequest, agenerate_request
+            from ..core.api import GenerateRequest, agenerate_request  # lazy: asyncio (core.api), not at %load_ext
 
             text = self._prompt(prompt, args.no_interpolate)
             negative = self._prompt(args.negative, args.no_interpolate) if args.negative else None
@@ -198,7 +205,7 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError(f"Unexpected {rest!r} on the %%gemini_image line: the prompt goes in the cell body.")
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
-            from ..core.named_sessions import sessions_folder
+            from ..core.named_sessions import sessions_folder  # lazy: asyncio (core.session), not at %load_ext
 
             folder = sessions_folder()
             with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER):
@@ -210,7 +217,7 @@ class VertexImageMagics(Magics, Configurable):
         if not prompt.strip():
             raise UsageError("The cell is empty: write what to draw or change.")
         refs = [self._image_ref(ref) for ref in args.image]
-        from ..core.named_sessions import session_for_turn
+        from ..core.named_sessions import session_for_turn  # lazy: asyncio (core.session), not at %load_ext
 
         session, registered = session_for_turn(args.session, args.new, args.model)
         options = {
@@ -239,7 +246,10 @@ class VertexImageMagics(Magics, Configurable):
 
     def _existing_session(self, name: str) -> ImageSession:
         """A session by name from memory or disk (then kept in memory); UsageError when there is none."""
-        from ..core.named_sessions import existing_session, session_rows
+        from ..core.named_sessions import (  # lazy: asyncio (core.session), not at %load_ext
+            existing_session,
+            session_rows,
+        )
 
         session = existing_session(name)
         if session is None:
@@ -274,8 +284,6 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_gemini_{command}")(args)
 
     def _gemini_history(self, args: Any) -> Any:
-        from .reports import history_view
-
         return history_view(self._existing_session(args.session))
 
     def _gemini_undo(self, args: Any) -> None:
@@ -291,13 +299,12 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Session {session.name!r} reset ({_turns(count)} forgotten; the images stay on disk).")
 
     def _gemini_sessions(self, args: Any) -> Any:
-        from ..core.named_sessions import session_rows
-        from .reports import sessions_view
+        from ..core.named_sessions import session_rows  # lazy: asyncio (core.session), not at %load_ext
 
         return sessions_view(session_rows())
 
     def _gemini_branch(self, args: Any) -> None:
-        from ..core.named_sessions import session_path
+        from ..core.named_sessions import session_path  # lazy: asyncio (core.session), not at %load_ext
 
         session = self._existing_session(args.session)
         if args.new_name in state().sessions or session_path(args.new_name).is_file():
@@ -316,7 +323,7 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
 
     def _gemini_load(self, args: Any) -> None:
-        from ..core.named_sessions import load_session, session_path
+        from ..core.named_sessions import load_session, session_path  # lazy: asyncio (core.session), not at %load_ext
 
         path = Path(args.path).expanduser()
         if not path.is_file() and session_path(args.path).is_file():
@@ -327,8 +334,6 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
 
     def _gemini_show(self, args: Any) -> ImageSet:
-        from ..results.images import ImageSet
-
         session = self._existing_session(args.session)
         count = len(session)
         number = args.turn if args.turn > 0 else count + 1 + args.turn
@@ -373,30 +378,19 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_vertex_{command}")(args)
 
     def _vertex_status(self, args: Any) -> Any:
-        from .reports import status_view
-
         return status_view(doctor=False)
 
     def _vertex_doctor(self, args: Any) -> Any:
-        from .reports import status_view
-
         return status_view(doctor=True)
 
     def _vertex_config(self, args: Any) -> Any:
-        from .reports import config_view
-
         return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
-        from .reports import use_message
-
         settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
         print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:
-        from ..base.models import list_models
-        from .reports import models_view
-
         return models_view(list_models())
 
     def _vertex_gallery(self, args: Any) -> ImageSet:
@@ -405,12 +399,10 @@ class VertexImageMagics(Magics, Configurable):
         return state().store().gallery(args.n)
 
     def _vertex_panel(self, args: Any) -> Any:
-        import importlib.util
-
         if importlib.util.find_spec("vertex_image.notebook.panel.widget") is None:
             print("The panel is not available in this version yet; use %imagen and %%gemini_image.")
             return None
-        from .panel import widget
+        from .panel import widget  # lazy: ipywidgets, for the panel only
 
         return widget.panel(session=args.session, model=args.model)
 
@@ -437,7 +429,6 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError("No prompt: write what to draw, e.g. %imagen a red fox in the snow.")
         if raw:
             return text
-        from .interpolate import interpolate
 
         return interpolate(text, self.shell.user_ns).text
 
@@ -463,7 +454,7 @@ class VertexImageMagics(Magics, Configurable):
 
     def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
         """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
-        from .progress import Progress
+        from .progress import Progress  # lazy: asyncio, not at %load_ext
 
         enabled = {"always": True, "never": False}.get(self.show_progress)
         progress = Progress(self.shell, label, enabled=enabled)
@@ -485,8 +476,6 @@ class VertexImageMagics(Magics, Configurable):
 
 
 def _left_out_note(left_out: int, sent: int) -> Any:
-    from ..results.display import HtmlView, note_html
-
     text = (f"Note: the {_turns(left_out, 'oldest')} of this session {'was' if left_out == 1 else 'were'} left "
             f"out of the request to stay within the request size limit; the model saw the last "
             f"{_turns(sent)}. The session itself keeps every turn.")  # fmt: skip
@@ -499,8 +488,6 @@ def _turns(count: int, adjective: str = "") -> str:
 
 
 def _quote(text: str, limit: int = 40) -> str:
-    from ..base.text import clip
-
     return '"' + clip(text, limit) + '"'
 
 
@@ -514,7 +501,6 @@ def load_ipython_extension(ip: Any) -> None:
         return
     magics = VertexImageMagics(shell=ip)
     ip.register_magics(magics)
-    from . import completion, formatters
 
     formatters.register_formatters(ip)
     completion.register(ip)
@@ -523,9 +509,6 @@ def load_ipython_extension(ip: Any) -> None:
 
 def unload_ipython_extension(ip: Any) -> None:
     """Remove the magics, the configurable, the formatters and completion; stop the emulator and the runtime loop."""
-    from ..core import registry
-    from . import completion, formatters
-
     magics = _LOADED.pop(id(ip), None)
     if magics is not None:
         manager = ip.magics_manager

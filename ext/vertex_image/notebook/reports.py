@@ -153,7 +153,7 @@ def status_view(doctor: bool) -> HtmlView:
     ``status`` starts nothing: no client, no emulator, no network (the emulator backend imports no
     heavy module either); ``doctor`` connects and checks (a token, or an emulator ping).
     """
-    from ..client.auth import redact
+    from ..client.auth import redact  # lazy: asyncio (client.auth), not at %load_ext
 
     kernel = state()
     settings = kernel.settings()
@@ -223,7 +223,7 @@ def use_message(settings: Settings, emulator_url: str = "") -> str:
 
 def _check_token(auth: Any, settings: Any) -> str:
     """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator."""
-    from ..client.auth import redact
+    from ..client.auth import redact  # lazy: asyncio (client.auth), not at %load_ext
 
     try:
         if settings.backend == "emulator":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ...base.models import list_models, resolve_model
 from ...base.text import clip
 from ...core.registry import state
 from .status import status_html
@@ -119,8 +120,6 @@ class PanelControls:
         self.widget.add_class("vi-panel")
 
     def _models_for_mode(self) -> list[ModelInfo]:
-        from ...base.models import list_models
-
         models = [m for m in list_models() if not m.upscale and not (m.family == "imagen" and m.editing)]
         if self.mode.value == CONVERSATION:
             models = [m for m in models if m.family == "gemini"]
@@ -128,8 +127,6 @@ class PanelControls:
 
     def _fill_model_options(self, prefer: str | None = None, session_model: str | None = None) -> None:
         """Offer the models of the mode; choose ``prefer``, the session's model, the current one or the default."""
-        from ...base.models import resolve_model
-
         models = self._models_for_mode()
         options = [(f"{m.id} ({m.aliases[0]})" if m.aliases else m.id, m.id) for m in models]
         wanted: list[str] = []
@@ -188,8 +185,6 @@ class PanelControls:
 
     def model_info(self) -> ModelInfo:
         """Capabilities of the model chosen in the dropdown."""
-        from ...base.models import resolve_model
-
         return resolve_model(self.model.value or state().settings().default_imagen_model)
 
     def _set_status(self, text: str, kind: str) -> None:

@@ -34,18 +34,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from IPython import get_ipython
+
 from ...base.errors import InvalidRequest, VertexImageError
 from ...base.notify import Unsubscribe
 from ...base.text import clip
+from ...core.api import GenerateRequest, agenerate_request
 from ...core.named_sessions import session_named, session_names
 from ...core.registry import state, subscribe_sessions
+from ...core.session import Exchange, ImageSession
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
 from .status import CANCELLED_TEXT, blocked_text, describe_error, progress_span, progress_text, report_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...client.runtime import Runtime
-    from ...core.session import Exchange, ImageSession
     from ...results.images import GeneratedImage, ImageSet
 
 TICK_S = 0.5
@@ -216,7 +219,6 @@ class ImagePanel(PanelControls):
         if not prompt:
             self._set_status("Write a prompt first.", "error")
             return None
-        from ...core.api import GenerateRequest, agenerate_request
 
         info = self.model_info()
         request = GenerateRequest(
@@ -313,8 +315,6 @@ class ImagePanel(PanelControls):
 
     def new_session(self) -> None:
         """Start a new, empty conversation (named in the box beside the button, or ``panel-N``)."""
-        from ...core.session import ImageSession
-
         name = self.session_name.value.strip()
         existing = set(self.session_names())
         if not name:
@@ -366,8 +366,6 @@ class ImagePanel(PanelControls):
         self.code.layout.display = ""
         shell = self._shell
         if shell is None:
-            from IPython import get_ipython
-
             shell = get_ipython()
         if shell is None or _in_comm_message(shell):
             self._set_status("The equivalent magic is in the box below: copy it into a cell.", "ok")
@@ -384,8 +382,6 @@ class ImagePanel(PanelControls):
 
     def code_for_current(self) -> str:
         """The magic equivalent to the panel's current settings."""
-        from ...core.api import GenerateRequest
-
         if self.mode.value == CONVERSATION:
             return gemini_magic(self.session.value or DEFAULT_SESSION, self.prompt.value,
                                 model=self._gemini_model(), aspect_ratio=self.aspect_ratio.value or None,
