@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from ..base.config import Secret, Settings, check_output_dir, merge_configured, resolve_settings
 from ..base.notify import Subscribers, Unsubscribe
 from ..results.images import set_preview_size
-from ..results.store import ImageStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client.auth import Auth
     from ..client.http import Client
     from ..client.runtime import Runtime
+    from ..results.store import ImageStore
     from .session import ImageSession
 
 
@@ -168,6 +168,8 @@ class KernelState:
 
     def store(self) -> ImageStore:
         """The image store for the current output folder."""
+        from ..results.store import ImageStore  # lazy: the first save only; keeps %load_ext at its old cost
+
         with self._lock:
             root = self.settings().output_dir
             if self._store is None or self._store_root != root:

@@ -50,8 +50,6 @@ from .grammar import (
     VERTEX_SUBCOMMANDS,
     with_arguments,
 )
-from .interpolate import interpolate
-from .reports import config_view, history_view, models_view, sessions_view, status_view, use_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.session import ImageSession
@@ -284,6 +282,8 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_gemini_{command}")(args)
 
     def _gemini_history(self, args: Any) -> Any:
+        from .reports import history_view  # lazy: %vertex_image tables only, not at %load_ext
+
         return history_view(self._existing_session(args.session))
 
     def _gemini_undo(self, args: Any) -> None:
@@ -300,6 +300,7 @@ class VertexImageMagics(Magics, Configurable):
 
     def _gemini_sessions(self, args: Any) -> Any:
         from ..core.named_sessions import session_rows  # lazy: asyncio (core.session), not at %load_ext
+        from .reports import sessions_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return sessions_view(session_rows())
 
@@ -378,19 +379,29 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_vertex_{command}")(args)
 
     def _vertex_status(self, args: Any) -> Any:
+        from .reports import status_view  # lazy: %vertex_image tables only, not at %load_ext
+
         return status_view(doctor=False)
 
     def _vertex_doctor(self, args: Any) -> Any:
+        from .reports import status_view  # lazy: %vertex_image tables only, not at %load_ext
+
         return status_view(doctor=True)
 
     def _vertex_config(self, args: Any) -> Any:
+        from .reports import config_view  # lazy: %vertex_image tables only, not at %load_ext
+
         return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
+        from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext
+
         settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
         print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:
+        from .reports import models_view  # lazy: %vertex_image tables only, not at %load_ext
+
         return models_view(list_models())
 
     def _vertex_gallery(self, args: Any) -> ImageSet:
@@ -429,6 +440,8 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError("No prompt: write what to draw, e.g. %imagen a red fox in the snow.")
         if raw:
             return text
+
+        from .interpolate import interpolate  # lazy: a prompt's run only; keeps %load_ext at its old cost
 
         return interpolate(text, self.shell.user_ns).text
 
