@@ -54,7 +54,8 @@ def test_use_message_names_the_backend_and_the_endpoint() -> None:
     assert reports.use_message(Settings(backend="gemini-api")) == (
         f"Backend: gemini-api — requests go to the Gemini API at {GEMINI_API_HOST}."
     )
-    assert reports.use_message(Settings(backend="emulator")).startswith("Backend: emulator — requests go to the offline")
+    emulator = reports.use_message(Settings(backend="emulator"))
+    assert emulator.startswith("Backend: emulator — requests go to the offline")
 
 
 def test_config_shows_every_setting_with_its_origin_and_hides_the_key(kernel: None) -> None:
