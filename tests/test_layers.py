@@ -306,6 +306,19 @@ def test_every_function_level_import_says_why(findings: Findings) -> None:
     )
 
 
+def test_every_module_has_a_test_file_of_its_own_in_the_mirrored_folder() -> None:
+    tests = Path(__file__).resolve().parent
+    missing = []
+    for module, path in module_files(PACKAGE_DIR).items():
+        if path.name == "__init__.py" or folder_of(module) == EMULATOR:
+            continue
+        *folders, name = module.split(".")
+        expected = tests.joinpath(*folders, f"test_{name.lstrip('_')}.py")
+        if not expected.is_file():
+            missing.append(f"{path.relative_to(PACKAGE_DIR)} -> {expected.relative_to(tests.parent)}")
+    assert not missing, "modules without a test file of their own:\n" + "\n".join(missing)
+
+
 def test_every_folder_is_on_the_map() -> None:
     folders = {folder_of(module) for module in module_files(PACKAGE_DIR)}
     assert folders <= {*MAY_IMPORT, EMULATOR}
