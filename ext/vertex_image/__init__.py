@@ -4,6 +4,9 @@
 features are a Python API (``vi.generate_images``, ``vi.chat``...). Every name is imported on first
 use, so that ``import vertex_image`` and ``%load_ext`` stay cheap (httpx, google.auth, PIL and
 ipywidgets load only when a request, an image or a panel needs them).
+
+How the package is built (its folders, what each may import, the path of one request): README.md
+beside this file.
 """
 
 from __future__ import annotations
