@@ -1,7 +1,7 @@
 """``ImagePanel``: an ipywidgets 8 panel over the same client, store and sessions as the magics.
 
 Some users would rather click than type. The panel builds the same typed requests as the magics
-(``api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
+(``core.api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
 conversation), so results are saved by the store and sessions are shared through
 ``registry.state().sessions``: a session started with ``%%gemini_image -s foo`` continues here when
 ``foo`` is chosen, and the other way round.
@@ -18,10 +18,9 @@ messages, such as a click on Cancel, are only processed while the kernel is idle
 counter drops a late result from a superseded request. Widgets are updated from the runtime thread
 by setting traits only (no ``Output`` context managers, which misbehave off the main thread).
 
-The widget tree is built by ``widget_controls``, the status and progress wording comes from
-``widget_status`` and the "Insert code" magics from ``widget_code``; their public names are importable
-from here too. This module imports ipywidgets (through ``widget_controls``); ``import vertex_image``
-never imports it.
+The widget tree is built by ``controls``, the status and progress wording comes from ``status`` and
+the "Insert code" magics from ``code``; their public names are importable from here too. This module
+imports ipywidgets (through ``controls``); ``import vertex_image`` never imports it.
 """
 
 from __future__ import annotations
