@@ -55,8 +55,8 @@ class HttpxAuthRequest:
         **kwargs: Any,
     ) -> HttpxAuthResponse:
         """Make one HTTP request; network failures become ``google.auth.exceptions.TransportError``."""
-        import httpx  # lazy: httpx and google.auth, loaded with the first credentials
-        from google.auth import exceptions  # lazy: (see above)
+        import httpx  # lazy: httpx, loaded with the first credentials
+        from google.auth import exceptions  # lazy: google.auth, loaded with the first credentials
 
         try:
             response = self._client.request(
