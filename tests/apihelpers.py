@@ -121,6 +121,20 @@ def kernel(em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
     registry.reset()
 
 
+def sessions_state() -> dict[str, Any]:
+    """Every session in memory (which object, model, options, turns) and every file of sessions/, as bytes."""
+    kernel = registry.state()
+    memory = {
+        name: (id(chat), chat.model, json.dumps(chat.options, sort_keys=True), chat.last_left_out,
+               json.dumps([[ex.user, ex.model, ex.prompt] for ex in chat.exchanges], sort_keys=True))
+        for name, chat in kernel.sessions.items()
+    }  # fmt: skip
+    folder = Path(kernel.settings().output_dir) / "sessions"
+    if folder.is_file():
+        files: dict[str, bytes | None] = {".": folder.read_bytes()}
+    else:
+        files = {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+    return {"memory": memory, "files": files}
 LEGACY_DAY = "2026-03-01"  # before Imagen and the Gemini 3 previews were shut down
 
 

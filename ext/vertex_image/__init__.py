@@ -4,6 +4,9 @@
 features are a Python API (``vi.generate_images``, ``vi.chat``...). Every name is imported on first
 use, so that ``import vertex_image`` and ``%load_ext`` stay cheap (httpx, google.auth, PIL and
 ipywidgets load only when a request, an image or a panel needs them).
+
+How the package is built (its folders, what each may import, the path of one request): README.md
+beside this file.
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ _EXPORTS: dict[str, str] = {
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
-    "compare": "notebook.formatters",
+    "compare": "results.images",
     # persistence
     "ImageStore": "results.store",
-    "gallery": "results.store",
-    "load": "results.store",
+    "gallery": "core.api",
+    "load": "core.api",
     # sessions and panel
     "ImageSession": "core.session",
     "panel": "notebook.panel.widget",
@@ -81,16 +84,17 @@ if TYPE_CHECKING:  # pragma: no cover
         chat,
         configure,
         edit_image,
+        gallery,
         generate_images,
         list_models,
+        load,
         settings,
         upscale_image,
     )
     from .core.session import ImageSession
-    from .notebook.formatters import compare
     from .notebook.panel.widget import panel
-    from .results.images import GeneratedImage, ImageSet
-    from .results.store import ImageStore, gallery, load
+    from .results.images import GeneratedImage, ImageSet, compare
+    from .results.store import ImageStore
 
 
 def __getattr__(name: str) -> Any:
@@ -108,13 +112,13 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext vertex_image``: register the magics and display formatters."""
-    from .notebook.magics import load_ipython_extension as _load
+    from .notebook.magics import load_ipython_extension as _load  # lazy: IPython, for %load_ext only
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext vertex_image``: remove everything the extension added."""
-    from .notebook.magics import unload_ipython_extension as _unload
+    from .notebook.magics import unload_ipython_extension as _unload  # lazy: IPython, for %unload_ext only
 
     _unload(ipython)

@@ -276,39 +276,7 @@ def test_secrets_are_never_logged(caplog: pytest.LogCaptureFixture, tmp_path: Pa
     assert CANARY not in repr(auth)
 
 
-# --- HttpxAuthRequest ---------------------------------------------------------------------------
-
-
-def test_httpx_auth_request_is_a_google_auth_transport() -> None:
-    from google.auth import transport
-
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(201, headers={"x-reply": "yes"}, content=b"body!")
-
-    request = HttpxAuthRequest(transport=httpx.MockTransport(handler))
-    response = request("https://example.test/path", method="POST", body=b"a=1", headers={"x-h": "v"}, timeout=5)
-    assert isinstance(request, transport.Request)
-    assert isinstance(response, transport.Response)
-    assert (response.status, response.headers["x-reply"], response.data) == (201, "yes", b"body!")
-    assert (seen[0].method, str(seen[0].url), seen[0].content, seen[0].headers["x-h"]) == (
-        "POST",
-        "https://example.test/path",
-        b"a=1",
-        "v",
-    )
-    request.close()
-
-
-def test_httpx_auth_request_network_failure_is_google_transport_error() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
-
-    request = HttpxAuthRequest(transport=httpx.MockTransport(handler))
-    with pytest.raises(gexc.TransportError, match="ConnectError calling https://oauth2.example"):
-        request("https://oauth2.example/token?x=1")
+# --- real google-auth credentials over HttpxAuthRequest (its own tests: test_authtransport.py) ----
 
 
 def _token_endpoint(status: int, payload: dict[str, Any], seen: list[dict[str, list[str]]]) -> httpx.MockTransport:

@@ -691,3 +691,14 @@ def test_canary_secret_never_leaks_from_a_mid_stream_error(caplog: pytest.LogCap
     with pytest.raises(ServiceError) as info:
         stream_all(client)
     _assert_no_canary(info.value, client, caplog)
+
+
+def test_ping_gets_the_base_url_root_once_without_credentials() -> None:
+    handler, seen = sequence(httpx.Response(404), httpx.ConnectError("refused"))
+    client = make_client(handler, Settings(backend="emulator", base_url="http://127.0.0.1:9/"))
+    assert asyncio.run(client.ping()) == 404
+    assert [(r.method, str(r.url)) for r in seen] == [("GET", "http://127.0.0.1:9/")]
+    assert "authorization" not in seen[0].headers
+    with pytest.raises(TransportError, match=r"http://127\.0\.0\.1:9/ does not answer \(ConnectError\)") as caught:
+        asyncio.run(make_client(handler, Settings(backend="emulator", base_url="http://127.0.0.1:9")).ping())
+    assert isinstance(caught.value.__cause__, httpx.ConnectError) and len(seen) == 2

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import base64
+import datetime
 import io
 import json
 import time
@@ -23,7 +23,6 @@ from vertex_image.base.errors import (
     ServiceError,
     VertexImageError,
 )
-from vertex_image.base.values import ParsedResponse
 from vertex_image.core import api, registry
 from vertex_image.emulator import Emulator
 from vertex_image.results.images import GeneratedImage, ImageSet
@@ -220,28 +219,6 @@ def test_unknown_option_names_raise_listing_the_valid_ones(
     assert legacy_em.requests == []
 
 
-@pytest.mark.parametrize(
-    ("builder", "allowed"),
-    [
-        ("imagen.build_generate_body", api.IMAGEN_OPTIONS),
-        ("imagen.build_edit_body", api.EDIT_OPTIONS),
-        ("imagen.build_upscale_body", api.UPSCALE_OPTIONS),
-        ("gemini.build_generate_content_body", api.GEMINI_OPTIONS),
-    ],
-)
-def test_the_option_lists_match_the_wire_builders(builder: str, allowed: tuple[str, ...]) -> None:
-    import importlib
-    import inspect
-
-    module, name = builder.split(".")
-    function = getattr(importlib.import_module(f"vertex_image.wire.{module}"), name)
-    keywords = {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
-    set_by_the_api = {"n", "aspect_ratio", "image_size", "negative_prompt", "seed", "images", "mask", "mode",
-                      "factor", "dialect", "response_modalities", "candidate_count"}
-    renamed = {"thinking": "thinking_level"}  # the API's name -> the builder's
-    assert {renamed.get(name, name) for name in allowed} - {"text"} == keywords - set_by_the_api
-
-
 def test_imagen_on_the_gemini_api_refuses_a_negative_prompt_before_sending(
     legacy_kernel: Recorder, legacy_em: Emulator
 ) -> None:
@@ -382,17 +359,6 @@ def test_a_cancelled_call_stops_waiting_at_once(tmp_path: Path) -> None:
             registry.reset()
     assert elapsed < 3
     assert not list((tmp_path / "out").rglob("*.png"))
-
-
-def test_a_cancellation_inside_one_request_is_not_taken_for_a_failure() -> None:
-    async def fine() -> ParsedResponse:
-        return ParsedResponse()
-
-    async def cancelled() -> ParsedResponse:
-        raise asyncio.CancelledError
-
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(api._every_call([fine(), cancelled()]))
 
 
 # bad input: a typed one-line error, nothing sent ------------------------------------------------
@@ -669,3 +635,20 @@ def test_the_api_key_appears_in_no_result_file_or_error(tmp_path: Path) -> None:
     assert saved.is_file() and len(texts) > 10
     for text in texts:
         assert CANARY not in text
+
+
+# saved images -----------------------------------------------------------------------------------
+def test_gallery_and_load_read_the_kernel_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    registry.reset()
+    try:
+        image = GeneratedImage.from_bytes(_png(), prompt="kernel")
+        saved = registry.state().store().save(image)
+        assert saved.path == str(tmp_path / "vertex_images" / f"{image.id}.png")
+        assert vi.gallery is api.gallery and vi.load is api.load
+        assert [i.prompt for i in vi.gallery()] == ["kernel"]
+        assert vi.load(image.id[:8]).prompt == "kernel"
+        vi.configure(output_dir=str(tmp_path / "elsewhere"))
+        assert len(vi.gallery()) == 0  # the store follows output_dir
+    finally:
+        registry.reset()

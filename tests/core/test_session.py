@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel, recorded_emulator  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, recorded_emulator, sessions_state  # noqa: F401 - fixtures
 from vertex_image.base.errors import InvalidRequest, ServiceError, StorageError
 from vertex_image.core import registry
 from vertex_image.core import session as session_module
-from vertex_image.core.named_sessions import load_session, open_session, session_path
+from vertex_image.core.named_sessions import open_session
 from vertex_image.core.session import Exchange, ImageSession, SendResult
 from vertex_image.emulator import Emulator
 
@@ -516,22 +516,6 @@ def test_a_turn_from_another_thread_is_announced_on_that_thread(kernel: Recorder
 
 
 # all or nothing: a change that cannot be saved, bad input ---------------------------------------
-def _sessions_state() -> dict[str, Any]:
-    """Every session in memory (which object, model, options, turns) and every file of sessions/, as bytes."""
-    kernel = registry.state()
-    memory = {
-        name: (id(chat), chat.model, json.dumps(chat.options, sort_keys=True), chat.last_left_out,
-               json.dumps([[ex.user, ex.model, ex.prompt] for ex in chat.exchanges], sort_keys=True))
-        for name, chat in kernel.sessions.items()
-    }  # fmt: skip
-    folder = Path(kernel.settings().output_dir) / "sessions"
-    if folder.is_file():
-        files: dict[str, bytes | None] = {".": folder.read_bytes()}
-    else:
-        files = {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
-    return {"memory": memory, "files": files}
-
-
 def _file_in_the_way(folder: Path) -> Path:
     """Move ``folder`` aside and put an empty file in its place; returns where the folder went."""
     aside = folder.with_name(folder.name + ".aside")
@@ -565,7 +549,7 @@ def test_a_turn_whose_file_cannot_be_written_is_not_recorded_and_running_it_agai
     chat.subscribe(follower.on_change)
     blobs = chat.default_path().parent / "blobs"  # where the new turn's inline images would go
     aside = _file_in_the_way(blobs)
-    before = _sessions_state()
+    before = sessions_state()
 
     with pytest.raises(StorageError) as failed:
         chat.send("make it blue")
@@ -574,7 +558,7 @@ def test_a_turn_whose_file_cannot_be_written_is_not_recorded_and_running_it_agai
     assert "\n" not in message and message.startswith("Cannot save session 'c1'")
     assert "images were saved" in message and "turn was not recorded" in message and "run it again" in message
     assert len(kernel.sent()) == 2  # the request went out; only the session did not change
-    assert _sessions_state() == before and len(chat) == 1
+    assert sessions_state() == before and len(chat) == 1
     assert follower.seen == [] and names.heard == []
 
     _folder_back(blobs, aside)
@@ -591,19 +575,19 @@ def test_a_change_that_cannot_be_saved_leaves_memory_and_disk_as_they_were(kerne
     chat.send("make it blue")
     follower = Follower()
     chat.subscribe(follower.on_change)
-    original = _sessions_state()
+    original = sessions_state()
     folder = chat.default_path().parent
     aside = _file_in_the_way(folder)  # the reviewer's case: OUT/sessions is a regular file
-    before = _sessions_state()
+    before = sessions_state()
     action = {"turn": lambda: chat.send("add a hat"), "undo": chat.undo, "reset": chat.reset}[change]
 
     with pytest.raises(StorageError, match="is a file, not a folder") as failed:
         action()
 
     assert "\n" not in str(failed.value)
-    assert _sessions_state() == before and follower.seen == []
+    assert sessions_state() == before and follower.seen == []
     _folder_back(folder, aside)
-    assert _sessions_state() == original
+    assert sessions_state() == original
     action()
     assert len(chat) == {"turn": 3, "undo": 1, "reset": 0}[change]
     assert [seen[0] for seen in follower.seen] == [change]
@@ -616,12 +600,12 @@ def test_a_replacing_sessions_first_turn_that_cannot_be_saved_leaves_the_old_one
     fresh = open_session("c1", "nano-banana", new=True)
     folder = old.default_path().parent
     aside = _file_in_the_way(folder)
-    before = _sessions_state()
+    before = sessions_state()
 
     with pytest.raises(StorageError):
         fresh.send("a cat")
 
-    assert _sessions_state() == before and registry.state().sessions["c1"] is old and names.heard == []
+    assert sessions_state() == before and registry.state().sessions["c1"] is old and names.heard == []
     _folder_back(folder, aside)
     fresh.send("a cat")
     assert registry.state().sessions["c1"] is fresh and names.heard == ["c1"]
@@ -632,13 +616,13 @@ def test_a_replacing_sessions_first_turn_that_cannot_be_saved_leaves_the_old_one
 def test_a_prompt_that_is_not_text_is_refused_and_changes_nothing(kernel: Recorder, prompt: Any) -> None:
     chat = vi.chat("nano-banana", name="c1")
     chat.send("a fox")
-    before, sent = _sessions_state(), len(kernel.sent())
+    before, sent = sessions_state(), len(kernel.sent())
 
     with pytest.raises(InvalidRequest, match="The prompt must be text") as refused:
         chat.send(prompt)
 
     assert "\n" not in str(refused.value)
-    assert _sessions_state() == before and len(kernel.sent()) == sent
+    assert sessions_state() == before and len(kernel.sent()) == sent
 
 
 BAD_SESSION_INPUT = {
@@ -670,13 +654,13 @@ def test_bad_session_input_is_a_one_line_invalid_request_and_changes_nothing(ker
     open_session("c1", "nano-banana", thinking="high").send("a fox")
     open_session("c2", "nano-banana").send("a cat")
     names = NameFollower()
-    before, sent = _sessions_state(), len(kernel.sent())
+    before, sent = sessions_state(), len(kernel.sent())
 
     with pytest.raises(InvalidRequest) as refused:
         BAD_SESSION_INPUT[case]()
 
     assert "\n" not in str(refused.value) and str(refused.value).endswith((".", ")"))
-    assert _sessions_state() == before and names.heard == [] and len(kernel.sent()) == sent
+    assert sessions_state() == before and names.heard == [] and len(kernel.sent()) == sent
 
 
 def test_default_options_only_the_vertex_api_takes_are_refused_on_the_gemini_api(kernel: Recorder) -> None:
@@ -686,94 +670,17 @@ def test_default_options_only_the_vertex_api_takes_are_refused_on_the_gemini_api
     assert registry.state().sessions == {}
 
 
-def test_open_session_resumes_a_name_from_memory_or_disk_as_it_is(kernel: Recorder) -> None:
-    first = open_session("c1", "nano-banana", thinking="high")
-    assert registry.state().sessions["c1"] is first  # an unused name is taken at once
-    first.send("a fox")
-
-    assert open_session("c1") is first
-    assert open_session("c1", "nano-banana", thinking="high") is first  # the same settings: the same session
-    with pytest.raises(InvalidRequest, match=r"'c1' exists \(1 turn\) with other settings \(model gemini-nano-banana-2.1"):
-        open_session("c1", "nano-banana-pro")
-
-    registry.state().sessions.clear()  # as after a restart: only the file is left
-    resumed = open_session("c1")
-    assert registry.state().sessions["c1"] is resumed and [ex.prompt for ex in resumed] == ["a fox"]
-    resumed.send("make it blue")
-    assert len(kernel.sent()[-1].body["contents"]) == 3
-    assert kernel.sent()[-1].body["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "HIGH"}
-
-
-def test_open_session_without_a_name_takes_the_first_free_chat_name_never_default(kernel: Recorder) -> None:
-    first = open_session(None, "nano-banana")
-    first.send("a fox")
-    second = open_session(None, "nano-banana")
-
-    assert (first.name, second.name) == ("chat-1", "chat-2")
-    assert registry.state().sessions == {"chat-1": first, "chat-2": second}
-    assert not session_path("default").exists() and session_path("chat-1").is_file()
-
-
-@pytest.mark.parametrize("first_turn", ["blockme a cat", "a cat"])
-def test_open_session_new_replaces_the_name_only_once_its_first_turn_is_recorded(
-    kernel: Recorder, first_turn: str
-) -> None:
-    old = open_session("c1", "nano-banana")
-    old.send("a fox")
-    old.send("make it blue")
-    before = _sessions_state()
-
-    fresh = open_session("c1", "nano-banana", new=True)
-    assert fresh is not old and len(fresh) == 0 and _sessions_state() == before
-    fresh.send(first_turn)
-
-    if first_turn.startswith("blockme"):
-        assert _sessions_state() == before
-    else:
-        assert registry.state().sessions["c1"] is fresh
-        saved = json.loads(fresh.default_path().read_text())
-        assert [ex["prompt"] for ex in saved["exchanges"]] == ["a cat"]
-        assert len(kernel.sent()[-1].body["contents"]) == 1
-
-
-def test_load_refuses_a_name_in_use_unless_told_to_replace_it(kernel: Recorder, tmp_path: Path) -> None:
-    open_session("c1", "nano-banana").send("a fox")
-    other = open_session("c2", "nano-banana")
-    other.send("a cat")
-    other.send("make it black")
-    exported = other.save(tmp_path / "export" / "c2.json")
-    before = _sessions_state()
-
-    with pytest.raises(InvalidRequest, match=r"'c1' exists already \(in memory and on disk\)"):
-        load_session(exported, name="c1")
-    with pytest.raises(InvalidRequest, match="'c2' exists already"):
-        load_session(exported)  # the name in the file
-    assert _sessions_state() == before
-    registry.state().sessions.clear()  # only on disk now
-    before = _sessions_state()
-    with pytest.raises(InvalidRequest, match=r"'c1' exists already \(on disk\)"):
-        load_session(exported, name="c1")
-    assert _sessions_state() == before
-
-    assert len(load_session(exported, name="c3")) == 2  # an unused name
-    replaced = load_session(exported, name="c1", replace=True)
-    assert registry.state().sessions["c1"] is replaced and len(replaced) == 2
-    assert len(json.loads(replaced.default_path().read_text())["exchanges"]) == 2
-    again = load_session(session_path("c1"))  # the session's own file in the store: read back, nothing replaced
-    assert registry.state().sessions["c1"] is again and len(again) == 2
-
-
 def test_a_branch_that_cannot_be_saved_takes_no_name(kernel: Recorder) -> None:
     day = open_session("day", "nano-banana")
     day.send("a castle")
     folder = day.default_path().parent
     aside = _file_in_the_way(folder)
-    before = _sessions_state()
+    before = sessions_state()
 
     with pytest.raises(StorageError, match="no branch was made"):
         day.branch("night")
 
-    assert _sessions_state() == before and "night" not in registry.state().sessions
+    assert sessions_state() == before and "night" not in registry.state().sessions
     _folder_back(folder, aside)
     night = day.branch("night")
     assert registry.state().sessions["night"] is night and night.default_path().is_file()

@@ -11,15 +11,12 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from magicshell import Shell, emulator_requests, emulator_shell, shell  # noqa: F401 - fixture
 from traitlets.config import Config
 from vertex_image.core import registry
 from vertex_image.emulator import Emulator
-from vertex_image.notebook.boundary import split_options
 from vertex_image.notebook.magics import VertexImageMagics
-from vertex_image.notebook.progress import Progress
 
 HEAVY = ("httpx", "google.auth", "PIL", "ipywidgets")
 
@@ -368,47 +365,6 @@ def test_progress_is_quiet_without_a_frontend(shell: Shell) -> None:
     assert not [d for d in cell.displays if d.get("transient")]
 
 
-class _FakeKernelShell:
-    """Just enough of ipykernel's shell: a kernel, a parent header per thread, a display publisher."""
-
-    def __init__(self) -> None:
-        self.kernel = object()
-        self.display_pub = CapturingDisplayPublisher()
-        self.thread_parents: list[object] = []
-        self.parent = {"header": {"msg_id": "cell-1"}}
-
-    def get_parent(self) -> object:
-        return self.parent
-
-    def set_thread_parent(self, parent: object) -> tuple[object]:
-        self.thread_parents.append(parent)
-        return (parent,)
-
-    def reset_thread_parent(self, tokens: object) -> None:
-        self.thread_parents.append(None)
-
-
-def test_progress_from_another_thread_uses_the_captured_parent_and_shows_retries() -> None:
-    import threading
-
-    fake = _FakeKernelShell()
-    now = [100.0]
-    progress = Progress(fake, "nano-banana", clock=lambda: now[0])
-    assert progress.enabled
-    progress.start()
-    fake.parent = {"header": {"msg_id": "a-later-cell"}}  # the main thread moved on
-    now[0] = 103.0
-    event = type("RetryEvent", (), {"attempt": 1, "wait_s": 8.0, "reason": "429 RESOURCE_EXHAUSTED"})()
-    worker = threading.Thread(target=progress.on_retry, args=(event,))
-    worker.start()
-    worker.join()
-    assert fake.thread_parents == [{"header": {"msg_id": "cell-1"}}, None]
-    text = fake.display_pub.outputs[-1]["data"]["text/plain"]
-    assert text == "Generating with nano-banana · 3 s · retry 1 in 8 s (429 RESOURCE_EXHAUSTED)"
-    progress.finish()
-    assert fake.display_pub.outputs[-1]["data"] == {"text/plain": ""}
-
-
 def test_retry_wait_is_shown_in_progress(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with emulator_shell(capsys, tmp_path, fault="503;retry-after=1") as (sh, em):
         vi.configure(max_attempts=2)
@@ -685,13 +641,6 @@ def test_panel_and_unknown_subcommand(shell: Shell) -> None:
 
 
 # helpers --------------------------------------------------------------------------------------
-def test_split_options_keeps_the_prompt_verbatim() -> None:
-    parser = VertexImageMagics.imagen.parser
-    assert split_options("-n 2 --seed -3 a  fox's den; ok", parser) == (["-n", "2", "--seed", "-3"], "a  fox's den; ok")
-    assert split_options("--negative='a b' -a=16:9 x", parser) == (["--negative=a b", "-a=16:9"], "x")
-    assert split_options("--debug", parser) == (["--debug"], "")
-
-
 def test_plain_shell_instance_works_too(tmp_path: Path) -> None:
     registry.reset()
     ip = InteractiveShell.instance()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 
 from PIL import Image
+from vertex_image.base.text import escape
 from vertex_image.results.display import (
     Cell,
     HtmlView,
     as_preview,
-    clip,
-    escape,
     figure_html,
     grid_html,
     needs_resample,
@@ -26,15 +25,6 @@ def png(size: tuple[int, int], mode: str = "RGB") -> bytes:
     out = io.BytesIO()
     Image.new(mode, size, (10, 20, 30, 128) if mode == "RGBA" else (10, 20, 30)).save(out, format="PNG")
     return out.getvalue()
-
-
-def test_escape_covers_quotes_for_attributes() -> None:
-    assert escape(XSS + "\"'") == "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27;"
-
-
-def test_clip_makes_one_short_line() -> None:
-    assert clip("a\n b   c") == "a b c"
-    assert clip("x" * 50, 10) == "x" * 9 + "…"
 
 
 def test_figure_notes_and_text_escape_everything_they_show() -> None:

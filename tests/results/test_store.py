@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 from vertex_image.base.config import Secret
 from vertex_image.base.errors import InvalidRequest, StorageError, VertexImageError
-from vertex_image.core import registry
 from vertex_image.results import store as vi_store
 from vertex_image.results.images import GeneratedImage, ImageSet
 from vertex_image.results.store import ImageStore
@@ -296,18 +295,6 @@ def test_gallery_skips_deleted_files_and_tampered_entries(tmp_path: Path) -> Non
     with open(store.index_path, "a") as index:
         index.write(json.dumps({"id": "x", "file": "../outside.png", "prompt": "escape"}) + "\n")
     assert [i.prompt for i in store.gallery()] == ["kept"]
-
-
-def test_module_gallery_and_load_use_the_kernel_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    registry.reset()
-    try:
-        saved = vi_store.default_store().save(make(prompt="kernel"))
-        assert saved.path == str(tmp_path / "vertex_images" / f"{make().id}.png")
-        assert [i.prompt for i in vi_store.gallery()] == ["kernel"]
-        assert vi_store.load(make().id[:8]).prompt == "kernel"
-    finally:
-        registry.reset()
 
 
 # -- secrets ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from vertex_image.base.errors import (
 from vertex_image.wire.apierrors import (
     error_from_response,
     error_from_stream_chunk,
+    is_bare_error,
     parse_duration,
     parse_retry_after,
     strip_key,
@@ -256,6 +257,14 @@ def test_mid_stream_error_chunk() -> None:
     assert error.message.startswith("The operation was cancelled")
     quota = error_from_stream_chunk({"error": {"code": 429, "message": "later", "status": "RESOURCE_EXHAUSTED"}})
     assert isinstance(quota, QuotaExceeded)
+    assert is_bare_error(chunk)
+
+
+def test_an_answer_beside_an_error_key_is_not_a_bare_error() -> None:
+    assert is_bare_error({"error": {"code": 500}})
+    for answer in ("candidates", "predictions", "promptFeedback"):
+        assert not is_bare_error({"error": {"code": 500}, answer: []})
+    assert not is_bare_error({"candidates": []})
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import CHOOSE_OUTPUT_DIR, ConfigError, InvalidRequest
+from .models import resolve_model
 
 BACKENDS = ("vertex", "gemini-api", "emulator")
 DIALECTS = ("vertex", "gemini-api")
@@ -405,8 +406,6 @@ def _pattern(regex: re.Pattern[str], hint: str, *, lower: bool = False) -> Calla
 
 def _gemini_model(name: str, value: Any, origin: str) -> str:
     """A Gemini image model (id or alias): new sessions send ``generateContent`` to it."""
-    from .models import resolve_model
-
     text = _text(name, value, origin)
     info = resolve_model(text)
     if info.family != "gemini":
@@ -420,8 +419,6 @@ def _gemini_model(name: str, value: Any, origin: str) -> str:
 
 def _image_model(name: str, value: Any, origin: str) -> str:
     """Any image model (``%imagen`` takes both families); an empty name is refused by ``resolve_model``."""
-    from .models import resolve_model
-
     text = _text(name, value, origin)
     resolve_model(text)
     return text

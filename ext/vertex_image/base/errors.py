@@ -39,10 +39,11 @@ class VertexImageError(Exception):
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.__dict__))
+        return (rebuild, (type(self), self.__dict__))
 
 
-def _rebuild(cls: type[VertexImageError], state: dict[str, Any]) -> VertexImageError:
+def rebuild(cls: type[VertexImageError], state: dict[str, Any]) -> VertexImageError:
+    """Unpickle an error of class ``cls`` from its attributes (its ``__reduce__`` names this function)."""
     error = cls.__new__(cls)
     Exception.__init__(error, state.get("message", ""))
     error.__dict__.update(state)

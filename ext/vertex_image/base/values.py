@@ -1,15 +1,16 @@
 """Wire-neutral data: images going out, parsed responses coming back.
 
-This is the contract between the wire layer (``imagen.py``, ``gemini.py``) and everything above it.
+This is the contract between the wire layer (``wire/``) and everything above it.
 
-``imagen.parse_predict_response`` and ``gemini.parse_generate_content_response`` turn service JSON
-into a ``ParsedResponse``; ``api.py`` turns that into ``GeneratedImage``s with provenance. Nothing
+``imagen.parse_predict_response`` and ``gemini_response.parse_generate_content_response`` turn service
+JSON into a ``ParsedResponse``; ``core.operations`` turns that into ``GeneratedImage``s with provenance. Nothing
 here knows about HTTP or camelCase, except ``model_content``: the Gemini model turn kept verbatim
 (as received, signatures included) so that a session can send it back unchanged (WIRE.md §5.4).
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,6 @@ class ImageInput:
         """The base64 text to put on the wire."""
         if self.b64:
             return self.b64
-        import base64
-
         return base64.b64encode(self.data).decode("ascii")
 
 

@@ -234,7 +234,7 @@ class GoogleCredentialsAuth:
 
     def _refresh(self) -> None:
         """Refresh in the calling (worker) thread; errors become our typed errors."""
-        from google.auth import exceptions
+        from google.auth import exceptions  # lazy: google.auth, loaded with the first credentials
 
         with self._thread_lock:
             if self._request is None:
@@ -317,7 +317,7 @@ def _refresh_failed(exc: Exception, description: str, secrets: Sequence[str]) ->
 
 def google_auth_default(*, scopes: Sequence[str]) -> tuple[Any, str | None]:
     """``google.auth.default`` (imported on first use): ADC credentials and their project."""
-    import google.auth
+    import google.auth  # lazy: google.auth, loaded with the first credentials
 
     credentials, project = google.auth.default(scopes=list(scopes))
     return credentials, project
@@ -432,12 +432,12 @@ def _load_credentials_file(path: str) -> tuple[Any, str | None]:
     kind = str(info.get("type", ""))
     try:
         if kind == "service_account":
-            from google.oauth2 import service_account
+            from google.oauth2 import service_account  # lazy: google.auth, for a key file only
 
             credentials = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM_SCOPE])
             return credentials, info.get("project_id")
         if kind == "authorized_user":
-            from google.oauth2 import credentials as user_credentials
+            from google.oauth2 import credentials as user_credentials  # lazy: google.auth, for a key file only
 
             loaded = user_credentials.Credentials.from_authorized_user_info(info, scopes=[CLOUD_PLATFORM_SCOPE])
             return loaded, info.get("quota_project_id")
@@ -455,7 +455,7 @@ def _load_credentials_file(path: str) -> tuple[Any, str | None]:
 
 
 def _adc_auth(settings: Settings, env: Mapping[str, str], adc: AdcLoader) -> tuple[Auth, Settings]:
-    from google.auth import exceptions
+    from google.auth import exceptions  # lazy: google.auth, loaded with the first credentials
 
     try:
         credentials, project = adc(scopes=[CLOUD_PLATFORM_SCOPE])

@@ -38,7 +38,7 @@ class HttpxAuthRequest:
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 30.0,
     ) -> None:
-        import httpx
+        import httpx  # lazy: httpx, loaded with the first credentials
 
         _register_transport_abcs()
         self._owns_client = client is None
@@ -55,8 +55,8 @@ class HttpxAuthRequest:
         **kwargs: Any,
     ) -> HttpxAuthResponse:
         """Make one HTTP request; network failures become ``google.auth.exceptions.TransportError``."""
-        import httpx
-        from google.auth import exceptions
+        import httpx  # lazy: httpx, loaded with the first credentials
+        from google.auth import exceptions  # lazy: google.auth, loaded with the first credentials
 
         try:
             response = self._client.request(
@@ -82,7 +82,7 @@ _registered = False
 def _register_transport_abcs() -> None:
     global _registered
     if not _registered:
-        from google.auth import transport
+        from google.auth import transport  # lazy: google.auth, loaded with the first credentials
 
         transport.Request.register(HttpxAuthRequest)
         transport.Response.register(HttpxAuthResponse)

@@ -29,7 +29,8 @@ import httpx
 from .._version import __version__
 from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
-from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, strip_key
+from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
+from ..wire.gemini_stream import SSEParser
 from .auth import redact
 from .endpoints import model_url
 
@@ -43,6 +44,7 @@ INITIAL_BACKOFF_S = 1.0
 BACKOFF_FACTOR = 2.0
 MAX_BACKOFF_S = 60.0
 JITTER_S = 1.0
+PING_TIMEOUT_S = 2.0
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
@@ -163,6 +165,20 @@ class Client:
         return await self._with_retries(
             url, lambda attempt, timeout: self._unary_attempt(url, None, "", attempt, timeout), on_retry
         )
+    async def ping(self, *, timeout_s: float = PING_TIMEOUT_S) -> int:
+        """GET the root of the base URL once (no credentials, no retries): the HTTP status, any one of which
+        means something answers there. For the doctor's emulator check.
+
+        Raises:
+            TransportError: nothing answers; the httpx error is its ``__cause__``.
+        """
+        http, _ = self._connection()
+        url = self.settings.base_url.rstrip("/") + "/"
+        try:
+            response = await http.get(url, timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            raise TransportError(self._redact(f"{url} does not answer ({type(exc).__name__}).")) from exc
+        return response.status_code
 
     async def aclose(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
@@ -255,15 +271,13 @@ class Client:
             if response.status_code != 200:
                 raise self._api_error(response, response.content, url, model_id)
             data = _json_object(response.content, url, self._redact)
-            if _is_bare_error(data):
+            if is_bare_error(data):
                 raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
             return data
 
     async def _open_stream(
         self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
     ) -> _OpenStream:
-        from ..wire.gemini import SSEParser
-
         http, semaphore = self._connection()
         headers = await self._headers()
         stack = contextlib.AsyncExitStack()
@@ -279,7 +293,7 @@ class Client:
             raw = response.aiter_bytes()
             parser = SSEParser()
             first, ended = await self._next_chunks(raw, parser)
-            if first and _is_bare_error(first[0]):  # before the first chunk: may be retried
+            if first and is_bare_error(first[0]):  # before the first chunk: may be retried
                 raise self._scrub(error_from_stream_chunk(first[0], url=url, model=model_id))
             if not first:
                 raise ResponseFormatError(
@@ -307,7 +321,7 @@ class Client:
             ) from None
 
     def _checked(self, chunk: dict[str, Any], url: str, model_id: str) -> dict[str, Any]:
-        if _is_bare_error(chunk):
+        if is_bare_error(chunk):
             raise self._scrub(error_from_stream_chunk(chunk, url=url, model=model_id))
         return chunk
 
@@ -395,10 +409,6 @@ def _json_object(content: bytes, url: str, redact: Callable[[str], str]) -> dict
             redact(f"The service answered HTTP 200 from {url} with a JSON {type(data).__name__}, not an object.")
         )
     return data
-
-
-def _is_bare_error(chunk: Mapping[str, Any]) -> bool:
-    return "error" in chunk and not ({"candidates", "predictions", "promptFeedback"} & chunk.keys())
 
 
 def _retry_reason(exc: BaseException) -> str | None:

@@ -6,6 +6,7 @@ file path (``str`` or ``Path``), a ``gs://`` URI (Vertex only), or a list of any
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 from ..base.errors import InvalidRequest
 from ..base.imageinfo import sniff_mime_type
 from ..base.values import ImageInput
+from ..results.images import GeneratedImage
+from ..results.store import strip_metadata
 
 _ACCEPTED = "a GeneratedImage, an ImageSet, a PIL image, bytes, a file path or a gs:// URI"
 _EXTENSION_TYPES = {
@@ -47,8 +50,6 @@ def to_image_inputs(refs: Any, *, dialect: str = "vertex") -> list[ImageInput]:
 
 
 def _is_single(ref: Any) -> bool:
-    from ..results.images import GeneratedImage
-
     return isinstance(ref, (GeneratedImage, ImageInput, bytes, bytearray, memoryview, str, os.PathLike)) or (
         _is_pil_image(ref)
     )
@@ -59,8 +60,6 @@ def _is_pil_image(ref: Any) -> bool:
 
 
 def _one(ref: Any, dialect: str) -> ImageInput:
-    from ..results.images import GeneratedImage
-
     if isinstance(ref, ImageInput):
         return ref
     if isinstance(ref, GeneratedImage):
@@ -92,8 +91,6 @@ def _uri_input(uri: str, dialect: str, mime_type: str = "") -> ImageInput:
 
 
 def _file_input(path: Path) -> ImageInput:
-    from ..results.store import strip_metadata
-
     if not path.is_file():
         raise InvalidRequest(f"No image file at {path}.")
     # A file from the store carries our provenance chunk; send the image as the service made it.
@@ -123,8 +120,6 @@ def _pil_input(image: Any) -> ImageInput:
 
 
 def _png_bytes(image: Any) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -13,25 +13,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..base.errors import InvalidRequest
+from ..base.models import resolve_model
 from .registry import state
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .session import ImageSession
+from .session import ImageSession, check_session_name, refuse_existing, session_path, sessions_folder
 
 SESSION_FORMAT = "vertex-image-session"
-
-
-def sessions_folder() -> Path:
-    """The store's folder of saved sessions (it may not exist yet)."""
-    return Path(state().settings().output_dir) / "sessions"
-
-
-def session_path(name: str) -> Path:
-    """Where the session ``name`` is saved (the file may not exist)."""
-    return sessions_folder() / f"{name}.json"
 
 
 def session_names() -> list[str]:
@@ -72,8 +61,6 @@ def session_rows() -> list[tuple[str, str, str, str]]:
 
 def existing_session(name: str) -> ImageSession | None:
     """A session by name from memory, else from a valid session file (then kept in memory); None if neither."""
-    from .session import ImageSession
-
     kernel = state()
     if name in kernel.sessions:
         return kernel.sessions[name]
@@ -90,8 +77,6 @@ def session_named(name: str, *, create: bool, model: str | None) -> ImageSession
     A new session is not kept in memory here: it takes its name when its first turn is recorded, so
     a failed first turn leaves no empty session behind (as with ``%%gemini_image``).
     """
-    from .session import ImageSession
-
     kernel = state()
     session = kernel.sessions.get(name)
     if session is not None:
@@ -121,9 +106,6 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
     that replaces the old one (in memory and on disk) only when its first turn is recorded, like
     ``%%gemini_image --new``. Bad input raises ``InvalidRequest`` before anything changes.
     """
-    from ..base.models import resolve_model
-    from .session import ImageSession
-
     if not isinstance(new, bool):
         raise InvalidRequest(f"new must be True or False, not {new!r}.")
     if name is None or name == "":
@@ -157,17 +139,6 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
     return fresh
 
 
-def refuse_existing(name: str, action: str, hint: str = "") -> None:
-    """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
-    where = [place for place, found in (("in memory", name in state().sessions),
-                                        ("on disk", session_path(name).is_file())) if found]
-    if where:
-        raise InvalidRequest(
-            f"A session named {name!r} exists already ({' and '.join(where)}); {action} would replace it: "
-            f"{hint or 'pick another name'}."
-        )
-
-
 def load_session(path: str | os.PathLike[str], name: str | None = None, *, replace: bool = False) -> ImageSession:
     """Load a session file into memory and the store under ``name`` (default: the name in the file).
 
@@ -175,8 +146,6 @@ def load_session(path: str | os.PathLike[str], name: str | None = None, *, repla
     then loading it again just reads it back). The store's copy is written before the name is taken,
     so a failure changes nothing.
     """
-    from .session import ImageSession, check_session_name
-
     if name is not None:
         check_session_name(name)
     source = Path(path).expanduser()
@@ -202,8 +171,6 @@ def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSess
     A session resumed from disk or made new is not kept in memory here: the caller keeps it once a
     turn has succeeded, so a failed first turn leaves nothing behind.
     """
-    from .session import ImageSession
-
     kernel = state()
     if not new and name in kernel.sessions:
         return kernel.sessions[name], True

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..base.config import Secret, Settings
+from ..base.config import Secret, Settings, check_output_dir, merge_configured, resolve_settings
 from ..base.notify import Subscribers, Unsubscribe
+from ..results.images import set_preview_size
 from .model_choice import forget_notices
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,8 +90,6 @@ class KernelState:
 
         Raises ``ConfigError`` / ``InvalidRequest`` for a bad value (``%config`` validates with it too).
         """
-        from ..base.config import check_output_dir, merge_configured, resolve_settings
-
         merged = merge_configured(self.configured, options, environ=self._environ)
         if isinstance(merged.get("api_key"), str):
             merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
@@ -101,20 +100,16 @@ class KernelState:
 
     def settings(self) -> Settings:
         """The effective settings (without credentials resolved)."""
-        from ..base.config import resolve_settings
-
         with self._lock:
             if self._settings is None:
                 self._settings = resolve_settings(configured=self.configured, environ=self._environ)
-                from ..results.images import set_preview_size
-
                 set_preview_size(self._settings.preview_size)  # displays read it from images.py
             return self._settings
 
     # connection -----------------------------------------------------------------------------
     def client(self) -> Client:
         """The shared client; the first call resolves credentials (and starts the emulator if chosen)."""
-        from ..client.http import Client
+        from ..client.http import Client  # lazy: httpx, loaded with the first request
 
         with self._lock:
             if self._client is None:
@@ -131,7 +126,7 @@ class KernelState:
 
     def auth(self) -> Auth:
         """The credentials in use, resolved on first call; starts nothing (no client, no emulator)."""
-        from ..client.auth import auth_for
+        from ..client.auth import auth_for  # lazy: asyncio (client.auth), kept out of %load_ext
 
         with self._lock:
             if self._auth is None:
@@ -157,7 +152,7 @@ class KernelState:
         if settings.backend != "emulator" or settings.base_url:
             return settings
         if self._emulator is None:
-            from ..emulator import Emulator
+            from ..emulator import Emulator  # lazy: the emulator (and Pillow), on the emulator backend only
 
             self._emulator = Emulator()
             self._emulator.start()
@@ -165,7 +160,7 @@ class KernelState:
 
     def runtime(self) -> Runtime:
         """The private event loop that every request runs on."""
-        from ..client.runtime import Runtime
+        from ..client.runtime import Runtime  # lazy: asyncio, kept out of %load_ext
 
         with self._lock:
             if self._runtime is None:
@@ -174,7 +169,7 @@ class KernelState:
 
     def store(self) -> ImageStore:
         """The image store for the current output folder."""
-        from ..results.store import ImageStore
+        from ..results.store import ImageStore  # lazy: the first save only; keeps %load_ext at its old cost
 
         with self._lock:
             root = self.settings().output_dir

@@ -29,11 +29,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import InvalidRequest, VertexImageError
+from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError, VertexImageError
+from ..base.models import check_lifecycle, resolve_model, validate_options
 from ..base.notify import Subscribers, Unsubscribe
+from ..base.values import ParsedResponse
+from ..results.files import atomic_write, os_reason
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
-from ..results.store import atomic_write
+from ..wire import gemini
+from .inputs import to_image_inputs
 from .model_choice import choose_model
+from .operations import check_option_names, generate_content
+from .registry import state
 
 FORMAT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -87,9 +93,6 @@ class ImageSession:
     """
 
     def __init__(self, model: str | None = None, name: str | None = None, **options: Any) -> None:
-        from ..base.models import check_lifecycle, resolve_model
-        from .registry import state
-
         name = check_session_name("default" if name is None or name == "" else name)
         if model is not None and not isinstance(model, str):
             raise InvalidRequest(f"model must be a model id or alias (text), not {type(model).__name__}.")
@@ -143,8 +146,6 @@ class ImageSession:
         ``not_done`` propagates (an ``OSError`` becomes a ``StorageError``). A session made to take
         its name on its first turn (``named_sessions``) is put in the registry here, once it is recorded.
         """
-        from .registry import state
-
         model = model or self.model
         self._write_own_file(exchanges, model, not_done)
         self.exchanges[:] = exchanges  # the same list: whoever holds it sees the change
@@ -176,14 +177,10 @@ class ImageSession:
 
         Raises the library's typed errors; on any error or block the session is unchanged.
         """
-        from .registry import state
-
         return state().runtime().run(self.asend_detailed(prompt, images, **options)).images
 
     async def asend(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
         """``send`` for async code."""
-        from .registry import state
-
         return (await state().runtime().arun(self.asend_detailed(prompt, images, **options))).images
 
     async def asend_detailed(
@@ -201,11 +198,8 @@ class ImageSession:
             return await self._send_turn(prompt, images, on_retry, options)
 
     async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
-        from ..wire import gemini
-        from .api import saved_image_set
-        from .inputs import to_image_inputs
-        from .registry import state
-
+        """Check the turn, send it with the history that fits (``operations.generate_content``: the same
+        operation as a one-shot call), and record the exchange when an image came."""
         if not isinstance(prompt, str):
             raise InvalidRequest(f"The prompt must be text (a str), not {type(prompt).__name__}.")
         kernel = state()
@@ -229,51 +223,50 @@ class ImageSession:
         )
         user = gemini.user_content(prompt, inputs)
         history, left_out = self._history_within_budget(user, dialect)
-        body = gemini.build_generate_content_body([*history, user], dialect=dialect, **body_options)
-        seed = body_options.get("seed")
-        aspect_ratio = body_options.get("aspect_ratio")
-        image_size = body_options.get("image_size")
+        seed = body_options.pop("seed", None)
         turn_options = {k: v for k, v in turn_options.items() if k not in _TURN_OPTIONS}
-        client = kernel.client()
-        location = client.settings.location_for("gemini")
-        raw = await client.generate_content(info.id, body, location=location, on_retry=on_retry)
-        parsed = gemini.parse_generate_content_response(raw)
         parameters = {
             "session": self.name,
             "turn": len(self.exchanges) + 1,
-            "aspect_ratio": aspect_ratio,
-            "image_size": image_size,
+            "aspect_ratio": body_options.get("aspect_ratio"),
+            "image_size": body_options.get("image_size"),
             "seed": seed,
             "input_images": len(inputs) or None,
             "history_left_out": left_out or None,
             **turn_options,
         }
-        result = saved_image_set(
-            parsed, prompt=prompt, model=info.id, parameters=parameters, seed=seed, settings=client.settings,
-            location=location,
+        answer = await generate_content(
+            info, [*history, user], prompt=prompt, parameters=parameters, seed=seed, on_retry=on_retry, **body_options
         )
+        result, parsed = answer.images, answer.parsed
         if chosen.notice:
             result = replace(result, notices=(*result.notices, chosen.notice))
         if result.images and parsed.model_content:
-            exchange = Exchange(
-                user=user,
-                model=copy.deepcopy(parsed.model_content),
-                prompt=prompt,
-                images=list(result.images),
-                text=parsed.text,
-                options=dict(result.images[0].parameters),
-                response_id=parsed.response_id,
-            )
-            saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
-            self._commit(
-                "turn",
-                [*self.exchanges, exchange],
-                model=info.id,
-                left_out=left_out,
-                not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
-                "run it again once this is fixed",
-            )
+            self._record_turn(user, prompt, result, parsed, info.id, left_out)
         return SendResult(result, len(history) // 2, left_out)
+
+    def _record_turn(
+        self, user: dict[str, Any], prompt: str, result: ImageSet, parsed: ParsedResponse, model: str, left_out: int
+    ) -> None:
+        """Keep the exchange as sent and received (the model turn verbatim), the file first."""
+        exchange = Exchange(
+            user=user,
+            model=copy.deepcopy(parsed.model_content),
+            prompt=prompt,
+            images=list(result.images),
+            text=parsed.text,
+            options=dict(result.images[0].parameters),
+            response_id=parsed.response_id,
+        )
+        saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
+        self._commit(
+            "turn",
+            [*self.exchanges, exchange],
+            model=model,
+            left_out=left_out,
+            not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
+            "run it again once this is fixed",
+        )
 
     def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
         """The newest complete exchanges that fit the request limits, and how many were left out."""
@@ -295,9 +288,6 @@ class ImageSession:
 
     def request_contents(self, prompt: str) -> list[dict[str, Any]]:
         """The ``contents`` the next request would carry for ``prompt`` (for inspection and tests)."""
-        from ..wire import gemini
-        from .registry import state
-
         user = gemini.user_content(prompt)
         history, _ = self._history_within_budget(user, state().settings().speaks)
         return [*history, user]
@@ -320,9 +310,6 @@ class ImageSession:
         A name that a session already has (in memory or on disk) is refused unless ``replace``; the
         copy is saved before it takes the name, so a failed save changes nothing.
         """
-        from .named_sessions import refuse_existing
-        from .registry import state
-
         name = check_session_name(name)
         if name == self.name:
             raise InvalidRequest(f"A branch needs a name other than {name!r}, the session's own.")
@@ -337,9 +324,7 @@ class ImageSession:
     # persistence ----------------------------------------------------------------------------
     def default_path(self) -> Path:
         """Where the session is written after every turn."""
-        from .registry import state
-
-        return Path(state().settings().output_dir) / "sessions" / f"{self.name}.json"
+        return session_path(self.name)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the session as JSON; inline images go to content-addressed files beside it."""
@@ -422,7 +407,28 @@ class ImageSession:
         return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns)"
 
 
-# helpers ----------------------------------------------------------------------------------------
+# names and files ------------------------------------------------------------------------------
+def sessions_folder() -> Path:
+    """The store's folder of saved sessions (it may not exist yet)."""
+    return Path(state().settings().output_dir) / "sessions"
+
+
+def session_path(name: str) -> Path:
+    """Where the session ``name`` is saved (the file may not exist)."""
+    return sessions_folder() / f"{name}.json"
+
+
+def refuse_existing(name: str, action: str, hint: str = "") -> None:
+    """InvalidRequest if a session called ``name`` is in memory or on disk (``action`` would replace it)."""
+    where = [place for place, found in (("in memory", name in state().sessions),
+                                        ("on disk", session_path(name).is_file())) if found]
+    if where:
+        raise InvalidRequest(
+            f"A session named {name!r} exists already ({' and '.join(where)}); {action} would replace it: "
+            f"{hint or 'pick another name'}."
+        )
+
+
 def check_session_name(name: Any) -> str:
     """``name`` if it can name a session (and its file); else a one-line InvalidRequest."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
@@ -434,8 +440,6 @@ def check_session_name(name: Any) -> str:
 
 
 def _check_option_names(options: dict[str, Any]) -> None:
-    from .api import check_option_names
-
     check_option_names("gemini", {k: v for k, v in options.items() if k not in _TURN_OPTIONS})
 
 
@@ -453,9 +457,6 @@ def _body_options(
     One check for a turn and for a session's defaults: ``models.validate_options`` for what the
     model takes, then (``check_body``) a throw-away body, so the wire builder checks its own values.
     """
-    from ..base.models import validate_options
-    from ..wire import gemini
-
     rest = {k: v for k, v in options.items() if k not in ("model", "text")}
     validate_options(
         info,
@@ -483,9 +484,6 @@ def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Except
     An ``OSError`` becomes a ``StorageError`` (its reason in words, how to choose another folder);
     our typed errors keep their class and attributes; any other error is returned as it is.
     """
-    from ..base.errors import CHOOSE_OUTPUT_DIR, StorageError
-    from ..results.store import os_reason
-
     what = f"Cannot save session {name!r} to {path}"
     if isinstance(exc, OSError):
         return StorageError(
@@ -502,9 +500,8 @@ def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Except
 
 def _inline_b64_strings(contents: list[dict[str, Any]]) -> Iterator[str]:
     for content in contents:
-        for part in content.get("parts") or []:
-            blob = part.get("inlineData") or part.get("inline_data")
-            if isinstance(blob, dict) and isinstance(blob.get("data"), str):
+        for blob in gemini.inline_blobs(content):
+            if isinstance(blob.get("data"), str):
                 yield blob["data"]
 
 
@@ -515,10 +512,8 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
     otherwise (URL-safe or unpadded base64) the text is kept inline, so a replay stays byte-exact.
     """
     result = copy.deepcopy(content)
-    for part in result.get("parts") or []:
-        key = "inlineData" if "inlineData" in part else "inline_data" if "inline_data" in part else ""
-        blob = part.get(key) if key else None
-        if not isinstance(blob, dict) or not isinstance(blob.get("data"), str):
+    for blob in gemini.inline_blobs(result):
+        if not isinstance(blob.get("data"), str):
             continue
         text = blob["data"]
         try:
@@ -527,7 +522,7 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
             continue
         if base64.b64encode(data).decode("ascii") != text:
             continue
-        mime_type = blob.get("mimeType") or blob.get("mime_type") or "application/octet-stream"
+        mime_type = gemini.blob_mime_type(blob) or "application/octet-stream"
         file_path = _write_blob(blobs, data, mime_type)
         del blob["data"]
         blob["$file"] = os.path.relpath(file_path, base)
@@ -536,17 +531,15 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
 
 def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
     result = copy.deepcopy(content)
-    for part in result.get("parts") or []:
-        for key in ("inlineData", "inline_data"):
-            blob = part.get(key)
-            if isinstance(blob, dict) and "$file" in blob:
-                file_path = base / blob.pop("$file")
-                try:
-                    blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
-                except OSError:
-                    raise InvalidRequest(
-                        f"The session refers to {file_path}, which is missing; it cannot be resumed exactly."
-                    ) from None
+    for blob in gemini.inline_blobs(result):
+        if "$file" in blob:
+            file_path = base / blob.pop("$file")
+            try:
+                blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
+            except OSError:
+                raise InvalidRequest(
+                    f"The session refers to {file_path}, which is missing; it cannot be resumed exactly."
+                ) from None
     return result
 
 
@@ -564,8 +557,6 @@ def _image_record(image: GeneratedImage) -> dict[str, Any]:
 
 
 def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
-    from .registry import state
-
     path = record.get("path", "")
     try:
         return state().store().load(path)

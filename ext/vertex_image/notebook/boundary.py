@@ -21,42 +21,12 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..base.errors import ConfigError, InvalidRequest, ModelRetired, StorageError, VertexImageError, _rebuild
-
-_TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
-_NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")
-
-_SAFETY = {
-    "low": "block_low_and_above",
-    "medium": "block_medium_and_above",
-    "high": "block_only_high",
-    "none": "block_none",
-}
-_PERSON = ("dont_allow", "allow_none", "allow_adult", "allow_all")
+from ..base.errors import ConfigError, InvalidRequest, ModelRetired, StorageError, VertexImageError, rebuild
+from ..results.files import os_reason
+from .grammar import NUMBER_RE, TOKEN_RE
 
 
 # options --------------------------------------------------------------------------------------
-def safety_level(value: str) -> str:
-    level = value.strip().lower().replace("-", "_")
-    level = _SAFETY.get(level, level)
-    if level not in _SAFETY.values():
-        raise ValueError(value)
-    return level
-
-
-safety_level.__name__ = "safety level (low, medium, high, none, or block_...)"
-
-
-def person_setting(value: str) -> str:
-    choice = value.strip().lower().replace("-", "_")
-    if choice not in _PERSON:
-        raise ValueError(value)
-    return choice
-
-
-person_setting.__name__ = "person setting (dont_allow, allow_adult, allow_all)"
-
-
 def split_options(line: str, parser: Any) -> tuple[list[str], str]:
     """The leading option tokens of ``line`` (unquoted) and the rest of it verbatim (the prompt).
 
@@ -68,14 +38,14 @@ def split_options(line: str, parser: Any) -> tuple[list[str], str]:
     }
     tokens: list[str] = []
     expect_value = False
-    for match in _TOKEN_RE.finditer(line):
+    for match in TOKEN_RE.finditer(line):
         raw = match.group(0)
         if expect_value:
             tokens.append(_unquote(raw))
             expect_value = False
         elif raw == "--":
             return tokens, line[match.end():].strip()
-        elif raw.startswith("-") and len(raw) > 1 and not _NUMBER_RE.match(raw):
+        elif raw.startswith("-") and len(raw) > 1 and not NUMBER_RE.match(raw):
             tokens.append(_unquote(raw))
             expect_value = "=" not in raw and takes_value.get(raw, False)
         else:
@@ -119,7 +89,7 @@ class _ShortTraceback:
 
     def __reduce__(self) -> tuple[Any, ...]:
         base = next(cls for cls in type(self).__mro__[1:] if cls is not _ShortTraceback)
-        return (_rebuild, (base, self.__dict__))
+        return (rebuild, (base, self.__dict__))
 
 
 DOCTOR_HINT = "(%vertex_image doctor explains how to fix it)"
@@ -185,7 +155,6 @@ def storage_errors(doing: str, folder: str | os.PathLike[str], advice: str) -> I
     except OSError as exc:
         if not isinstance(exc.filename, str):
             raise
-        from ..results.store import os_reason
 
         raise StorageError(f"Cannot {doing}: {os_reason(exc, folder)}. {advice}", path=os.fspath(folder)) from exc
 

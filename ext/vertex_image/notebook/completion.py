@@ -15,18 +15,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from IPython.core.completer import SimpleCompletion, context_matcher
+
 from ..base.config import BACKENDS
 from ..base.models import resolve_model, served_models
-from .boundary import _NUMBER_RE, _SAFETY, _TOKEN_RE
-from .magics import _GEMINI_SUBCOMMANDS, _VERTEX_SUBCOMMANDS, VertexImageMagics
+from ..core.registry import state
+from .grammar import GEMINI_SUBCOMMANDS, NUMBER_RE, SAFETY_LEVELS, TOKEN_RE, VERTEX_SUBCOMMANDS, parser
 
 # `%imagen ...`, `x = %imagen ...`, `%%imagen ...`: the magic, then at least one space before the cursor
 _MAGIC_RE = re.compile(
     r"^\s*(?P<assign>[A-Za-z_]\w*\s*=\s*)?(?P<pct>%%?)(?P<name>imagen|gemini_image|vertex_image)(?P<rest>\s.*)?$"
 )
 _PERSON = ("dont_allow", "allow_adult", "allow_all")  # as the --person help lists them
-_SAFETY_SHORT = tuple(_SAFETY)
-_SAFETY_ALL = _SAFETY_SHORT + tuple(_SAFETY.values())
+_SAFETY_SHORT = tuple(SAFETY_LEVELS)
+_SAFETY_ALL = _SAFETY_SHORT + tuple(SAFETY_LEVELS.values())
 _SESSION_OPTION = {"-s": "session", "--session": "session"}
 _PANEL_OPTIONS = {**_SESSION_OPTION, "-m": "model", "--model": "model"}
 
@@ -59,7 +61,7 @@ class KernelFacts:
     def session_names(self) -> Sequence[str]:
         """Sessions in memory and on disk (a folder listing, no file is read)."""
         if self.sessions is None:
-            from ..core.named_sessions import session_names
+            from ..core.named_sessions import session_names  # lazy: asyncio (core.session), not at %load_ext
 
             self.sessions = session_names()
         return self.sessions
@@ -67,8 +69,6 @@ class KernelFacts:
     def session_model(self, name: str) -> str | None:
         """The model of a session in memory (sessions on disk are not opened for a Tab press)."""
         if self.session_models is None:
-            from ..core.registry import state
-
             self.session_models = {key: session.model for key, session in state().sessions.items()}
         return self.session_models.get(name)
 
@@ -77,8 +77,6 @@ class KernelFacts:
         chosen = self.default_imagen_model if family == "imagen" else self.default_gemini_model
         if chosen is None:
             if self._settings is None:
-                from ..core.registry import state
-
                 self._settings = state().settings()
             chosen = self._settings.default_imagen_model if family == "imagen" else self._settings.default_gemini_model
         return chosen
@@ -106,7 +104,7 @@ def analyse(
     if cell and (match["assign"] or not first_line or match["name"] == "vertex_image"):
         return _NOTHING
     rest = match["rest"]
-    tokens = _TOKEN_RE.findall(rest)
+    tokens = TOKEN_RE.findall(rest)
     fragment = "" if rest[-1].isspace() or not tokens else tokens.pop()
     surface = _Surface(namespace or {}, facts or KernelFacts())
     if match["name"] == "vertex_image":
@@ -114,9 +112,8 @@ def analyse(
     elif match["name"] == "gemini_image" and not cell:
         words, files = surface.gemini_subcommand(tokens, fragment)
     else:
-        magic = VertexImageMagics.imagen if match["name"] == "imagen" else VertexImageMagics.gemini_image
         family = "imagen" if match["name"] == "imagen" else "gemini"
-        words, files = surface.options_then_prompt(magic.parser, family, tokens, fragment)
+        words, files = surface.options_then_prompt(parser(match["name"]), family, tokens, fragment)
     return Completions(words, fragment, files) if words or files else _NOTHING
 
 
@@ -137,7 +134,7 @@ def _walk(tokens: Iterable[str], options: Mapping[str, str], flags: Iterable[str
         token = token.strip("\"'")
         if walk.pending is not None:
             walk.chosen[walk.pending], walk.pending = token, None
-        elif token.startswith("-") and len(token) > 1 and not _NUMBER_RE.match(token):
+        elif token.startswith("-") and len(token) > 1 and not NUMBER_RE.match(token):
             name, eq, value = token.partition("=")
             dest = options.get(name)
             if dest is not None and eq:
@@ -215,15 +212,15 @@ class _Surface:
     # %gemini_image SUBCOMMAND ---------------------------------------------------------------
     def gemini_subcommand(self, tokens: list[str], fragment: str) -> tuple[list[str], bool]:
         if not tokens:
-            return _starting(_GEMINI_SUBCOMMANDS, fragment), False
-        if tokens[0] not in _GEMINI_SUBCOMMANDS or tokens[0] == "sessions":
+            return _starting(GEMINI_SUBCOMMANDS, fragment), False
+        if tokens[0] not in GEMINI_SUBCOMMANDS or tokens[0] == "sessions":
             return [], False
         return self._subcommand(tokens[1:], fragment, _SESSION_OPTION, loads=tokens[0] == "load")
 
     # %vertex_image SUBCOMMAND ---------------------------------------------------------------
     def vertex_image(self, tokens: list[str], fragment: str) -> tuple[list[str], bool]:
         if not tokens:
-            return _starting(_VERTEX_SUBCOMMANDS, fragment), False
+            return _starting(VERTEX_SUBCOMMANDS, fragment), False
         if tokens[0] == "use" and len(tokens) == 1:
             return _starting(BACKENDS, fragment), False
         if tokens[0] == "panel":
@@ -313,8 +310,6 @@ def unregister(ip: Any) -> None:
 
 def _matcher_for(ip: Any) -> Any:
     """A v2 matcher (IPython >= 8.6; the project needs 8.12) reading ``ip``'s namespace."""
-    from IPython.core.completer import SimpleCompletion, context_matcher
-
     file_matcher = getattr(ip.Completer, "file_matcher", None)
     file_matcher_id = getattr(file_matcher, "matcher_identifier", "IPCompleter.file_matcher")
 

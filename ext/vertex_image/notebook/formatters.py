@@ -1,59 +1,24 @@
-"""Views of images that are not methods of ``GeneratedImage``: ``compare()`` side by side, and display
-formatters for other libraries' image objects (google-genai ``Image``, LiteLLM ``ImageResponse``).
+"""Display formatters for other libraries' image objects (google-genai ``Image``, LiteLLM ``ImageResponse``).
 
-``images`` re-exports ``compare``, ``register_formatters`` and ``unregister_formatters``.
+``%load_ext`` registers them in the shell (by module and class name: neither library is imported) and
+``%unload_ext`` removes them. The HTML comes from ``results`` (previews, figures, grids).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from ..base.errors import InvalidRequest
 from ..base.imageinfo import image_size, sniff_mime_type
-from ..results.display import THUMB_SIZE, Cell, HtmlView, escape, figure_html, grid_html
-from ..results.images import GeneratedImage, ImageSet, caption, display_path, field_of, quoted
-
-
-def _as_image(item: Any) -> GeneratedImage:
-    if isinstance(item, GeneratedImage):
-        return item
-    if isinstance(item, (bytes, bytearray)):
-        return GeneratedImage.from_bytes(bytes(item))
-    if getattr(item, "image_bytes", None):  # google.genai.types.Image
-        return GeneratedImage.from_bytes(item.image_bytes, getattr(item, "mime_type", None) or "")
-    raise InvalidRequest(f"compare() takes GeneratedImage objects or image bytes, not {type(item).__name__}.")
-
-
-def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
-    """Show images side by side with labels (original vs edited, model A vs model B).
-
-    Args:
-        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
-        labels: one label per image; default: model and seed.
-        size: longest side of each preview in pixels.
-    """
-    items = [_as_image(item) for item in images]
-    if labels is not None and len(labels) != len(items):
-        raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
-    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
-    cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
-    text = " | ".join(f"{quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
-    metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
-    return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
-
-
-def _default_label(image: GeneratedImage, position: int) -> str:
-    label = image.model or f"image {position + 1}"
-    return f"{label}, seed {image.seed}" if image.seed is not None else label
-
+from ..base.text import escape
+from ..results.display import THUMB_SIZE, Cell, figure_html, grid_html
+from ..results.images import ImageSet, as_image, caption, field_of
 
 # -- formatters for other libraries' image objects (registered by name: we never import them) ----
 
 def _genai_image_html(obj: Any) -> str | None:
     if not getattr(obj, "image_bytes", None):
         return None
-    image = _as_image(obj)
+    image = as_image(obj)
     return figure_html(Cell(image.preview(), [f"{image.width}×{image.height} {image.format}"]))
 
 
@@ -116,4 +81,4 @@ def unregister_formatters(ip: Any) -> None:
             formatter.for_type_by_name(module, name, previous)
 
 
-__all__ = ["compare", "register_formatters", "unregister_formatters"]
+__all__ = ["register_formatters", "unregister_formatters"]

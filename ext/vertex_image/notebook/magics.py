@@ -8,6 +8,7 @@ fail the cell without a traceback; ``--debug`` shows the traceback. Nothing heav
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -22,17 +23,20 @@ from IPython.core.magic import (
     no_var_expand,
     output_can_be_silenced,
 )
-from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
+from ..base.models import resolve_model
+from ..base.text import clip
+from ..core import registry
 from ..core.registry import state
+from ..results.display import HtmlView, note_html
+from ..results.images import ImageSet
+from . import completion, formatters
 from .boundary import (
     check_variable_name,
-    person_setting,
     retired_hint,
-    safety_level,
     split_options,
     split_words,
     storage_errors,
@@ -40,10 +44,16 @@ from .boundary import (
     subcommand_parser,
     user_facing_errors,
 )
+from .grammar import (
+    GEMINI_IMAGE_ARGUMENTS,
+    GEMINI_SUBCOMMANDS,
+    IMAGEN_ARGUMENTS,
+    VERTEX_SUBCOMMANDS,
+    with_arguments,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.session import ImageSession
-    from ..results.images import ImageSet
     from .progress import Progress
 
 T = TypeVar("T")
@@ -63,8 +73,6 @@ _TRAIT_SETTINGS = {
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
-_GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-_VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
 
 
 # the magics -----------------------------------------------------------------------------------
@@ -124,28 +132,7 @@ class VertexImageMagics(Magics, Configurable):
             state().configure(**options)
 
     # %imagen --------------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("-m", "--model", help="Model id or alias (default: gemini-nano-banana-2.1; %%vertex_image models).")
-    @argument("-n", "--count", type=int, default=1, help="How many images (default 1).")
-    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9, 9:16 (see %%vertex_image models).")
-    @argument("-s", "--size", help="Image size: 1K, 2K, or 4K where the model has it.")
-    @argument("--thinking", type=str.lower, choices=("minimal", "medium", "high"), help="Thinking level.")
-    @argument(
-        "--search", nargs="?", const="web", choices=("web", "image", "all"),
-        help="Google Search grounding: web (default), image or all, on models that take it.",
-    )
-    @argument("--negative", metavar="TEXT", help="Negative prompt: what to avoid (Imagen, legacy).")
-    @argument("--seed", type=int, help="Seed for repeatable results.")
-    @argument("--enhance", dest="enhance", action="store_true", default=None, help="Let Imagen rewrite the prompt.")
-    @argument("--no-enhance", dest="enhance", action="store_false", default=None, help="Send the prompt as written.")
-    @argument("--person", type=person_setting, help="People: dont_allow, allow_adult or allow_all.")
-    @argument("--safety", type=safety_level, help="Safety filter: low, medium, high, none (or block_...).")
-    @argument("--format", choices=("png", "jpeg"), help="Output format.")
-    @argument("--quality", type=int, help="JPEG quality 0-100 (with --format jpeg).")
-    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
-    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
-    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
-    @argument("prompt", nargs="*", help="What to draw (line form); in the cell form the cell body.")
+    @with_arguments(IMAGEN_ARGUMENTS)
     @output_can_be_silenced
     @no_var_expand
     @line_cell_magic
@@ -163,8 +150,7 @@ class VertexImageMagics(Magics, Configurable):
             return None  # type: ignore[return-value]
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
-            from ..base.models import resolve_model
-            from ..core.api import GenerateRequest, agenerate_request
+            from ..core.api import GenerateRequest, agenerate_request  # lazy: asyncio (core.api), not at %load_ext
 
             text = self._prompt(prompt, args.no_interpolate)
             negative = self._prompt(args.negative, args.no_interpolate) if args.negative else None
@@ -195,28 +181,7 @@ class VertexImageMagics(Magics, Configurable):
         return self._bind(out, images)
 
     # %%gemini_image ------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("-s", "--session", default="default", metavar="NAME", help="Session name (default: default).")
-    @argument("--new", action="store_true", help="Start the session over (the old one is replaced on success).")
-    @argument(
-        "-i", "--image", action="append", default=[], metavar="REF",
-        help="Input image: a variable (GeneratedImage, ImageSet, PIL image, bytes; name[0] picks one), "
-        "a file path, or gs://. Repeatable.",
-    )
-    @argument("-m", "--model", help="Gemini image model id or alias (nano-banana, nano-banana-pro...).")
-    @argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9.")
-    @argument("--size", help="Image size: 1K, 2K, 4K where the model has it.")
-    @argument("--text", action="store_true", help="Ask for text as well as the image.")
-    @argument("--thinking", type=str.lower, choices=("minimal", "medium", "high"), help="Thinking level.")
-    @argument(
-        "--search", nargs="?", const="web", choices=("web", "image", "all"),
-        help="Google Search grounding: web (default), image or all, on models that take it.",
-    )
-    @argument("--temperature", type=float, help="Sampling temperature (models that take it).")
-    @argument("--seed", type=int, help="Seed for repeatable results.")
-    @argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable.")
-    @argument("--no-interpolate", action="store_true", help="Send {name} references as written.")
-    @argument("--debug", action="store_true", help="Show the full traceback of an error.")
+    @with_arguments(GEMINI_IMAGE_ARGUMENTS)
     @output_can_be_silenced
     @no_var_expand
     @line_cell_magic
@@ -247,7 +212,7 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError(f"Unexpected {rest!r} on the %%gemini_image line: the prompt goes in the cell body.")
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
-            from ..core.named_sessions import sessions_folder
+            from ..core.named_sessions import sessions_folder  # lazy: asyncio (core.session), not at %load_ext
 
             folder = sessions_folder()
             with storage_errors(f"save the session in {folder}", folder, _CHOOSE_FOLDER), retired_hint(
@@ -261,7 +226,7 @@ class VertexImageMagics(Magics, Configurable):
         if not prompt.strip():
             raise UsageError("The cell is empty: write what to draw or change.")
         refs = [self._image_ref(ref) for ref in args.image]
-        from ..core.named_sessions import session_for_turn
+        from ..core.named_sessions import session_for_turn  # lazy: asyncio (core.session), not at %load_ext
 
         session, registered = session_for_turn(args.session, args.new, args.model)
         options = {
@@ -291,7 +256,10 @@ class VertexImageMagics(Magics, Configurable):
 
     def _existing_session(self, name: str) -> ImageSession:
         """A session by name from memory or disk (then kept in memory); UsageError when there is none."""
-        from ..core.named_sessions import existing_session, session_rows
+        from ..core.named_sessions import (  # lazy: asyncio (core.session), not at %load_ext
+            existing_session,
+            session_rows,
+        )
 
         session = existing_session(name)
         if session is None:
@@ -303,11 +271,11 @@ class VertexImageMagics(Magics, Configurable):
     def _gemini_subcommand(self, line: str) -> Any:
         words = split_words(line)
         if not words:
-            raise UsageError(f"%gemini_image needs a subcommand: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+            raise UsageError(f"%gemini_image needs a subcommand: {', '.join(GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
         command, rest = words[0], words[1:]
-        if command not in _GEMINI_SUBCOMMANDS:
-            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_GEMINI_SUBCOMMANDS)}. "
+        if command not in GEMINI_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(GEMINI_SUBCOMMANDS)}. "
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
         parser = subcommand_parser(f"%gemini_image {command}")
         if command != "sessions":
@@ -326,7 +294,7 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_gemini_{command}")(args)
 
     def _gemini_history(self, args: Any) -> Any:
-        from .reports import history_view
+        from .reports import history_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return history_view(self._existing_session(args.session))
 
@@ -343,13 +311,13 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Session {session.name!r} reset ({_turns(count)} forgotten; the images stay on disk).")
 
     def _gemini_sessions(self, args: Any) -> Any:
-        from ..core.named_sessions import session_rows
-        from .reports import sessions_view
+        from ..core.named_sessions import session_rows  # lazy: asyncio (core.session), not at %load_ext
+        from .reports import sessions_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return sessions_view(session_rows())
 
     def _gemini_branch(self, args: Any) -> None:
-        from ..core.named_sessions import session_path
+        from ..core.named_sessions import session_path  # lazy: asyncio (core.session), not at %load_ext
 
         session = self._existing_session(args.session)
         if args.new_name in state().sessions or session_path(args.new_name).is_file():
@@ -368,7 +336,7 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Saved session {session.name!r} ({_turns(len(session))}) to {path}.")
 
     def _gemini_load(self, args: Any) -> None:
-        from ..core.named_sessions import load_session, session_path
+        from ..core.named_sessions import load_session, session_path  # lazy: asyncio (core.session), not at %load_ext
 
         path = Path(args.path).expanduser()
         if not path.is_file() and session_path(args.path).is_file():
@@ -379,8 +347,6 @@ class VertexImageMagics(Magics, Configurable):
         print(f"Loaded session {session.name!r} ({_turns(len(session))}, {session.model}) from {path}.")
 
     def _gemini_show(self, args: Any) -> ImageSet:
-        from ..results.images import ImageSet
-
         session = self._existing_session(args.session)
         count = len(session)
         number = args.turn if args.turn > 0 else count + 1 + args.turn
@@ -411,8 +377,8 @@ class VertexImageMagics(Magics, Configurable):
         """
         words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
-        if command not in _VERTEX_SUBCOMMANDS:
-            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(_VERTEX_SUBCOMMANDS)}.")
+        if command not in VERTEX_SUBCOMMANDS:
+            raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(VERTEX_SUBCOMMANDS)}.")
         parser = subcommand_parser(f"%vertex_image {command}")
         if command == "use":
             parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
@@ -428,29 +394,29 @@ class VertexImageMagics(Magics, Configurable):
             return getattr(self, f"_vertex_{command}")(args)
 
     def _vertex_status(self, args: Any) -> Any:
-        from .doctor import status_view
+        from .reports import status_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return status_view(doctor=False)
 
     def _vertex_doctor(self, args: Any) -> Any:
-        from .doctor import status_view
+        from .reports import status_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return status_view(doctor=True)
 
     def _vertex_config(self, args: Any) -> Any:
-        from .doctor import config_view
+        from .reports import config_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return config_view(self.show_progress)
 
     def _vertex_use(self, args: Any) -> None:
-        from .doctor import use_message
+        from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext
 
         settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
         print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:
-        from ..core.api import list_models  # lazy: a live listing imports httpx
-        from .reports import models_view
+        from ..core.api import list_models  # lazy: asyncio and, for --live, httpx
+        from .reports import models_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return models_view(list_models(live=args.live), surface=state().settings().speaks, live=args.live)
 
@@ -460,12 +426,10 @@ class VertexImageMagics(Magics, Configurable):
         return state().store().gallery(args.n)
 
     def _vertex_panel(self, args: Any) -> Any:
-        import importlib.util
-
         if importlib.util.find_spec("vertex_image.notebook.panel.widget") is None:
             print("The panel is not available in this version yet; use %imagen and %%gemini_image.")
             return None
-        from .panel import widget
+        from .panel import widget  # lazy: ipywidgets, for the panel only
 
         return widget.panel(session=args.session, model=args.model)
 
@@ -492,7 +456,8 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError("No prompt: write what to draw, e.g. %imagen a red fox in the snow.")
         if raw:
             return text
-        from .interpolate import interpolate
+
+        from .interpolate import interpolate  # lazy: a prompt's run only; keeps %load_ext at its old cost
 
         return interpolate(text, self.shell.user_ns).text
 
@@ -518,7 +483,7 @@ class VertexImageMagics(Magics, Configurable):
 
     def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
         """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
-        from .progress import Progress
+        from .progress import Progress  # lazy: asyncio, not at %load_ext
 
         enabled = {"always": True, "never": False}.get(self.show_progress)
         progress = Progress(self.shell, label, enabled=enabled)
@@ -540,8 +505,6 @@ class VertexImageMagics(Magics, Configurable):
 
 
 def _left_out_note(left_out: int, sent: int) -> Any:
-    from ..results.display import HtmlView, note_html
-
     text = (f"Note: the {_turns(left_out, 'oldest')} of this session {'was' if left_out == 1 else 'were'} left "
             f"out of the request to stay within the request size limit; the model saw the last "
             f"{_turns(sent)}. The session itself keeps every turn.")  # fmt: skip
@@ -554,8 +517,6 @@ def _turns(count: int, adjective: str = "") -> str:
 
 
 def _quote(text: str, limit: int = 40) -> str:
-    from ..results.display import clip
-
     return '"' + clip(text, limit) + '"'
 
 
@@ -569,7 +530,6 @@ def load_ipython_extension(ip: Any) -> None:
         return
     magics = VertexImageMagics(shell=ip)
     ip.register_magics(magics)
-    from . import completion, formatters
 
     formatters.register_formatters(ip)
     completion.register(ip)
@@ -578,9 +538,6 @@ def load_ipython_extension(ip: Any) -> None:
 
 def unload_ipython_extension(ip: Any) -> None:
     """Remove the magics, the configurable, the formatters and completion; stop the emulator and the runtime loop."""
-    from ..core import registry
-    from . import completion, formatters
-
     magics = _LOADED.pop(id(ip), None)
     if magics is not None:
         manager = ip.magics_manager

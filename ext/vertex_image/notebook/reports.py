@@ -1,16 +1,28 @@
-"""Tables the magics show: status, models, config, session history and session list.
+"""What the magics show as tables: status, doctor, config, models, session history and session list.
 
-Pure: every view is built from plain values into an ``HtmlView`` (escaped HTML and an aligned
-``text/plain`` table, so terminals and nbval see the same facts). The magics gather the values.
+Every view is an ``HtmlView`` (escaped HTML and an aligned ``text/plain`` table, so terminals and nbval
+see the same facts). The tables are built from plain values; ``status_view``, ``config_view`` and
+``use_message`` gather those values from this kernel's state (``%vertex_image status``, ``doctor``,
+``config``, ``use``).
+
+Never a key or a token: every text of the status passes through ``auth.redact`` with the secrets in
+use. The doctor checks at no cost: credentials resolve and a token can be obtained (or the emulator
+answers the client's ping); it sends no generation request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
-from ..results.display import HtmlView, clip, escape
+from ..base.config import Settings
+from ..base.errors import TransportError, VertexImageError
+from ..base.text import clip, escape
+from ..client.endpoints import GEMINI_API_HOST, vertex_host
+from ..core.registry import state
+from ..results.display import HtmlView
 
 HISTORY_THUMB_PX = 96
 
@@ -92,8 +104,8 @@ def models_view(rows: Sequence[Any], *, surface: str = "vertex", live: bool = Fa
     return Table("Image models", headers, table_rows, footer=footer).view()
 
 
-def config_view(rows: Sequence[tuple[str, str, str]]) -> HtmlView:
-    """Effective settings with where each value came from."""
+def config_table(rows: Sequence[tuple[str, str, str]]) -> HtmlView:
+    """Effective settings with where each value came from (rows: setting, value, origin)."""
     footer = "Set with %config VertexImageMagics.<name> = ..., vi.configure(name=...) or the environment."
     return Table("Effective settings", ("setting", "value", "from"), rows, footer=footer).view()
 
@@ -130,3 +142,131 @@ def _thumb(image: Any) -> str:
         f'<img src="{preview.data_url}" width="{preview.width}" height="{preview.height}" '
         f'alt="{escape(clip(image.prompt, 60))}" style="margin-right:4px">'
     )
+
+
+# the kernel's setup: status, doctor, config, use --------------------------------------------
+_STATUS_HELP = (
+    "For Vertex AI run `gcloud auth application-default login` and set GOOGLE_CLOUD_PROJECT; for the Gemini "
+    "API set GOOGLE_API_KEY; to work offline run %vertex_image use emulator."
+)
+
+
+def status_view(doctor: bool) -> HtmlView:
+    """Backend, project, locations, credentials, quota project, endpoint, store, default models.
+
+    ``status`` starts nothing: no client, no emulator, no network (the emulator backend imports no
+    heavy module either); ``doctor`` connects and checks (a token, or an emulator ping).
+    """
+    from ..client.auth import redact  # lazy: asyncio (client.auth), not at %load_ext
+
+    kernel = state()
+    settings = kernel.settings()
+    secrets = [str(settings.api_key)] if settings.api_key is not None else []
+    rows: list[tuple[str, str]] = [("backend", settings.backend + (
+        f" (speaks {settings.speaks})" if settings.backend == "emulator" else ""))]  # fmt: skip
+    problems: list[str] = []
+    try:
+        auth = kernel.auth()
+        connected = kernel.connected_settings() if doctor else kernel.resolved_settings()
+        secrets += [s for s in auth.secrets() if s]
+        credentials = f"{auth.description}: found"
+    except VertexImageError as exc:
+        auth, connected, credentials = None, settings, f"not usable: {exc}"
+        problems.append("credentials")
+    project_source = connected.sources.get("project", "")
+    rows += [
+        ("project", (connected.project or "(none)") + (f" (from {project_source})" if project_source else "")),
+        ("location", f"imagen: {connected.location_for('imagen')} · gemini: {connected.location_for('gemini')}"
+                     + ("" if connected.location else " (per-model defaults)")),  # fmt: skip
+        ("endpoint", endpoint_text(connected, kernel.emulator_url)),
+        ("credentials", credentials),
+        ("quota project", (getattr(auth, "quota_project", "") or "(none)") if auth else "-"),
+        ("store folder", str(Path(connected.output_dir).resolve())),
+        ("default models", f"%imagen: {connected.default_imagen_model} · sessions: {connected.default_gemini_model}"),
+        ("api version", connected.version()),
+    ]
+    if doctor and auth is not None:
+        check = _check_token(auth, connected)
+        rows.append(("token check" if connected.backend != "emulator" else "emulator", check))
+        if not check.startswith("ok"):
+            problems.append("token")
+    footer = ("Problems: " + ", ".join(problems) + ". " + _STATUS_HELP) if problems else (
+        "Everything needed is in place." if doctor else "Run %vertex_image doctor to check the credentials work.")
+    view = key_value_view("vertex-image " + ("doctor" if doctor else "status"), rows, footer)
+    return HtmlView(redact(view.html, secrets), redact(view.text, secrets))
+
+
+def endpoint_text(settings: Settings, emulator_url: str = "") -> str:
+    """Where requests go: the base URL, the in-process emulator, or Google's host for each model family.
+
+    ``emulator_url`` is the in-process emulator's URL when it runs ("" before the first request).
+    """
+    if settings.backend == "emulator":
+        if settings.base_url and settings.base_url != emulator_url:
+            return settings.base_url
+        if emulator_url:
+            return f"{emulator_url} (in-process emulator)"
+        return "in-process emulator, started on the first request"
+    if settings.base_url:
+        return f"{settings.base_url} (base_url)"
+    if settings.speaks == "gemini-api":
+        return GEMINI_API_HOST
+    imagen, gemini = (vertex_host(settings.location_for(family)) for family in ("imagen", "gemini"))
+    return imagen if imagen == gemini else f"{imagen} (Imagen), {gemini} (Gemini)"
+
+
+def use_message(settings: Settings, emulator_url: str = "") -> str:
+    """What ``%vertex_image use BACKEND`` prints: the backend and where requests will go."""
+    where = {"emulator": "the offline emulator (deterministic images, no cost)",
+             "vertex": "Vertex AI", "gemini-api": "the Gemini API"}[settings.backend]  # fmt: skip
+    endpoint = endpoint_text(settings, emulator_url)
+    if settings.backend == "emulator" and not endpoint.startswith(("http://", "https://")):
+        return f"Backend: emulator — requests go to {where}, started in this kernel on the first request."
+    return f"Backend: {settings.backend} — requests go to {where} at {endpoint}."
+
+
+def _check_token(auth: Any, settings: Any) -> str:
+    """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator."""
+    from ..client.auth import redact  # lazy: asyncio (client.auth), not at %load_ext
+
+    try:
+        if settings.backend == "emulator":
+            return _ping(settings.base_url)
+        headers = state().runtime().run(auth.headers())
+        if any(name.lower() == "authorization" for name in headers):
+            return "ok: an access token was obtained"
+        return "ok: an API key is set (it is checked by the first request)"
+    except Exception as exc:  # noqa: BLE001 - the doctor reports every failure as a finding
+        return "failed: " + redact(str(exc) or type(exc).__name__, auth.secrets())
+
+
+def _ping(base_url: str) -> str:
+    """Is the emulator answering? Any HTTP status counts as up (the client makes the request)."""
+    kernel = state()
+    try:
+        status = kernel.runtime().run(kernel.client().ping())
+    except TransportError as exc:
+        return f"failed: {base_url} does not answer ({type(exc.__cause__).__name__})"
+    return f"ok: {base_url} answers (HTTP {status})"
+
+
+def config_view(show_progress: str) -> HtmlView:
+    """Every effective setting and where it came from (``Settings.sources``); the API key only as set/unset."""
+    settings = state().settings()
+    rows = []
+    for field in fields(Settings):
+        if field.name == "sources":
+            continue
+        value = getattr(settings, field.name)
+        if field.name == "api_key":
+            shown = "set (hidden)" if value is not None else "(not set)"
+        elif value in ("", None):
+            shown = "(per model)" if field.name == "location" else "(not set)"
+        else:
+            shown = str(value)
+        origin = settings.sources.get(field.name, "default")
+        if origin == "default" and settings.backend == "emulator" and field.name in ("base_url", "project"):
+            origin = "emulator"
+        rows.append((field.name, shown, origin))
+    rows.append(("show_progress", show_progress, "%config VertexImageMagics.show_progress"))
+    return config_table(rows)

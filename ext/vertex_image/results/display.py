@@ -1,7 +1,7 @@
 """Screen rendering without I/O: inline previews, HTML grids with escaped captions, displayable views.
 
 Everything a notebook shows is built here from plain values, so that the HTML can be checked as a
-string: every caption and every piece of model text passes through ``escape``. Pillow is imported
+string: every caption and every piece of model text passes through ``escape`` (``base.text``). Pillow is imported
 inside ``render_preview`` only. Progress and error rendering (magics) belong here too and can reuse
 ``HtmlView`` (a displayable with a stable ``text/plain``) and ``note_html``.
 """
@@ -9,25 +9,16 @@ inside ``render_preview`` only. Progress and error rendering (magics) belong her
 from __future__ import annotations
 
 import base64
-import html
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..base.text import escape
+
 JPEG_QUALITY = 85
 THUMB_SIZE = 256
 _PASSTHROUGH = ("image/png", "image/jpeg", "image/gif")
-
-
-def escape(text: object) -> str:
-    """HTML-escape anything shown to the user (quotes included: captions go into attributes too)."""
-    return html.escape(str(text), quote=True)
-
-
-def clip(text: str, limit: int = 40) -> str:
-    """One line, at most ``limit`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -63,9 +54,7 @@ def render_preview(data: bytes, max_side: int, *, quality: int = JPEG_QUALITY) -
 
     Why JPEG: a 768 px JPEG preview is ~15x smaller than a full PNG in the notebook file.
     """
-    import io
-
-    from PIL import Image
+    from PIL import Image  # lazy: PIL, only to resample a preview
 
     with Image.open(io.BytesIO(data)) as image:
         if max_side > 0 and image.format == "JPEG":

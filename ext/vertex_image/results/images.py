@@ -4,14 +4,15 @@ The bytes are kept exactly as received (never re-encoded); provenance travels wi
 Display: an inline preview (downscaled JPEG/PNG above ``preview_size``, the original bytes below)
 with a stable ``text/plain`` for nbval; volatile facts (path, ids, sizes) go to output metadata.
 Pillow is imported only when a preview has to be resampled or ``to_pil()`` is called.
-``compare()`` and the formatters for other libraries' images live in ``formatters`` (still
-importable from here).
+``compare()`` shows images side by side; the display formatters for other libraries' images
+(google-genai, LiteLLM) are registered by ``notebook.formatters``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Any, overload
 from ..base.config import Secret
 from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
 from ..base.imageinfo import image_size, sniff_mime_type
+from ..base.text import clip
 from ..base.values import Block
 from .display import (
     THUMB_SIZE,
@@ -29,7 +31,6 @@ from .display import (
     HtmlView,
     Preview,
     as_preview,
-    clip,
     filter_bundle,
     grid_html,
     needs_resample,
@@ -37,6 +38,7 @@ from .display import (
     render_preview,
     text_html,
 )
+from .files import atomic_write
 
 DEFAULT_PREVIEW_SIZE = 768
 _preview_size = DEFAULT_PREVIEW_SIZE
@@ -288,15 +290,13 @@ class GeneratedImage:
             publish: the display function (``IPython.display.display`` by default; tests pass another).
         """
         if publish is None:
-            from IPython.display import display as publish
+            from IPython.display import display as publish  # lazy: IPython, only when shown by hand
         data, metadata = self._bundle(0 if full else None, repr(self))
         publish(data, raw=True, metadata=metadata)
 
     def to_pil(self) -> Any:
         """A Pillow image of the bytes (decoded now; the bytes themselves stay as received)."""
-        import io
-
-        from PIL import Image
+        from PIL import Image  # lazy: PIL, only when asked for a Pillow image
 
         image = Image.open(io.BytesIO(self.data))
         image.load()
@@ -308,8 +308,6 @@ class GeneratedImage:
         Adds the extension when the name has none. Refuses to replace an existing file unless
         ``overwrite=True``. The write is atomic (no half-written file on a crash).
         """
-        from .store import atomic_write
-
         target = Path(path)
         if target.is_dir():
             target = target / f"{self.id}{self.extension}"
@@ -504,13 +502,38 @@ def _slug(prompt: str, words: int = 5) -> str:
     return "-".join(kept)[:40].strip("-") + "-" if kept else ""
 
 
-_MOVED_TO_FORMATTERS = ("compare", "register_formatters", "unregister_formatters")
+# -- side by side -------------------------------------------------------------------------------------
 
 
-def __getattr__(name: str) -> Any:
-    """``compare`` and the foreign formatters live in ``formatters`` (which imports this module)."""
-    if name in _MOVED_TO_FORMATTERS:
-        from ..notebook import formatters
+def as_image(item: Any) -> GeneratedImage:
+    """A ``GeneratedImage`` from one of ours, image bytes, or a google-genai ``Image`` (``image_bytes``)."""
+    if isinstance(item, GeneratedImage):
+        return item
+    if isinstance(item, (bytes, bytearray)):
+        return GeneratedImage.from_bytes(bytes(item))
+    if getattr(item, "image_bytes", None):  # google.genai.types.Image
+        return GeneratedImage.from_bytes(item.image_bytes, getattr(item, "mime_type", None) or "")
+    raise InvalidRequest(f"compare() takes GeneratedImage objects or image bytes, not {type(item).__name__}.")
 
-        return getattr(formatters, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
+    """Show images side by side with labels (original vs edited, model A vs model B).
+
+    Args:
+        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
+        labels: one label per image; default: model and seed.
+        size: longest side of each preview in pixels.
+    """
+    items = [as_image(item) for item in images]
+    if labels is not None and len(labels) != len(items):
+        raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
+    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
+    cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
+    text = " | ".join(f"{quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
+    metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
+    return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
+
+
+def _default_label(image: GeneratedImage, position: int) -> str:
+    label = image.model or f"image {position + 1}"
+    return f"{label}, seed {image.seed}" if image.seed is not None else label

@@ -9,8 +9,9 @@ Layout of the folder (``./vertex_images`` by default)::
 File names are content addressed (first 16 hex digits of the SHA-256 of the bytes as received). The
 image file is immutable: saving the same bytes again writes nothing, unless they came from another
 request (prompt, model, parameters or seed), which appends one more index line for the same file.
-Writes are atomic (temporary file, fsync, ``os.replace``) and the index line is written last, so a
-crash leaves either a complete image that is not yet listed or nothing; readers skip a torn last line.
+Writes are atomic (``files.atomic_write``: temporary file, fsync, ``os.replace``) and the index line is
+written last, so a crash leaves either a complete image that is not yet listed or nothing; readers skip
+a torn last line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import contextlib
 import itertools
 import json
 import os
-import secrets
 import struct
 import threading
 import time
@@ -32,53 +32,15 @@ from typing import Any
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
+from .files import TMP_PREFIX, atomic_write, os_reason
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
 
 INDEX_NAME = "index.jsonl"
-TMP_PREFIX = ".vi-tmp-"
 META_KEY = "vertex_image"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
 _LOCK = threading.RLock()  # one lock for every store: saves are short and rare
 _REQUEST_KEYS = ("prompt", "model", "parameters", "seed")  # what makes a save of known bytes a new event
-
-
-def atomic_write(
-    path: str | os.PathLike[str],
-    data: bytes,
-    *,
-    fsync: Callable[[int], None] = os.fsync,
-    replace: Callable[[str, str], None] = os.replace,
-) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
-
-    A hidden temporary file in the same folder is written and fsynced, then renamed over ``path``.
-    ``fsync`` and ``replace`` are injectable so tests can simulate a crash between the two.
-    """
-    target = Path(path)
-    temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            fsync(handle.fileno())
-        replace(str(temporary), str(target))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(target.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- metadata inside the image file, pixels untouched ------------------------------------------------
@@ -208,19 +170,6 @@ def check_name(name: str) -> str:
             "(it is saved inside the image folder; the extension is added)."
         )
     return name
-
-
-def os_reason(exc: OSError, folder: str | os.PathLike[str]) -> str:
-    """Why ``exc`` happened in ``folder``, in words: a file where a folder should be, or the OS's reason."""
-    target = Path(os.path.abspath(os.fspath(folder)))
-    for candidate in (target, *target.parents):  # the nearest existing path decides
-        if os.path.exists(candidate):
-            if not os.path.isdir(candidate):
-                return f"{candidate} is a file, not a folder"
-            break
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    where = exc.filename if isinstance(exc.filename, str) else ""
-    return reason + (f" ({where})" if where and where != os.fspath(folder) else "")
 
 
 def storage_error(exc: OSError, folder: str | os.PathLike[str], doing: str = "save images in") -> StorageError:
@@ -473,25 +422,3 @@ def _json(value: Any) -> str:
 def _same(previous: dict[str, Any], record: dict[str, Any]) -> bool:
     """Same request (prompt, model, parameters, seed): re-running a cell adds nothing to the index."""
     return all(previous.get(key) == record.get(key) for key in _REQUEST_KEYS)
-
-
-def default_store() -> ImageStore:
-    """The kernel's store (``registry.state().store()``: ``Settings.output_dir``, ``vertex_images`` by default).
-
-    One small hook, so that ``vi.gallery()`` and ``vi.load()`` read where the API saves.
-    """
-    try:
-        from ..core.registry import state
-    except ImportError:
-        return ImageStore("vertex_images")
-    return state().store()
-
-
-def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
-    """The most recent saved images of the default store (see ``ImageStore.gallery``)."""
-    return default_store().gallery(n, model=model, contains=contains)
-
-
-def load(ref: str | os.PathLike[str]) -> GeneratedImage:
-    """A saved image by content id or path from the default store (see ``ImageStore.load``)."""
-    return default_store().load(ref)

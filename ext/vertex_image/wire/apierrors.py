@@ -65,6 +65,15 @@ def error_from_response(
     return _build(status_code, message, envelope, url, model, retry_after)
 
 
+def is_bare_error(body: Mapping[str, Any]) -> bool:
+    """True when an HTTP 200 body (or a stream chunk) is only an error envelope, not an answer.
+
+    An answer carries ``candidates``, ``predictions`` or ``promptFeedback`` (a blocked prompt) beside any
+    ``error`` key; a bare ``{"error": {...}}`` is a failure to raise (``error_from_stream_chunk``).
+    """
+    return "error" in body and not ({"candidates", "predictions", "promptFeedback"} & body.keys())
+
+
 def error_from_stream_chunk(chunk: Mapping[str, Any], *, url: str = "", model: str = "") -> APIError:
     """The typed error for a bare ``{"error": {...}}`` object inside a stream (HTTP 200 so far)."""
     raw = chunk.get("error")
@@ -338,6 +347,7 @@ __all__ = [
     "error_from_response",
     "error_from_stream_chunk",
     "excerpt",
+    "is_bare_error",
     "parse_duration",
     "parse_retry_after",
     "strip_key",

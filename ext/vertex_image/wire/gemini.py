@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..base.errors import InvalidRequest
 from ..base.models import normalize_search, normalize_thinking
 from ..base.values import ImageInput
+from ._shared import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 from .gemini_response import FINISH_MESSAGES, PROMPT_BLOCKED_MESSAGE, parse_generate_content_response, snake_keys
 from .gemini_stream import SSEParser, merge_stream_chunks
-from .imagen import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 
 DIALECTS = ("vertex", "gemini-api")
 TEMPERATURE_RANGE = (0.0, 2.0)  # GenerationConfig.temperature, as the Vertex and Gemini API references give it
@@ -295,6 +295,24 @@ def _image_config(
     return config
 
 
+def inline_blobs(content: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The inline data object of each part of a turn, as it is (a caller may change it in place).
+
+    A part carries it as ``inlineData`` or, as proto3 JSON allows, ``inline_data``; the first spelling
+    present counts. The object holds ``data`` (base64) and the mime type (``blob_mime_type``).
+    """
+    for part in content.get("parts") or []:
+        key = "inlineData" if "inlineData" in part else "inline_data" if "inline_data" in part else ""
+        blob = part.get(key) if key else None
+        if isinstance(blob, dict):
+            yield blob
+
+
+def blob_mime_type(blob: Mapping[str, Any]) -> str:
+    """The mime type of an inline data object (``mimeType`` or ``mime_type``); "" when it has none."""
+    return str(blob.get("mimeType") or blob.get("mime_type") or "")
+
+
 # ----------------------------------------------------------------------------- response
 
 
@@ -303,7 +321,9 @@ __all__ = [
     "FINISH_MESSAGES",
     "PROMPT_BLOCKED_MESSAGE",
     "SSEParser",
+    "blob_mime_type",
     "build_generate_content_body",
+    "inline_blobs",
     "merge_stream_chunks",
     "parse_generate_content_response",
     "snake_keys",

@@ -15,9 +15,9 @@ from typing import Any
 
 from ..base.errors import ResponseFormatError
 from ..base.imageinfo import sniff_mime_type
+from ..base.text import clip
 from ..base.values import Block, ParsedResponse, ReceivedImage
-from ..results.display import clip
-from .imagen import decode_base64
+from ._shared import decode_base64
 
 # finishReason values that end a candidate normally: no block unless the image is missing.
 _NORMAL_FINISH = frozenset({"", "STOP", "FINISH_REASON_UNSPECIFIED"})

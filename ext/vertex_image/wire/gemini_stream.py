@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..base.errors import ResponseFormatError
-from ..results.display import clip
+from ..base.text import clip
 from .gemini_response import check_response_shape, get_field
 
 

@@ -5,13 +5,11 @@ service's own defaults apply to everything else; the one exception is ``includeR
 default, so that a filtered image comes back with the service's explanation instead of silently
 missing. The parser turns ``predictions`` into a wire-neutral ``ParsedResponse``.
 
-The small helpers at the end (base64, mime types, output options) are shared with the Gemini wire modules.
+The helpers both families use (base64, mime types, output options, text checks) are in ``_shared``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import numbers
 import re
@@ -21,6 +19,16 @@ from typing import Any
 from ..base.errors import InvalidRequest, ResponseFormatError
 from ..base.imageinfo import sniff_mime_type
 from ..base.values import Block, ImageInput, ParsedResponse, ReceivedImage
+from ._shared import (
+    decode_base64,
+    image_size_value,
+    label_map,
+    output_options,
+    prompt_text,
+    put,
+    short_repr,
+    text_option,
+)
 
 # Short names users type, and the EDIT_MODE_* enum they stand for (WIRE.md §4.1).
 EDIT_MODES: dict[str, str] = {
@@ -86,11 +94,11 @@ def build_generate_body(
     if not prompt_text(prompt, "prompt").strip():
         raise InvalidRequest("The prompt is empty: write what to draw.")
     parameters: dict[str, Any] = {}
-    _put(parameters, "sampleCount", _count(n))
-    _put(parameters, "aspectRatio", aspect_ratio)
-    _put(parameters, "sampleImageSize", image_size_value(image_size))
-    _put(parameters, "enhancePrompt", enhance_prompt)
-    _put(parameters, "language", text_option(language, "language"))
+    put(parameters, "sampleCount", _count(n))
+    put(parameters, "aspectRatio", aspect_ratio)
+    put(parameters, "sampleImageSize", image_size_value(image_size))
+    put(parameters, "enhancePrompt", enhance_prompt)
+    put(parameters, "language", text_option(language, "language"))
     _common_parameters(
         parameters,
         negative_prompt=negative_prompt,
@@ -162,12 +170,12 @@ def build_edit_body(
             "white where the image may change) or mask_mode='background', 'foreground' or 'semantic'."
         )
     parameters: dict[str, Any] = {}
-    _put(parameters, "editMode", edit_mode)
+    put(parameters, "editMode", edit_mode)
     if base_steps is not None:
         parameters["editConfig"] = {"baseSteps": _positive_int(base_steps, "base_steps")}
-    _put(parameters, "sampleCount", _count(n))
-    _put(parameters, "aspectRatio", aspect_ratio)
-    _put(parameters, "language", text_option(language, "language"))
+    put(parameters, "sampleCount", _count(n))
+    put(parameters, "aspectRatio", aspect_ratio)
+    put(parameters, "language", text_option(language, "language"))
     _common_parameters(
         parameters,
         negative_prompt=negative_prompt,
@@ -201,7 +209,7 @@ def build_upscale_body(
 ) -> dict[str, Any]:
     """The ``:predict`` body for an upscale (WIRE.md §4.2): always one image, ``mode: "upscale"``."""
     upscale_config: dict[str, Any] = {"upscaleFactor": upscale_factor_value(factor)}
-    _put(upscale_config, "enhanceInputImage", enhance_input_image)
+    put(upscale_config, "enhanceInputImage", enhance_input_image)
     if image_preservation_factor is not None:
         upscale_config["imagePreservationFactor"] = _unit_float(
             image_preservation_factor, "image_preservation_factor"
@@ -361,7 +369,7 @@ def _common_parameters(
     storage_uri: str | None = None,
 ) -> None:
     """The parameters generate and edit share (upscale uses the safety and output ones)."""
-    _put(parameters, "negativePrompt", text_option(negative_prompt, "negative_prompt"))
+    put(parameters, "negativePrompt", text_option(negative_prompt, "negative_prompt"))
     if seed is not None:
         if add_watermark:
             raise InvalidRequest(
@@ -370,18 +378,18 @@ def _common_parameters(
             )
         parameters["seed"] = int(seed)
         add_watermark = False
-    _put(parameters, "addWatermark", add_watermark)
+    put(parameters, "addWatermark", add_watermark)
     if guidance_scale is not None:
         parameters["guidanceScale"] = _number(guidance_scale, "guidance_scale", low=0.0)
     setting = text_option(safety_setting, "safety_setting")
-    _put(parameters, "safetySetting", setting.strip().upper() if setting else None)
+    put(parameters, "safetySetting", setting.strip().upper() if setting else None)
     if text_option(person_generation, "person_generation"):
         value = person_generation.strip().upper()
         parameters["personGeneration"] = _IMAGEN_PERSON_GENERATION.get(value, value)
-    _put(parameters, "includeRaiReason", include_rai_reason)
+    put(parameters, "includeRaiReason", include_rai_reason)
     if include_safety_attributes:
         parameters["includeSafetyAttributes"] = True
-    _put(parameters, "outputOptions", output_options(output_mime_type, compression_quality))
+    put(parameters, "outputOptions", output_options(output_mime_type, compression_quality))
     if storage_uri is not None:
         if not text_option(storage_uri, "storage_uri").startswith("gs://"):
             raise InvalidRequest(
@@ -394,7 +402,7 @@ def _body(
     instance: dict[str, Any], parameters: dict[str, Any], labels: Mapping[str, str] | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"instances": [instance], "parameters": parameters}
-    _put(body, "labels", label_map(labels))
+    put(body, "labels", label_map(labels))
     return body
 
 
@@ -499,113 +507,7 @@ def _error_text(error: Any) -> str:
     return str(error)[:200]
 
 
-# ----------------------------------------------------------------------------- shared with the gemini_* modules
-
-
-def decode_base64(text: Any, where: str) -> bytes:
-    """Bytes of a base64 field; both alphabets, padded or not, as proto3 JSON allows (WIRE.md §1.4)."""
-    if not isinstance(text, str):
-        raise ResponseFormatError(
-            f"{where}: the image data is {type(text).__name__}, not a base64 string."
-        )
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        if "-" in text or "_" in text:
-            return base64.b64decode(padded, altchars=b"-_", validate=True)
-        return base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ResponseFormatError(f"{where}: the image data is not valid base64.") from None
-
-
-def output_options(mime_type: str | None, compression_quality: int | None) -> dict[str, Any] | None:
-    """``{"mimeType", "compressionQuality"}`` (Imagen ``outputOptions``, Gemini ``imageOutputOptions``)."""
-    options: dict[str, Any] = {}
-    mime = output_mime_value(mime_type)
-    _put(options, "mimeType", mime)
-    if compression_quality is not None:
-        quality = compression_quality
-        if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 0 <= quality <= 100:
-            raise InvalidRequest(
-                f"compression_quality must be a whole number between 0 and 100, not {short_repr(quality)}."
-            )
-        if mime != "image/jpeg":
-            # Without an explicit format the output may be PNG (the Imagen default), which has no quality.
-            raise InvalidRequest(
-                "compression_quality (--quality) applies to JPEG output only: also pass "
-                "output_mime_type='image/jpeg' (--format jpeg)."
-            )
-        options["compressionQuality"] = int(quality)
-    return options or None
-
-
-def output_mime_value(mime_type: str | None) -> str | None:
-    """``image/png`` or ``image/jpeg`` (also from "png", "jpeg", "jpg")."""
-    if mime_type is None:
-        return None
-    text = text_option(mime_type, "output_mime_type").strip().lower()
-    value = {
-        "png": "image/png",
-        "jpeg": "image/jpeg",
-        "jpg": "image/jpeg",
-        "image/jpg": "image/jpeg",
-    }.get(text, text)
-    if value not in ("image/png", "image/jpeg"):
-        raise InvalidRequest(
-            f"output_mime_type {mime_type!r} is not supported: use 'image/png' or 'image/jpeg'."
-        )
-    return value
-
-
-def image_size_value(image_size: str | int | None) -> str | None:
-    """``"1K"``, ``"2K"``, ``"4K"`` with the upper-case K the service wants; the 512 tier is ``"512"`` on the
-    wire (also from ``"0.5K"``/``"512px"``, as ``models.normalize_image_size`` accepts them)."""
-    if image_size is None:
-        return None
-    text = str(image_size).strip().upper().replace(" ", "")
-    return "512" if text in ("512PX", "0.5K") else text
-
-
-def label_map(labels: Mapping[str, str] | None) -> dict[str, str] | None:
-    """Billing labels as a plain str -> str dict; None or empty means none.
-
-    Keys and values must be text already: ``str()`` of anything else would send a label nobody chose.
-    """
-    if labels is None:
-        return None
-    if not isinstance(labels, Mapping) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
-    ):
-        raise InvalidRequest(
-            f"labels must be a dict of text to text, e.g. {{'team': 'design'}}, not {short_repr(labels)}."
-        )
-    return dict(labels) or None
-
-
-def text_option(value: Any, option: str) -> Any:
-    """``value`` unchanged when it is text or None; anything else is refused by name."""
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequest(f"{option} must be text, not {short_repr(value)}.")
-    return value
-
-
-def prompt_text(prompt: Any, option: str = "prompt") -> str:
-    """The prompt, which must be text (None or a number is a mistake, not an empty prompt)."""
-    if not isinstance(prompt, str):
-        raise InvalidRequest(f"The {option} must be text (a str), not {short_repr(prompt)}.")
-    return prompt
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    """A one-line, bounded description of a refused value for an error message."""
-    text = " ".join(repr(value).split())
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    if value is not None:
-        target[key] = value
+# ----------------------------------------------------------------------------- number checks
 
 
 def _positive_int(value: Any, option: str) -> int:

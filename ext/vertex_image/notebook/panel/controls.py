@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ...base.models import resolve_model, served_models
+from ...base.text import clip
 from ...core.registry import state
-from ...results.display import clip
 from .status import status_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +37,15 @@ class PanelControls:
     def __init__(self) -> None:
         self._syncing = False  # True while options are refilled: observers ignore the changes
         self.status_text = ""
+        self._make_inputs()
+        self._make_buttons()
+        self._make_outputs()
+        self._tag_for_css()
+        self.widget = self._layout()
+        self.widget.add_class("vi-panel")
+
+    def _make_inputs(self) -> None:
+        """The prompt, the mode, the model and its options, the session fields."""
         wide = widgets.Layout(width="auto")
         self.prompt = widgets.Textarea(
             placeholder="Describe the image, or the change to make…",
@@ -64,28 +74,29 @@ class PanelControls:
         self.save_path = widgets.Text(placeholder="save to (file or folder; default: here)",
                                       layout=widgets.Layout(width="260px"))
 
-        def button(text: str, css: str, tip: str, style: str = "", icon: str = "") -> widgets.Button:
-            made = widgets.Button(description=text, tooltip=tip, button_style=style, icon=icon,
-                                  layout=widgets.Layout(width="auto"))
-            made.add_class(css)
-            return made
+    def _make_buttons(self) -> None:
+        self.generate_button = _button("Generate", "vi-generate", "Send the prompt", "primary", "play")
+        self.cancel_button = _button("Cancel", "vi-cancel", "Cancel the request in flight", "warning", "stop")
+        self.refine_button = _button("Refine", "vi-refine",
+                                     "Next turn of the conversation, with the selected image", "info", "pencil")
+        self.undo_button = _button("Undo", "vi-undo", "Remove the session's last turn", "", "undo")
+        self.new_session_button = _button("New session", "vi-new-session", "Start a new conversation", "", "plus")
+        self.save_button = _button("Save selected", "vi-save", "Copy the selected image to a file", "", "save")
+        self.insert_code_button = _button("Insert code", "vi-insert-code",
+                                          "Put the equivalent magic into the next cell", "", "code")
+        self.refresh_button = _button("Refresh", "vi-refresh", "Re-read sessions and their turns", "", "refresh")
 
-        self.generate_button = button("Generate", "vi-generate", "Send the prompt", "primary", "play")
-        self.cancel_button = button("Cancel", "vi-cancel", "Cancel the request in flight", "warning", "stop")
-        self.refine_button = button("Refine", "vi-refine",
-                                    "Next turn of the conversation, with the selected image", "info", "pencil")
-        self.undo_button = button("Undo", "vi-undo", "Remove the session's last turn", "", "undo")
-        self.new_session_button = button("New session", "vi-new-session", "Start a new conversation", "", "plus")
-        self.save_button = button("Save selected", "vi-save", "Copy the selected image to a file", "", "save")
-        self.insert_code_button = button("Insert code", "vi-insert-code",
-                                         "Put the equivalent magic into the next cell", "", "code")
-        self.refresh_button = button("Refresh", "vi-refresh", "Re-read sessions and their turns", "", "refresh")
+    def _make_outputs(self) -> None:
+        """The code box, the progress and status lines, the results grid and the history strip."""
         self.code = widgets.Textarea(layout=widgets.Layout(width="100%", height="4.5em", display="none"))
         self.progress = widgets.HTML(value="")
         self.status = widgets.HTML(value="")
         self.grid = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
         self.history = widgets.Box(layout=widgets.Layout(display="flex", flex_flow="row nowrap",
                                                          overflow="auto", width="100%"))
+
+    def _tag_for_css(self) -> None:
+        """A CSS class on every control (the browser test and user styles find them by it)."""
         for item, css in ((self.prompt, "vi-prompt"), (self.mode, "vi-mode"), (self.model, "vi-model"),
                           (self.aspect_ratio, "vi-aspect"), (self.image_size, "vi-size"),
                           (self.count, "vi-count"), (self.seed, "vi-seed"), (self.seed_auto, "vi-seed-auto"),
@@ -96,8 +107,9 @@ class PanelControls:
                           (self.history, "vi-history")):
             item.add_class(css)
 
+    def _layout(self) -> widgets.VBox:
         row = widgets.HBox
-        self.widget = widgets.VBox(
+        return widgets.VBox(
             [
                 widgets.HTML("<b>vertex-image</b>"),
                 row([self.mode, self.session, self.refresh_button, self.session_name, self.new_session_button]),
@@ -116,12 +128,8 @@ class PanelControls:
             ],
             layout=widgets.Layout(width="100%"),
         )
-        self.widget.add_class("vi-panel")
 
     def _models_for_mode(self) -> list[ModelInfo]:
-        from ...base.models import served_models
-        from ...core.registry import state
-
         models = [m for m in served_models(state().settings().speaks) if not m.upscale]
         if self.mode.value == CONVERSATION:
             models = [m for m in models if m.family == "gemini"]
@@ -129,8 +137,6 @@ class PanelControls:
 
     def _fill_model_options(self, prefer: str | None = None, session_model: str | None = None) -> None:
         """Offer the models of the mode; choose ``prefer``, the session's model, the current one or the default."""
-        from ...base.models import resolve_model
-
         models = self._models_for_mode()
         options = [(f"{m.id} ({m.aliases[0]})" if m.aliases else m.id, m.id) for m in models]
         wanted: list[str] = []
@@ -189,13 +195,18 @@ class PanelControls:
 
     def model_info(self) -> ModelInfo:
         """Capabilities of the model chosen in the dropdown."""
-        from ...base.models import resolve_model
-
         return resolve_model(self.model.value or state().settings().default_imagen_model)
 
     def _set_status(self, text: str, kind: str) -> None:
         self.status_text = text
         self.status.value = status_html(text, kind)
+
+
+def _button(text: str, css: str, tip: str, style: str = "", icon: str = "") -> widgets.Button:
+    made = widgets.Button(description=text, tooltip=tip, button_style=style, icon=icon,
+                          layout=widgets.Layout(width="auto"))
+    made.add_class(css)
+    return made
 
 
 def set_options(dropdown: widgets.Dropdown, options: list[tuple[str, str]]) -> None:

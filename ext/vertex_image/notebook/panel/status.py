@@ -24,7 +24,8 @@ from ...base.errors import (
     TransportError,
     VertexImageError,
 )
-from ...results.display import clip
+from ...base.text import clip
+from ...results.images import block_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...results.images import ImageSet
@@ -74,8 +75,6 @@ def report_text(images: ImageSet, model_id: str, elapsed_s: float, turn_of: str 
         elapsed_s: how long the request took.
         turn_of: ``turn N of session 'x'`` for a conversation turn, "" for one-shot images.
     """
-    from ...results.images import block_line
-
     if not images.images:
         return blocked_text(images), "error"
     count = len(images.images)

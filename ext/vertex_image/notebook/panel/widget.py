@@ -1,7 +1,7 @@
 """``ImagePanel``: an ipywidgets 8 panel over the same client, store and sessions as the magics.
 
 Some users would rather click than type. The panel builds the same typed requests as the magics
-(``api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
+(``core.api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
 conversation), so results are saved by the store and sessions are shared through
 ``registry.state().sessions``: a session started with ``%%gemini_image -s foo`` continues here when
 ``foo`` is chosen, and the other way round.
@@ -18,10 +18,9 @@ messages, such as a click on Cancel, are only processed while the kernel is idle
 counter drops a late result from a superseded request. Widgets are updated from the runtime thread
 by setting traits only (no ``Output`` context managers, which misbehave off the main thread).
 
-The widget tree is built by ``widget_controls``, the status and progress wording comes from
-``widget_status`` and the "Insert code" magics from ``widget_code``; their public names are importable
-from here too. This module imports ipywidgets (through ``widget_controls``); ``import vertex_image``
-never imports it.
+The widget tree is built by ``controls``, the status and progress wording comes from ``status`` and
+the "Insert code" magics from ``code``; their public names are importable from here too. This module
+imports ipywidgets (through ``controls``); ``import vertex_image`` never imports it.
 """
 
 from __future__ import annotations
@@ -34,18 +33,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from IPython import get_ipython
+
 from ...base.errors import InvalidRequest, VertexImageError
 from ...base.notify import Unsubscribe
+from ...base.text import clip
+from ...core.api import GenerateRequest, agenerate_request
 from ...core.named_sessions import session_named, session_names
 from ...core.registry import state, subscribe_sessions
-from ...results.display import clip
+from ...core.session import Exchange, ImageSession
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
 from .status import CANCELLED_TEXT, blocked_text, describe_error, progress_span, progress_text, report_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...client.runtime import Runtime
-    from ...core.session import Exchange, ImageSession
     from ...results.images import GeneratedImage, ImageSet
 
 TICK_S = 0.5
@@ -216,7 +218,6 @@ class ImagePanel(PanelControls):
         if not prompt:
             self._set_status("Write a prompt first.", "error")
             return None
-        from ...core.api import GenerateRequest, agenerate_request
 
         info = self.model_info()
         request = GenerateRequest(
@@ -313,8 +314,6 @@ class ImagePanel(PanelControls):
 
     def new_session(self) -> None:
         """Start a new, empty conversation (named in the box beside the button, or ``panel-N``)."""
-        from ...core.session import ImageSession
-
         name = self.session_name.value.strip()
         existing = set(self.session_names())
         if not name:
@@ -366,8 +365,6 @@ class ImagePanel(PanelControls):
         self.code.layout.display = ""
         shell = self._shell
         if shell is None:
-            from IPython import get_ipython
-
             shell = get_ipython()
         if shell is None or _in_comm_message(shell):
             self._set_status("The equivalent magic is in the box below: copy it into a cell.", "ok")
@@ -384,8 +381,6 @@ class ImagePanel(PanelControls):
 
     def code_for_current(self) -> str:
         """The magic equivalent to the panel's current settings."""
-        from ...core.api import GenerateRequest
-
         if self.mode.value == CONVERSATION:
             return gemini_magic(self.session.value or DEFAULT_SESSION, self.prompt.value,
                                 model=self._gemini_model(), aspect_ratio=self.aspect_ratio.value or None,

@@ -1,0 +1,123 @@
+"""Helpers both wire families use (Imagen ``:predict`` and Gemini ``:generateContent``): base64, output
+options, sizes, labels, and the checks that refuse a value by name.
+
+Private to ``wire/``: ``imagen``, ``gemini`` and ``gemini_response`` import these names; nothing outside
+the wire layer does. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from ..base.errors import InvalidRequest, ResponseFormatError
+
+
+def decode_base64(text: Any, where: str) -> bytes:
+    """Bytes of a base64 field; both alphabets, padded or not, as proto3 JSON allows (WIRE.md §1.4)."""
+    if not isinstance(text, str):
+        raise ResponseFormatError(
+            f"{where}: the image data is {type(text).__name__}, not a base64 string."
+        )
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        if "-" in text or "_" in text:
+            return base64.b64decode(padded, altchars=b"-_", validate=True)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ResponseFormatError(f"{where}: the image data is not valid base64.") from None
+
+
+def output_options(mime_type: str | None, compression_quality: int | None) -> dict[str, Any] | None:
+    """``{"mimeType", "compressionQuality"}`` (Imagen ``outputOptions``, Gemini ``imageOutputOptions``)."""
+    options: dict[str, Any] = {}
+    mime = output_mime_value(mime_type)
+    put(options, "mimeType", mime)
+    if compression_quality is not None:
+        quality = compression_quality
+        if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 0 <= quality <= 100:
+            raise InvalidRequest(
+                f"compression_quality must be a whole number between 0 and 100, not {short_repr(quality)}."
+            )
+        if mime != "image/jpeg":
+            # Without an explicit format the output may be PNG (the Imagen default), which has no quality.
+            raise InvalidRequest(
+                "compression_quality (--quality) applies to JPEG output only: also pass "
+                "output_mime_type='image/jpeg' (--format jpeg)."
+            )
+        options["compressionQuality"] = int(quality)
+    return options or None
+
+
+def output_mime_value(mime_type: str | None) -> str | None:
+    """``image/png`` or ``image/jpeg`` (also from "png", "jpeg", "jpg")."""
+    if mime_type is None:
+        return None
+    text = text_option(mime_type, "output_mime_type").strip().lower()
+    value = {
+        "png": "image/png",
+        "jpeg": "image/jpeg",
+        "jpg": "image/jpeg",
+        "image/jpg": "image/jpeg",
+    }.get(text, text)
+    if value not in ("image/png", "image/jpeg"):
+        raise InvalidRequest(
+            f"output_mime_type {mime_type!r} is not supported: use 'image/png' or 'image/jpeg'."
+        )
+    return value
+
+
+def image_size_value(image_size: str | int | None) -> str | None:
+    """``"1K"``, ``"2K"``, ``"4K"`` with the upper-case K the service wants; the 512 tier is ``"512"`` on the
+    wire (also from ``"0.5K"``/``"512px"``, as ``models.normalize_image_size`` accepts them)."""
+    if image_size is None:
+        return None
+    text = str(image_size).strip().upper().replace(" ", "")
+    return "512" if text in ("512PX", "0.5K") else text
+
+
+def label_map(labels: Mapping[str, str] | None) -> dict[str, str] | None:
+    """Billing labels as a plain str -> str dict; None or empty means none.
+
+    Keys and values must be text already: ``str()`` of anything else would send a label nobody chose.
+    """
+    if labels is None:
+        return None
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
+    ):
+        raise InvalidRequest(
+            f"labels must be a dict of text to text, e.g. {{'team': 'design'}}, not {short_repr(labels)}."
+        )
+    return dict(labels) or None
+
+
+def text_option(value: Any, option: str) -> Any:
+    """``value`` unchanged when it is text or None; anything else is refused by name."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{option} must be text, not {short_repr(value)}.")
+    return value
+
+
+def prompt_text(prompt: Any, option: str = "prompt") -> str:
+    """The prompt, which must be text (None or a number is a mistake, not an empty prompt)."""
+    if not isinstance(prompt, str):
+        raise InvalidRequest(f"The {option} must be text (a str), not {short_repr(prompt)}.")
+    return prompt
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A one-line, bounded description of a refused value for an error message."""
+    text = " ".join(repr(value).split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def put(target: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``target[key]`` unless ``value`` is None: a body carries only what the caller set."""
+    if value is not None:
+        target[key] = value

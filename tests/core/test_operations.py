@@ -1,0 +1,100 @@
+"""core/operations.py: one operation (build, send, parse, save) for one-shot calls, upscales and chat turns."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+from typing import Any
+
+import pytest
+import vertex_image as vi
+from apihelpers import Recorder, em, kernel, recorded_emulator, recorder  # noqa: F401 - fixtures
+from vertex_image.base.errors import InvalidRequest
+from vertex_image.base.models import resolve_model
+from vertex_image.base.values import ParsedResponse
+from vertex_image.core import operations, registry
+from vertex_image.core.session import ImageSession
+
+
+@pytest.mark.parametrize(
+    ("builder", "allowed"),
+    [
+        ("imagen.build_generate_body", operations.IMAGEN_OPTIONS),
+        ("imagen.build_edit_body", operations.EDIT_OPTIONS),
+        ("imagen.build_upscale_body", operations.UPSCALE_OPTIONS),
+        ("gemini.build_generate_content_body", operations.GEMINI_OPTIONS),
+    ],
+)
+def test_the_option_lists_match_the_wire_builders(builder: str, allowed: tuple[str, ...]) -> None:
+    module, name = builder.split(".")
+    function = getattr(importlib.import_module(f"vertex_image.wire.{module}"), name)
+    keywords = {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
+    set_by_the_api = {"n", "aspect_ratio", "image_size", "negative_prompt", "seed", "images", "mask", "mode",
+                      "factor", "dialect", "response_modalities", "candidate_count"}
+    renamed = {"thinking": "thinking_level"}  # the API's name -> the builder's
+    assert {renamed.get(name, name) for name in allowed} - {"text"} == keywords - set_by_the_api
+
+
+def test_a_cancellation_inside_one_request_is_not_taken_for_a_failure() -> None:
+    async def fine() -> ParsedResponse:
+        return ParsedResponse()
+
+    async def cancelled() -> ParsedResponse:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(operations._every_call([fine(), cancelled()]))
+
+
+def test_check_option_names_lists_what_the_family_takes() -> None:
+    operations.check_option_names("imagen", {"enhance_prompt": True})
+    operations.check_option_names("imagen", {"mask_mode": "background"}, edit=True)
+    with pytest.raises(InvalidRequest, match="mask_mode is not an option of Imagen models; the options are: "):
+        operations.check_option_names("imagen", {"mask_mode": "background"})
+    with pytest.raises(InvalidRequest, match="colour, size are not an option of Gemini image models"):
+        operations.check_option_names("gemini", {"colour": 1, "size": 2})
+
+
+def test_a_chat_turn_and_a_one_shot_call_go_through_the_same_operation(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    real = operations.generate_content
+
+    async def spy(info: Any, contents: Any, **kwargs: Any) -> operations.Answer:
+        calls.append({"model": info.id, "turns": len(contents), "prompt": kwargs["prompt"]})
+        return await real(info, contents, **kwargs)
+
+    monkeypatch.setattr(operations, "generate_content", spy)
+    monkeypatch.setattr("vertex_image.core.session.generate_content", spy)
+    vi.generate_images("a fox", model="nano-banana")
+    session = ImageSession(model="nano-banana", name="same")
+    session.send("a fox")
+    session.send("now at night")
+    assert calls == [
+        {"model": resolve_model("nano-banana").id, "turns": 1, "prompt": "a fox"},
+        {"model": resolve_model("nano-banana").id, "turns": 1, "prompt": "a fox"},
+        {"model": resolve_model("nano-banana").id, "turns": 3, "prompt": "now at night"},
+    ]
+    assert len(session) == 2 and len(kernel.sent("generateContent")) == 3
+
+
+def test_generate_content_sends_n_requests_with_consecutive_seeds_and_saves_before_returning(
+    kernel: Recorder,
+) -> None:
+    info = resolve_model("nano-banana")
+    contents = [{"role": "user", "parts": [{"text": "a lighthouse"}]}]
+
+    async def run() -> operations.Answer:
+        return await operations.generate_content(
+            info, contents, prompt="a lighthouse", parameters={"n": 2, "note": None}, n=2, seed=40,
+            response_modalities=("IMAGE",),
+        )
+
+    answer = registry.state().runtime().run(run())
+    seeds = [call.body["generationConfig"]["seed"] for call in kernel.sent("generateContent")]
+    assert sorted(seeds) == [40, 41]
+    assert len(answer.images) == 2 and all(image.path for image in answer.images)
+    assert answer.images[0].parameters == {"n": 2}  # None parameters are left out
+    assert answer.parsed.images and answer.images[0].seed == 40

@@ -1,0 +1,83 @@
+"""notebook/panel/status.py: the panel's words for results, blocks, errors and progress (no widgets)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from vertex_image.base.errors import (
+    AuthError,
+    Cancelled,
+    ConfigError,
+    ImageBlocked,
+    InvalidRequest,
+    QuotaExceeded,
+    ServiceError,
+    TransportError,
+)
+from vertex_image.base.values import Block
+from vertex_image.notebook.panel.status import (
+    CANCELLED_TEXT,
+    blocked_text,
+    describe_error,
+    progress_span,
+    progress_text,
+    report_text,
+    status_html,
+)
+from vertex_image.results.images import GeneratedImage, ImageSet
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x04\x00\x00\x00\x02"
+
+
+def test_status_and_progress_lines_are_escaped_html() -> None:
+    assert status_html("", "ok") == ""
+    assert status_html("<b>done</b>", "ok") == (
+        '<span class="vi-status-ok" style="color:#1e7e34">&lt;b&gt;done&lt;/b&gt;</span>'
+    )
+    assert "&lt;" in progress_span("<3 s")
+
+
+def test_progress_text_counts_seconds_and_the_wait_before_a_retry() -> None:
+    assert progress_text("imagen4", 3.9, None, now=0) == "Generating with imagen4 · 3 s"
+    event = type("RetryEvent", (), {"attempt": 2, "wait_s": 8.0, "reason": "429 RESOURCE_EXHAUSTED"})()
+    assert progress_text("imagen4", 5, (event, 100.0), now=103.0) == (
+        "Generating with imagen4 · 5 s · attempt 2 failed (429 RESOURCE_EXHAUSTED); retry in 5 s"
+    )
+    assert progress_text("imagen4", 5, (event, 100.0), now=120.0).endswith("· retrying after 429 RESOURCE_EXHAUSTED")
+
+
+def test_report_text_is_ok_warn_or_error() -> None:
+    image = GeneratedImage.from_bytes(PNG)
+    assert report_text(ImageSet(images=(image,)), "imagen-4", 1.25) == ("1 image from imagen-4 in 1.2 s.", "ok")
+    some = ImageSet(images=(image, image), blocks=(Block("RAI_FILTERED", count=1),))
+    text, kind = report_text(some, "m", 2, "turn 2")
+    assert kind == "warn" and text.startswith("2 images from m in 2.0 s (turn 2); blocked: RAI_FILTERED")
+    assert report_text(ImageSet(blocks=(Block("IMAGE_SAFETY", "withheld"),)), "m", 1)[1] == "error"
+
+
+def test_blocked_text_names_the_reasons_or_quotes_the_model() -> None:
+    blocked = ImageSet(blocks=(Block("PROMPT_BLOCKED", "no", detail="SAFETY"),))
+    assert blocked_text(blocked) == (
+        "Blocked: PROMPT_BLOCKED (SAFETY) — no. Rephrase the prompt; blocked images are not charged."
+    )
+    assert 'The model said: "I cannot draw that"' in blocked_text(ImageSet(text="I cannot draw that"))
+
+
+@pytest.mark.parametrize(
+    ("error", "start"),
+    [
+        (InvalidRequest("bad n"), "Not sent: bad n"),
+        (AuthError("expired", code=401), "Credentials: expired"),
+        (ConfigError("no project"), "Configuration: no project"),
+        (TransportError("offline"), "Network: offline"),
+        (ServiceError("down", code=503), "Service error: down"),
+        (QuotaExceeded("slow down", retry_after_s=7.6, quota_id="q1"), "Quota exceeded (q1); retry in 8 s. slow down"),
+        (ImageBlocked("no image", reasons=["IMAGE_SAFETY"]), "Blocked: IMAGE_SAFETY — no image"),
+        (Cancelled(), CANCELLED_TEXT),
+        (asyncio.CancelledError(), CANCELLED_TEXT),
+        (KeyError("x"), "KeyError: 'x'"),
+    ],
+)
+def test_describe_error_puts_each_kind_in_words(error: BaseException, start: str) -> None:
+    assert describe_error(error) == start

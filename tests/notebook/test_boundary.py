@@ -1,0 +1,85 @@
+"""notebook/boundary.py: a magic's line in (options, then the prompt verbatim), errors out in one line."""
+
+from __future__ import annotations
+
+import errno
+import pickle
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from vertex_image.base.errors import ConfigError, ImageBlocked, InvalidRequest, QuotaExceeded, StorageError
+from vertex_image.notebook.boundary import (
+    DOCTOR_HINT,
+    check_variable_name,
+    one_line,
+    short_error,
+    split_options,
+    storage_errors,
+    strip_quotes,
+    strip_silencer,
+    user_facing_errors,
+)
+from vertex_image.notebook.magics import VertexImageMagics
+
+
+def test_split_options_keeps_the_prompt_verbatim() -> None:
+    parser = VertexImageMagics.imagen.parser
+    assert split_options("-n 2 --seed -3 a  fox's den; ok", parser) == (["-n", "2", "--seed", "-3"], "a  fox's den; ok")
+    assert split_options("--negative='a b' -a=16:9 x", parser) == (["--negative=a b", "-a=16:9"], "x")
+    assert split_options("--debug", parser) == (["--debug"], "")
+
+
+def test_split_options_stops_at_a_double_dash_and_refuses_an_open_quote_in_an_option() -> None:
+    parser = VertexImageMagics.imagen.parser
+    assert split_options("-n 2 -- -a is part of the prompt", parser) == (["-n", "2"], "-a is part of the prompt")
+    with pytest.raises(UsageError, match="Unbalanced quote"):
+        split_options("--negative='open a fox", parser)
+
+
+def test_quotes_and_the_silencer_are_not_part_of_the_prompt() -> None:
+    assert strip_quotes('"a red fox"') == "a red fox"
+    assert strip_quotes("\"it's\" a \"fox\"") == "\"it's\" a \"fox\""
+    assert strip_silencer("a fox ;  ") == "a fox"
+    assert check_variable_name("imgs") == "imgs"
+    with pytest.raises(UsageError, match="variable name, not 'class'"):
+        check_variable_name("class")
+
+
+def test_a_long_config_error_shows_its_first_line_and_points_to_the_doctor() -> None:
+    error = ConfigError("No credentials found for Vertex AI. Either:\n  1. log in\n  2. set a key")
+    assert one_line(error) == f"No credentials found for Vertex AI. {DOCTOR_HINT}"
+    assert one_line(QuotaExceeded("later\nagain")) == "later\nagain"
+
+
+def test_a_short_error_keeps_its_class_attributes_and_pickles_without_a_traceback() -> None:
+    error = ImageBlocked("No image: IMAGE_SAFETY.", reasons=["IMAGE_SAFETY"])
+    short = short_error(error)
+    assert isinstance(short, ImageBlocked) and type(short).__name__ == "ImageBlocked"
+    assert short._render_traceback_() == ["ImageBlocked: No image: IMAGE_SAFETY."]  # type: ignore[attr-defined]
+    copy = pickle.loads(pickle.dumps(short))
+    assert type(copy) is ImageBlocked and copy.reasons == ["IMAGE_SAFETY"] and str(copy) == str(error)
+
+
+def test_user_facing_errors_turn_bad_input_into_usage_errors_unless_debugging() -> None:
+    with pytest.raises(UsageError, match="bad n"):
+        with user_facing_errors():
+            raise InvalidRequest("bad n")
+    with pytest.raises(InvalidRequest):
+        with user_facing_errors(debug=True):
+            raise InvalidRequest("bad n")
+    with pytest.raises(QuotaExceeded) as caught:
+        with user_facing_errors():
+            raise QuotaExceeded("later")
+    assert hasattr(caught.value, "_render_traceback_")
+
+
+def test_storage_errors_name_the_file_in_the_way(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("a file")
+    with pytest.raises(StorageError, match=f"Cannot write x: {blocker} is a file, not a folder. Pick another."):
+        with storage_errors("write x", blocker / "sessions", "Pick another."):
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(blocker / "sessions" / "x.json"))
+    with pytest.raises(OSError):  # an OSError that names no file is a bug: it keeps its traceback
+        with storage_errors("write x", tmp_path, "Pick another."):
+            raise OSError("socket")

@@ -1,0 +1,83 @@
+"""notebook/progress.py: one display handle that shows the model, the seconds and any retry wait, then empties."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from IPython.core.displaypub import CapturingDisplayPublisher
+from vertex_image.notebook.progress import Progress, has_frontend, progress_html
+
+
+class _FakeKernelShell:
+    """Just enough of ipykernel's shell: a kernel, a parent header per thread, a display publisher."""
+
+    def __init__(self) -> None:
+        self.kernel = object()
+        self.display_pub = CapturingDisplayPublisher()
+        self.thread_parents: list[object] = []
+        self.parent = {"header": {"msg_id": "cell-1"}}
+
+    def get_parent(self) -> object:
+        return self.parent
+
+    def set_thread_parent(self, parent: object) -> tuple[object]:
+        self.thread_parents.append(parent)
+        return (parent,)
+
+    def reset_thread_parent(self, tokens: object) -> None:
+        self.thread_parents.append(None)
+
+
+def test_progress_from_another_thread_uses_the_captured_parent_and_shows_retries() -> None:
+    fake = _FakeKernelShell()
+    now = [100.0]
+    progress = Progress(fake, "nano-banana", clock=lambda: now[0])
+    assert progress.enabled
+    progress.start()
+    fake.parent = {"header": {"msg_id": "a-later-cell"}}  # the main thread moved on
+    now[0] = 103.0
+    event = type("RetryEvent", (), {"attempt": 1, "wait_s": 8.0, "reason": "429 RESOURCE_EXHAUSTED"})()
+    worker = threading.Thread(target=progress.on_retry, args=(event,))
+    worker.start()
+    worker.join()
+    assert fake.thread_parents == [{"header": {"msg_id": "cell-1"}}, None]
+    text = fake.display_pub.outputs[-1]["data"]["text/plain"]
+    assert text == "Generating with nano-banana · 3 s · retry 1 in 8 s (429 RESOURCE_EXHAUSTED)"
+    progress.finish()
+    assert fake.display_pub.outputs[-1]["data"] == {"text/plain": ""}
+
+
+def test_without_a_frontend_progress_is_off_and_publishes_nothing() -> None:
+    shell = type("TerminalShell", (), {"display_pub": CapturingDisplayPublisher()})()
+    assert not has_frontend(shell)
+    progress = Progress(shell, "imagen4")
+    progress.start()
+    progress.refresh()
+    progress.finish()
+    assert not progress.enabled and shell.display_pub.outputs == []
+
+
+def test_status_text_counts_seconds_and_the_wait_left_before_a_retry() -> None:
+    now = [10.0]
+    progress = Progress(_FakeKernelShell(), "imagen4", clock=lambda: now[0])
+    progress.start()
+    now[0] = 12.5
+    assert progress.status_text() == "Generating with imagen4 · 2 s"
+    event: Any = type("RetryEvent", (), {"attempt": 2, "wait_s": 4.0, "reason": ""})()
+    progress.on_retry(event)
+    now[0] = 15.0
+    assert progress.status_text() == "Generating with imagen4 · 5 s · retry 2 in 2 s (retrying)"
+    now[0] = 30.0
+    assert progress.status_text().endswith("· retry 2 (retrying)")
+
+
+def test_finish_is_final_and_the_html_is_escaped() -> None:
+    fake = _FakeKernelShell()
+    progress = Progress(fake, "<b>model</b>")
+    progress.start()
+    progress.finish()
+    shown = len(fake.display_pub.outputs)
+    progress.refresh()  # after finish nothing more is shown
+    assert len(fake.display_pub.outputs) == shown and fake.display_pub.outputs[-1]["data"] == {"text/plain": ""}
+    assert "<b>" not in progress_html("<b>x</b>") and "&lt;b&gt;x&lt;/b&gt;" in progress_html("<b>x</b>")

@@ -1,0 +1,56 @@
+"""results/files.py: atomic writes and file errors in words."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from vertex_image.results.files import TMP_PREFIX, atomic_write, os_reason
+
+
+def test_atomic_write_replaces_the_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+    atomic_write(target, b"new bytes")
+    assert target.read_bytes() == b"new bytes"
+    assert os.listdir(tmp_path) == ["a.bin"]
+
+
+def test_a_crash_before_the_rename_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+
+    def crash(source: str, destination: str) -> None:
+        assert Path(source).name.startswith(TMP_PREFIX) and Path(source).read_bytes() == b"new"
+        raise OSError(errno.EIO, "disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        atomic_write(target, b"new", replace=crash)
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["a.bin"]
+
+
+def test_the_data_is_fsynced_before_the_rename(tmp_path: Path) -> None:
+    order: list[str] = []
+    atomic_write(
+        tmp_path / "a.bin",
+        b"x",
+        fsync=lambda fd: order.append("fsync"),
+        replace=lambda source, destination: (order.append("replace"), os.replace(source, destination)),
+    )
+    assert order == ["fsync", "replace"]
+
+
+def test_os_reason_names_a_file_in_the_way_of_the_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "images"
+    blocker.write_text("not a folder")
+    reason = os_reason(NotADirectoryError(errno.ENOTDIR, "Not a directory"), blocker / "sessions")
+    assert reason == f"{blocker} is a file, not a folder"
+
+
+def test_os_reason_gives_the_system_reason_and_another_file_it_names(tmp_path: Path) -> None:
+    error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "index.jsonl"))
+    assert os_reason(error, tmp_path) == f"Permission denied ({tmp_path / 'index.jsonl'})"
+    assert os_reason(PermissionError(errno.EACCES, "Permission denied", str(tmp_path)), tmp_path) == "Permission denied"
