@@ -35,8 +35,8 @@ def test_a_call_over_what_is_left_is_refused_with_the_figures_and_holds_nothing(
     assert refused.value.remaining == pytest.approx(0.01)
     assert str(refused.value) == (
         "Not sent: the estimate $0.0336 would cross the budget: spent $0.0700 of $0.1000, $0.0100 left "
-        "($0.0200 held by calls in flight). Raise it with vi.configure(budget_usd=...) or "
-        "%config VertexImageMagics.budget_usd = ...."
+        "($0.0200 held by calls in flight). Raise it with vi.configure(budget_usd=N) or "
+        "%config VertexImageMagics.budget_usd = N."
     )
     assert ledger.reserved == pytest.approx(0.02), "a refused call holds nothing"
     ticket.release()

@@ -36,7 +36,7 @@ BASE64_SHOWN = 24  # characters of an image's base64 a dry run shows before "...
 SECRET_SHOWN = "<redacted>"
 # RetryEvent reasons after which the model may have run (and been billed)
 _MAYBE_BILLED = ("timeout", "connection dropped")
-BUDGET_HOW = "vi.configure(budget_usd=...) or %config VertexImageMagics.budget_usd = ..."
+BUDGET_HOW = "vi.configure(budget_usd=N) or %config VertexImageMagics.budget_usd = N"
 
 
 @dataclass(frozen=True)

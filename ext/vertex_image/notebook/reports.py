@@ -136,11 +136,9 @@ def history_view(session: Any) -> HtmlView:
 
 def cost_view(report: Any) -> HtmlView:
     """``%vertex_image cost``: this kernel's spend by model, session and day, the budget, the all-time total."""
-    rows: list[tuple[str, str, str]] = [
-        ("this kernel", usd_text(report.total),
-         f"{report.calls} call{'s' if report.calls != 1 else ''}: {usd_text(report.measured)} measured "
-         f"(the answers' token counts), {usd_text(report.estimated)} estimated"),
-    ]  # fmt: skip
+    calls = f"{report.calls} call{'s' if report.calls != 1 else ''}"
+    split = f"{usd_text(report.measured)} measured (the answers' token counts), {usd_text(report.estimated)} estimated"
+    rows: list[tuple[str, str, str]] = [("this kernel", usd_text(report.total), f"{calls}: {split}")]
     if report.budget is not None:
         left = max(0.0, report.remaining or 0.0)
         rows.append(("budget", usd_text(report.budget), f"{usd_text(left)} left"))

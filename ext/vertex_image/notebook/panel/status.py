@@ -12,10 +12,10 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from ...base.errors import (
-    BudgetExceeded,
     APIError,
     AuthError,
     BadRequest,
+    BudgetExceeded,
     Cancelled,
     ConfigError,
     ImageBlocked,
