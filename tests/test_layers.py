@@ -443,6 +443,7 @@ PUBLIC_NAMES = [
     "APIError",
     "AuthError",
     "BadRequest",
+    "BudgetExceeded",  # added by issue 13: a call whose estimate would cross the budget or its max_cost
     "Cancelled",
     "ConfigError",
     "GeneratedImage",
@@ -466,6 +467,7 @@ PUBLIC_NAMES = [
     "chat",
     "compare",
     "configure",
+    "cost",  # added by issue 13: this kernel's spend by model, session and day, and the store's all-time total
     "edit_image",
     "gallery",
     "generate_images",

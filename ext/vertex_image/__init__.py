@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "upscale_image": "core.api",
     "chat": "core.api",
     "list_models": "core.api",
+    "cost": "core.api",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -54,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "ImageBlocked": "base.errors",
     "NoImageReturned": "base.errors",
     "ModelRetired": "base.errors",
+    "BudgetExceeded": "base.errors",
     "Cancelled": "base.errors",
 }
 
@@ -64,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
         APIError,
         AuthError,
         BadRequest,
+        BudgetExceeded,
         Cancelled,
         ConfigError,
         ImageBlocked,
@@ -83,6 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover
         agenerate_images,
         chat,
         configure,
+        cost,
         edit_image,
         gallery,
         generate_images,

@@ -413,3 +413,21 @@ def test_default_imagen_model_takes_any_image_model_but_not_an_empty_name() -> N
         assert resolve_settings(configured={"default_imagen_model": name}, environ={}).default_imagen_model == name
     with pytest.raises(InvalidRequest, match="No model name"):
         resolve_settings(configured={"default_imagen_model": "vertex_ai/"}, environ={})
+
+
+def test_budget_usd_from_configure_or_the_environment() -> None:
+    assert resolve_settings(environ={}).budget_usd is None
+    from_env = resolve_settings(environ={"VERTEX_IMAGE_BUDGET_USD": " 5 "})
+    assert from_env.budget_usd == 5.0 and from_env.sources["budget_usd"] == "environment (VERTEX_IMAGE_BUDGET_USD)"
+    assert resolve_settings(configured={"budget_usd": 0.1}, environ={"VERTEX_IMAGE_BUDGET_USD": "5"}).budget_usd == 0.1
+    with pytest.raises(ConfigError, match="budget_usd must be a number at least 0, not 'lots'"):
+        resolve_settings(environ={"VERTEX_IMAGE_BUDGET_USD": "lots"})
+    with pytest.raises(InvalidRequest, match="budget_usd must be at least 0, not -1"):
+        resolve_settings(configured={"budget_usd": -1}, environ={})
+
+
+def test_prices_resolve_model_names_and_refuse_unknown_keys() -> None:
+    settings = resolve_settings(configured={"prices": {"nano-banana": {"image_output_per_m": 24}}}, environ={})
+    assert settings.prices == {"gemini-nano-banana-2.1": {"image_output_per_m": 24.0}}
+    with pytest.raises(InvalidRequest, match="Unknown price key 'cheap'"):
+        resolve_settings(configured={"prices": {"nano-banana": {"cheap": 1}}}, environ={})

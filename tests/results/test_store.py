@@ -318,3 +318,32 @@ def test_the_saved_copy_reuses_the_preview_already_made(tmp_path: Path) -> None:
     image = GeneratedImage.from_bytes(encode((1600, 900)), model=MODEL)
     preview = image.preview()
     assert ImageStore(tmp_path).save(image).preview() is preview
+
+
+def test_costs_go_to_the_sidecar_and_the_index_and_come_back(tmp_path: Path) -> None:
+    from vertex_image.base.pricing import Cost
+
+    store = ImageStore(tmp_path)
+    cost = Cost(0.0347, items={"output_image": 0.0336, "thinking": 0.0011})
+    saved = store.save(make(colour=3, prompt="a fox", model="m", cost=cost))
+    sidecar = json.loads(Path(saved.path + ".json").read_text())
+    assert sidecar["cost"]["usd"] == 0.0347 and store.entries()[-1]["cost"]["usd"] == 0.0347
+    assert store.load(saved.id).cost == cost and store.gallery(1)[0].cost == cost
+    store.record_charge({"cost": cost.as_dict(), "model": "m", "kind": "call", "backend": "emulator"})
+    assert len(store.entries()) == 1, "a charge line is not an image entry"
+    assert [charge["model"] for charge in store.charges()] == ["m"]
+
+
+def test_entries_from_before_costs_still_load(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    saved = store.save(make(colour=4, prompt="old"))
+    sidecar = Path(saved.path + ".json")
+    record = json.loads(sidecar.read_text())
+    del record["cost"]
+    sidecar.write_text(json.dumps(record))
+    lines = [json.loads(line) for line in store.index_path.read_text().splitlines()]
+    for line in lines:
+        line.pop("cost", None)
+    store.index_path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"charge": "torn')
+    assert store.load(saved.id).cost is None and store.gallery(1)[0].cost is None
+    assert store.charges() == []

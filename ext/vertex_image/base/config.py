@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .errors import CHOOSE_OUTPUT_DIR, ConfigError, InvalidRequest
 from .models import resolve_model
+from .pricing import check_overrides
 
 BACKENDS = ("vertex", "gemini-api", "emulator")
 DIALECTS = ("vertex", "gemini-api")
@@ -66,6 +67,10 @@ class Settings:
         max_attempts: attempts per request, the first included.
         deadline_s: total time for one request with its retries.
         timeout_s: time for one HTTP attempt.
+        budget_usd: the most this kernel may spend (USD, estimates included); a call whose estimate would
+            cross what is left is refused before anything is sent. ``None``: no budget.
+        prices: the user's own rates by model id (``{model: {"image_output_per_m": 24.0, ...}}``), over the
+            catalog's (a negotiated rate); see ``pricing.PRICE_KEYS``.
         sources: for each field set by something other than the default, where it came from:
             ``argument``, ``configure``, ``environment (NAME)``, ``adc``.
     """
@@ -87,6 +92,8 @@ class Settings:
     max_attempts: int = 5
     deadline_s: float = 300.0
     timeout_s: float = 120.0
+    budget_usd: float | None = None
+    prices: dict[str, dict[str, Any]] | None = field(default=None, compare=False)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -241,6 +248,7 @@ def _environment(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     take("preview_size", "VERTEX_IMAGE_PREVIEW_SIZE")
     take("emulator_mode", "VERTEX_IMAGE_EMULATOR_MODE")
     take("retired_models", "VERTEX_IMAGE_RETIRED_MODELS")
+    take("budget_usd", "VERTEX_IMAGE_BUDGET_USD")
     return found
 
 
@@ -424,6 +432,14 @@ def _image_model(name: str, value: Any, origin: str) -> str:
     return text
 
 
+def _prices(name: str, value: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """``prices``: the user's rates by model (names resolved to ids), checked by ``pricing.check_overrides``."""
+    try:
+        return check_overrides(value, resolve=lambda model: resolve_model(model).id)
+    except InvalidRequest as exc:
+        raise _fail(origin, exc.message) from None
+
+
 def _base_url(name: str, value: Any, origin: str) -> str:
     text = _text(name, value, origin)
     if not text.startswith(("http://", "https://")):
@@ -451,4 +467,6 @@ _COERCERS: dict[str, Callable[[str, Any, str], Any]] = {
     "max_attempts": _number(int, 1),
     "deadline_s": _number(float, 0, strict=True),
     "timeout_s": _number(float, 0, strict=True),
+    "budget_usd": _number(float, 0),
+    "prices": _prices,
 }

@@ -5,6 +5,8 @@ The tree::
     VertexImageError
     ├── ConfigError          no backend, project, location or credentials could be resolved
     ├── InvalidRequest       options refused before any request (also a ValueError)
+    │   ├── ModelRetired     a shut-down model, answered before sending
+    │   └── BudgetExceeded   the call's estimate would cross the budget or its max_cost
     ├── Cancelled            the user interrupted the request
     ├── StorageError         an image, the index or a session file could not be written or read
     ├── TransportError       the network failed after every retry
@@ -79,6 +81,30 @@ class ModelRetired(InvalidRequest):
         self.replacement = replacement
         self.thinking = thinking
         self.dropped = tuple(dropped)
+
+
+class BudgetExceeded(InvalidRequest):
+    """The call's estimated cost would cross what is left of the budget (or the call's ``max_cost``); nothing
+    was sent. The figures are attributes (USD): ``estimate``, ``spent``, ``budget`` and ``remaining`` (None
+    without a budget), ``max_cost`` (None without one).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        estimate: float = 0.0,
+        spent: float = 0.0,
+        budget: float | None = None,
+        remaining: float | None = None,
+        max_cost: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.spent = spent
+        self.budget = budget
+        self.remaining = remaining
+        self.max_cost = max_cost
 
 
 class Cancelled(VertexImageError):
@@ -207,6 +233,7 @@ __all__ = [
     "APIError",
     "AuthError",
     "BadRequest",
+    "BudgetExceeded",
     "Cancelled",
     "ConfigError",
     "ImageBlocked",

@@ -61,10 +61,16 @@ IMAGEN4_PIXELS = {
 }  # fmt: skip
 
 # Prices ------------------------------------------------------------------------------------------------
-# USD per 1M tokens, or per image for Imagen; ``image_tokens`` is the output tokens of one image by size.
+# USD per 1M tokens, or per image for Imagen; ``image_tokens`` is the output tokens of one image by size,
+# ``input_image_tokens`` the prompt tokens of one input image (what the estimate before sending counts; the cost
+# after it comes from the answer's own counts). Input text and images share ``input_per_m``; thinking tokens
+# are billed as text output (``text_output_per_m``) [LL].
 # From LiteLLM's cost map (which cites Google's pricing pages) [LL]; UNCONFIRMED against Google's own page.
 PRICES_AS_OF = "2026-11-30"
 PRICES_SOURCE = "LiteLLM 1.110.2 cost map, citing ai.google.dev/gemini-api/docs/pricing (UNCONFIRMED there)"
+# Grounding with Google Search on Gemini 3 models: USD per 1,000 search queries, beyond a monthly free allowance
+# that is not counted here (so a grounded call's cost is an upper bound) [LL]; UNCONFIRMED.
+SEARCH_PER_1K = 14.0
 BATCH_DISCOUNT = 0.5  # Gemini API Batch Mode and Vertex batch prediction: 50% of the standard price [BATCH][VBP]
 
 _IMAGEN_RETIRED = {"gemini-api": "2026-08-17", "vertex": "2026-08-17"}  # [CL] and "as early as" [FBM]
@@ -177,7 +183,7 @@ MODELS: list[dict] = [
         "replacement": "gemini-2.5-flash-image", "source": "[CL]; Vertex dates UNCONFIRMED",
         "ratios": ("1:1",), "sizes": (), "max_inputs": 3, "sampling": True, "pixels": {"1K": {"1:1": (1024, 1024)}},
         "prices": {"input_per_m": 0.10, "image_output_per_m": 30.0, "text_output_per_m": 0.40,
-                   "image_tokens": {"1K": 1290}},
+                   "image_tokens": {"1K": 1290}, "input_image_tokens": 258},
     },
     {
         "id": "gemini-2.5-flash-image-preview", "name": "Gemini 2.5 Flash Image (preview)", "family": "gemini",
@@ -189,7 +195,7 @@ MODELS: list[dict] = [
         "replacement": "gemini-2.5-flash-image", "source": "[CL]; Vertex dates UNCONFIRMED",
         "ratios": GEMINI_RATIOS, "sizes": (), "max_inputs": 3, "sampling": True, "pixels": GEMINI25_PIXELS,
         "prices": {"input_per_m": 0.30, "image_output_per_m": 30.0, "text_output_per_m": 2.50,
-                   "image_tokens": {"1K": 1290}},
+                   "image_tokens": {"1K": 1290}, "input_image_tokens": 258},
     },
     {
         "id": "gemini-2.5-flash-image", "name": "Gemini 2.5 Flash Image (Nano Banana 1)", "family": "gemini",
@@ -205,7 +211,7 @@ MODELS: list[dict] = [
         "replacement": "gemini-nano-banana-2.1", "source": "[CL] [DEP] [VMV]",
         "ratios": GEMINI_RATIOS, "sizes": (), "max_inputs": 3, "sampling": True, "pixels": GEMINI25_PIXELS,
         "prices": {"input_per_m": 0.30, "image_output_per_m": 30.0, "text_output_per_m": 2.50,
-                   "image_tokens": {"1K": 1290}},
+                   "image_tokens": {"1K": 1290}, "input_image_tokens": 258},
     },
     {
         "id": "gemini-3-pro-image-preview", "name": "Gemini 3 Pro Image (preview)", "family": "gemini",
@@ -218,7 +224,7 @@ MODELS: list[dict] = [
         "ratios": GEMINI_RATIOS, "sizes": ("1K", "2K", "4K"), "max_inputs": 14, "search": ("web",),
         "thinking": (), "always_thinks": True, "output_options": True, "pixels": GEMINI3_PIXELS,
         "prices": {"input_per_m": 2.00, "image_output_per_m": 120.0, "text_output_per_m": 12.0,
-                   "image_tokens": {"1K": 1120, "2K": 1120, "4K": 2000}},
+                   "image_tokens": {"1K": 1120, "2K": 1120, "4K": 2000}, "input_image_tokens": 560},
     },
     {
         "id": "gemini-3.1-flash-image-preview", "name": "Gemini 3.1 Flash Image (preview)", "family": "gemini",
@@ -232,7 +238,8 @@ MODELS: list[dict] = [
         "thinking": ("MINIMAL", "HIGH"), "default_thinking": "MINIMAL", "output_options": True,
         "pixels": GEMINI3_PIXELS,
         "prices": {"input_per_m": 0.50, "image_output_per_m": 60.0, "text_output_per_m": 3.0,
-                   "image_tokens": {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520}},
+                   "image_tokens": {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520},
+                   "input_image_tokens": 1120},
     },
     {
         "id": "gemini-3-pro-image", "name": "Gemini 3 Pro Image (Nano Banana Pro)", "family": "gemini",
@@ -245,7 +252,7 @@ MODELS: list[dict] = [
         "ratios": GEMINI_RATIOS, "sizes": ("1K", "2K", "4K"), "max_inputs": 14, "search": ("web",),
         "thinking": (), "always_thinks": True, "output_options": True, "pixels": GEMINI3_PIXELS,
         "prices": {"input_per_m": 2.00, "image_output_per_m": 120.0, "text_output_per_m": 12.0,
-                   "image_tokens": {"1K": 1120, "2K": 1120, "4K": 2000}},
+                   "image_tokens": {"1K": 1120, "2K": 1120, "4K": 2000}, "input_image_tokens": 560},
     },
     {
         "id": "gemini-3.1-flash-image", "name": "Gemini 3.1 Flash Image (Nano Banana 2)", "family": "gemini",
@@ -262,7 +269,8 @@ MODELS: list[dict] = [
         "thinking": ("MINIMAL", "HIGH"), "default_thinking": "MINIMAL", "output_options": True,
         "pixels": GEMINI3_PIXELS,
         "prices": {"input_per_m": 0.50, "image_output_per_m": 60.0, "text_output_per_m": 3.0,
-                   "image_tokens": {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520}},
+                   "image_tokens": {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520},
+                   "input_image_tokens": 1120},
     },
     {
         "id": "gemini-3.1-flash-lite-image", "name": "Gemini 3.1 Flash Lite Image (Nano Banana 2 Lite)",
@@ -277,7 +285,7 @@ MODELS: list[dict] = [
         "pixels": GEMINI3_PIXELS,
         "notes": "Reference-image count and search grounding are not documented for Lite (UNCONFIRMED).",
         "prices": {"input_per_m": 0.25, "image_output_per_m": 30.0, "text_output_per_m": 1.50,
-                   "image_tokens": {"1K": 1120}},
+                   "image_tokens": {"1K": 1120}, "input_image_tokens": 1120},
     },
     {
         "id": "gemini-nano-banana-2.1", "name": "Nano Banana 2.1", "family": "gemini",
@@ -289,7 +297,7 @@ MODELS: list[dict] = [
         "pixels": GEMINI3_PIXELS,
         "notes": "imageSize '512' is refused with 400. Thinking levels from third-party tests (UNCONFIRMED).",
         "prices": {"input_per_m": 1.50, "image_output_per_m": 30.0, "text_output_per_m": 3.0,
-                   "image_tokens": {"1K": 1120, "2K": 1680, "4K": 3760}},
+                   "image_tokens": {"1K": 1120, "2K": 1680, "4K": 3760}, "input_image_tokens": 1120},
     },
 ]
 

@@ -14,9 +14,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..base.errors import InvalidRequest
+from ..base.lineup import PRICES_AS_OF
 from ..base.models import validate_options
 from ..results.images import GeneratedImage, ImageSet
-from . import operations
+from . import costs, operations
+from .costs import CostReport, DryRun, check_max_cost
 from .inputs import to_image_inputs
 from .model_choice import choose_model
 from .named_sessions import open_session
@@ -62,6 +64,18 @@ def list_models(live: bool = False) -> list[ModelRow]:
     return discovery.with_listing(rows, _run(discovery.listed_ids(kernel.client())))
 
 
+def cost() -> CostReport:
+    """What this kernel has spent (by model, session and day; measured vs estimated), what is left of the
+    budget, and the store's all-time total (every call recorded in ``output_dir``'s index, across restarts).
+
+    ``%vertex_image cost`` shows the same as a table; ``.as_dict()`` gives plain data.
+    """
+    kernel = state()
+    store = kernel.store()
+    return costs.report(kernel.ledger, budget=kernel.settings().budget_usd, stored=store.charges(),
+                        prices_as_of=PRICES_AS_OF, store=str(store.root))  # fmt: skip
+
+
 # generation -------------------------------------------------------------------------------------
 def generate_images(
     prompt: str,
@@ -71,8 +85,11 @@ def generate_images(
     image_size: str | None = None,
     negative_prompt: str | None = None,
     seed: int | None = None,
+    *,
+    dry_run: bool = False,
+    max_cost: float | None = None,
     **options: Any,
-) -> ImageSet:
+) -> ImageSet | DryRun:
     """Generate ``n`` images from a prompt with any image model.
 
     Imagen models go through ``:predict``; Gemini image models through single-turn
@@ -86,17 +103,24 @@ def generate_images(
         image_size: ``1K``, ``2K`` (``4K`` on Gemini 3 image models).
         negative_prompt: what to avoid (Imagen on Vertex only).
         seed: a seed for repeatable results (Imagen turns the watermark off for it).
+        dry_run: send nothing; return a ``DryRun``: the requests that would be sent (no secret, image base64
+            shortened), their size in bytes and the estimated cost.
+        max_cost: refuse the call (``BudgetExceeded``, nothing sent) when its estimate is over this many USD.
         **options: model-family options, e.g. ``enhance_prompt``, ``safety_setting``,
             ``person_generation``, ``output_mime_type``, ``temperature``, ``google_search``.
 
+    The result carries its cost (``.cost``, and each image's); the kernel's budget
+    (``configure(budget_usd=...)``) refuses a call whose estimate would cross what is left.
+
     Raises:
         InvalidRequest: options the model cannot take (nothing is sent).
+        BudgetExceeded: the estimate would cross the budget or ``max_cost`` (nothing is sent).
         APIError: the service refused or failed after retries. When ``n`` needed several requests and only
             some failed, the images that did arrive are saved first; the error says so and carries them as
             ``error.partial`` (an ``ImageSet``).
     """
     request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
-    return _run(agenerate_request(request))
+    return _run(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
 async def agenerate_images(
@@ -107,11 +131,14 @@ async def agenerate_images(
     image_size: str | None = None,
     negative_prompt: str | None = None,
     seed: int | None = None,
+    *,
+    dry_run: bool = False,
+    max_cost: float | None = None,
     **options: Any,
-) -> ImageSet:
+) -> ImageSet | DryRun:
     """``generate_images`` for async code: ``await vi.agenerate_images(...)``; many at once with gather."""
     request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
-    return await state().runtime().arun(agenerate_request(request))
+    return await state().runtime().arun(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
 def edit_image(
@@ -122,8 +149,11 @@ def edit_image(
     mode: str | None = None,
     n: int = 1,
     seed: int | None = None,
+    *,
+    dry_run: bool = False,
+    max_cost: float | None = None,
     **options: Any,
-) -> ImageSet:
+) -> ImageSet | DryRun:
     """Edit one or more images following an instruction.
 
     Gemini image models (the default) take the instruction and up to their input limit of
@@ -137,8 +167,10 @@ def edit_image(
         mode: an Imagen edit mode: ``inpaint-insert``, ``inpaint-remove``, ``outpaint``, ``bgswap``...
         n: how many results.
         seed: a seed for repeatable results.
+        dry_run, max_cost: as for ``generate_images``.
     """
-    return _run(agenerate_request(_edit_request(prompt, images, model, mask, mode, n, seed, options)))
+    request = _edit_request(prompt, images, model, mask, mode, n, seed, options)
+    return _run(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
 async def aedit_image(
@@ -149,11 +181,14 @@ async def aedit_image(
     mode: str | None = None,
     n: int = 1,
     seed: int | None = None,
+    *,
+    dry_run: bool = False,
+    max_cost: float | None = None,
     **options: Any,
-) -> ImageSet:
+) -> ImageSet | DryRun:
     """``edit_image`` for async code."""
     request = _edit_request(prompt, images, model, mask, mode, n, seed, options)
-    return await state().runtime().arun(agenerate_request(request))
+    return await state().runtime().arun(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
 def _edit_request(
@@ -175,7 +210,10 @@ def _edit_request(
     )
 
 
-def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", **options: Any) -> ImageSet:
+def upscale_image(
+    image: Any, factor: str = "x2", model: str = "imagen-4.0-upscale-preview", *, max_cost: float | None = None,
+    **options: Any,
+) -> ImageSet:
     """Upscale an image ``x2``, ``x3`` or ``x4`` with the Imagen upscaler (Vertex AI).
 
     Raises:
@@ -190,11 +228,13 @@ def upscale_image(image: Any, factor: str = "x2", model: str = "imagen-4.0-upsca
     inputs = to_image_inputs(image, dialect=dialect)
     if len(inputs) != 1:
         raise InvalidRequest(f"upscale_image takes exactly one image, not {len(inputs)}.")
-    return _run(operations.upscale(inputs[0], factor, info, options))
+    return _run(operations.upscale(inputs[0], factor, info, options, max_cost=max_cost))
 
 
 # the engine -------------------------------------------------------------------------------------
-async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | None = None) -> ImageSet:
+async def agenerate_request(
+    request: GenerateRequest, *, on_retry: OnRetry | None = None, dry_run: bool = False, max_cost: float | None = None
+) -> ImageSet | DryRun:
     """Validate one request against the model registry, then build, send, parse and save it
     (``operations.generate``). Runs on the runtime loop.
 
@@ -230,7 +270,10 @@ async def agenerate_request(request: GenerateRequest, *, on_retry: OnRetry | Non
         temperature=request.options.get("temperature"),
         output_mime_type=request.options.get("output_mime_type"),
     )
-    result = await operations.generate(request, info, on_retry=on_retry)
+    check_max_cost(max_cost)
+    result = await operations.generate(request, info, on_retry=on_retry, dry_run=dry_run, max_cost=max_cost)
+    if isinstance(result, DryRun):
+        return result
     return replace(result, notices=(*result.notices, chosen.notice)) if chosen.notice else result
 
 

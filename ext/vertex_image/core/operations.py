@@ -19,11 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base.errors import InvalidRequest, VertexImageError
+from ..base.errors import APIError, InvalidRequest, TransportError, VertexImageError
+from ..base.models import normalize_search
+from ..base.pricing import Cost, cost_of_images, cost_of_usage, search_queries, total
 from ..base.values import ImageInput, ParsedResponse
+from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
-from .registry import state
+from . import costs
+from .costs import Charge, DryRun
+from .registry import KernelState, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings
@@ -112,11 +117,20 @@ def check_names(options: Mapping[str, Any], allowed: Sequence[str], kind: str) -
 
 
 # the operations --------------------------------------------------------------------------------
-async def generate(request: GenerateRequest, info: ModelInfo, *, on_retry: OnRetry | None = None) -> ImageSet:
+async def generate(
+    request: GenerateRequest,
+    info: ModelInfo,
+    *,
+    on_retry: OnRetry | None = None,
+    dry_run: bool = False,
+    max_cost: float | None = None,
+) -> ImageSet | DryRun:
     """Build, send, parse and save a one-shot request whose options were checked. Runs on the runtime loop.
 
     ``n`` may take several requests. If some of them fail, every image that did arrive is saved, then the
     first failure is raised with its type kept, a message saying how many were saved, and ``.partial``.
+    Before anything is sent the call's estimate is checked against the budget and ``max_cost``
+    (``costs.Ledger``); ``dry_run`` gives back what would be sent (``DryRun``) and sends nothing.
     """
     if info.family == "gemini":
         options = dict(request.options)
@@ -130,26 +144,39 @@ async def generate(request: GenerateRequest, info: ModelInfo, *, on_retry: OnRet
             n=request.n,
             seed=request.seed,
             on_retry=on_retry,
+            dry_run=dry_run,
+            max_cost=max_cost,
             response_modalities=("TEXT", "IMAGE") if want_text else ("IMAGE",),
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
             **options,
         )
-        return answer.images
+        return answer if isinstance(answer, DryRun) else answer.images
     bodies = [_imagen_body(chunk) for chunk in _imagen_chunks(request, info)]
-    client = state().client()
-    location = client.settings.location_for(info.family)
-    calls = [_send_imagen(client, info.id, body, location, on_retry) for body in bodies]
-    answer = await _answer(
-        calls,
-        wanted=request.n,
-        prompt=request.prompt,
-        model=info.id,
-        parameters=_parameters(request),
-        seed=request.seed,
-        settings=client.settings,
-        location=location,
-    )
+    kernel = state()
+    spend = _Spend.for_call(kernel, info, session="")
+    counts = [chunk.n for chunk in _imagen_chunks(request, info)]
+    estimates = [costs.estimate_imagen(spend.prices, count, prices_as_of=spend.as_of) for count in counts]
+    if dry_run:
+        return _dry_run(kernel, info, "predict", bodies, total(estimates))
+    async with spend.reserved(estimates, max_cost):
+        client = kernel.client()
+        location = client.settings.location_for(info.family)
+        calls = [
+            _send_imagen(client, info.id, body, location, spend.watch(on_retry, number))
+            for number, body in enumerate(bodies)
+        ]
+        answer = await _answer(
+            calls,
+            wanted=request.n,
+            prompt=request.prompt,
+            model=info.id,
+            parameters=_parameters(request),
+            seed=request.seed,
+            settings=client.settings,
+            location=location,
+            spend=spend,
+        )
     return answer.images
 
 
@@ -162,52 +189,187 @@ async def generate_content(
     n: int = 1,
     seed: int | None = None,
     on_retry: OnRetry | None = None,
+    dry_run: bool = False,
+    max_cost: float | None = None,
+    session: str = "",
     **body_options: Any,
-) -> Answer:
+) -> Answer | DryRun:
     """``n`` Gemini ``:generateContent`` requests for ``contents`` (request k with seed + k): built, sent
     together, parsed, saved. A one-shot call sends one user turn; a chat turn its history and the new turn.
 
+    Every body is built first; their estimate (what they carry, the size, the count) is checked against
+    the budget and ``max_cost`` before the first is sent; ``dry_run`` returns a ``DryRun`` instead of
+    sending. ``session`` names the session a turn belongs to, for the kernel's totals.
+
     ``body_options`` are the keyword arguments of ``gemini.build_generate_content_body``.
     """
-    dialect = state().settings().speaks
+    kernel = state()
+    dialect = kernel.settings().speaks
     bodies = [
         gemini.build_generate_content_body(
             contents, dialect=dialect, seed=None if seed is None else seed + index, **body_options
         )
         for index in range(n)
     ]
-    client = state().client()
-    location = client.settings.location_for("gemini")
-    calls = [_send_gemini(client, info.id, body, location, on_retry) for body in bodies]
-    return await _answer(
-        calls,
-        wanted=n,
-        prompt=prompt,
-        model=info.id,
-        parameters=parameters,
-        seed=seed,
-        settings=client.settings,
-        location=location,
-    )
+    spend = _Spend.for_call(kernel, info, session=session)
+    searches = len(normalize_search(body_options.get("google_search") or False))  # one query per search type
+    size = body_options.get("image_size")
+    estimates = [
+        costs.estimate_gemini(spend.prices, [body], image_size=size, searches=searches, prices_as_of=spend.as_of)
+        for body in bodies
+    ]
+    if dry_run:
+        return _dry_run(kernel, info, "generateContent", bodies, total(estimates))
+    async with spend.reserved(estimates, max_cost):
+        client = kernel.client()
+        location = client.settings.location_for("gemini")
+        calls = [
+            _send_gemini(client, info.id, body, location, spend.watch(on_retry, number))
+            for number, body in enumerate(bodies)
+        ]
+        return await _answer(
+            calls,
+            wanted=n,
+            prompt=prompt,
+            model=info.id,
+            parameters=parameters,
+            seed=seed,
+            settings=client.settings,
+            location=location,
+            spend=spend,
+        )
 
 
-async def upscale(image: ImageInput, factor: str, info: ModelInfo, options: dict[str, Any]) -> ImageSet:
+async def upscale(
+    image: ImageInput, factor: str, info: ModelInfo, options: dict[str, Any], *, max_cost: float | None = None
+) -> ImageSet:
     """Build, send, parse and save one Imagen upscale whose options were checked."""
     body = imagen.build_upscale_body(image, factor=factor, **options)
-    client = state().client()
-    location = client.settings.location_for("imagen")
-    parameters = {"upscale_factor": factor, **options}
-    answer = await _answer(
-        [_send_imagen(client, info.id, body, location, None)],
-        wanted=1,
-        prompt="",
-        model=info.id,
-        parameters=parameters,
-        seed=None,
-        settings=client.settings,
-        location=location,
-    )
+    kernel = state()
+    spend = _Spend.for_call(kernel, info, session="")
+    estimates = [costs.estimate_imagen(spend.prices, 1, prices_as_of=spend.as_of)]
+    async with spend.reserved(estimates, max_cost):
+        client = kernel.client()
+        location = client.settings.location_for("imagen")
+        parameters = {"upscale_factor": factor, **options}
+        answer = await _answer(
+            [_send_imagen(client, info.id, body, location, spend.watch(None, 0))],
+            wanted=1,
+            prompt="",
+            model=info.id,
+            parameters=parameters,
+            seed=None,
+            settings=client.settings,
+            location=location,
+            spend=spend,
+        )
     return answer.images
+
+
+# what a call costs -----------------------------------------------------------------------------
+class _Spend:
+    """One call's account: its prices, the estimate of each request, its charges (``core.costs``)."""
+
+    def __init__(self, kernel: KernelState, info: ModelInfo, session: str) -> None:
+        settings = kernel.settings()
+        self.ledger = kernel.ledger
+        self.budget = settings.budget_usd
+        self.backend = settings.backend
+        self.model = info.id
+        self.family = info.family
+        self.session = session
+        self.prices, self.as_of = costs.model_prices(info.id, info.prices, settings.prices)
+        self.estimates: list[Cost] = []
+        self.attempts: list[Cost] = []
+
+    @classmethod
+    def for_call(cls, kernel: KernelState, info: ModelInfo, *, session: str) -> _Spend:
+        return cls(kernel, info, session)
+
+    def reserved(self, estimates: list[Cost], max_cost: float | None) -> _Held:
+        """Check the call's estimate against the budget and ``max_cost`` and hold it while the call runs."""
+        self.estimates = estimates
+        call = total(estimates) or Cost(0.0, estimated=True, prices_as_of=self.as_of)
+        return _Held(self.ledger.reserve(call, budget=self.budget, max_cost=max_cost))
+
+    def watch(self, on_retry: OnRetry | None, number: int) -> OnRetry:
+        """``on_retry`` for request ``number``: a failed attempt that may have been billed is charged at the
+        request's estimate, and the retry is refused when it would cross the budget."""
+
+        def watched(event: RetryEvent) -> None:
+            if costs.maybe_billed(event.reason):
+                self.charge_attempt(number)
+                self.ledger.check_retry(self.estimates[number], budget=self.budget)
+            if on_retry is not None:
+                on_retry(event)
+
+        return watched
+
+    def charge_attempt(self, number: int) -> None:
+        cost = self.estimates[number]
+        self.attempts.append(cost)
+        self.ledger.record(Charge(cost, self.model, self.session, kind="attempt", backend=self.backend))
+
+    def answer_cost(self, parsed: ParsedResponse, number: int) -> Cost:
+        """One answer's cost: from its usage, else the request's estimate (marked as one; an answer without an
+        image is then charged its input only, as Google does not charge blocked images)."""
+        if self.family != "gemini":
+            return cost_of_images(self.prices, len(parsed.images), prices_as_of=self.as_of)
+        measured = cost_of_usage(self.prices, parsed.usage, images=len(parsed.images),
+                                 searches=search_queries(parsed.grounding), prices_as_of=self.as_of)  # fmt: skip
+        if measured is not None:
+            return measured
+        guess = self.estimates[number] if number < len(self.estimates) else Cost(0.0, estimated=True)
+        if parsed.images:
+            return guess
+        kept = {name: usd for name, usd in guess.items.items() if name.startswith("input")}
+        return Cost(sum(kept.values()), estimated=True, prices_as_of=guess.prices_as_of, items=kept)
+
+    def charge_call(self, answers: Sequence[Cost]) -> None:
+        cost = total(answers)
+        if cost is not None:
+            self.ledger.record(Charge(cost, self.model, self.session, kind="call", backend=self.backend))
+
+
+class _Held:
+    """``async with``: the reservation is released when the call ends, however it ends."""
+
+    def __init__(self, ticket: costs.Ticket) -> None:
+        self.ticket = ticket
+
+    async def __aenter__(self) -> costs.Ticket:
+        return self.ticket
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.ticket.release()
+
+
+def _dry_run(kernel: KernelState, info: ModelInfo, method: str, bodies: list[dict[str, Any]], cost: Cost | None) -> DryRun:
+    """What the call would send: URL, headers and bodies with no secret, image base64 shortened."""
+    settings = kernel.settings()
+    location = settings.location_for(info.family)
+    url_settings = settings
+    if settings.backend == "emulator" and not settings.base_url:
+        url_settings = replace(settings, base_url=kernel.emulator_url or "http://127.0.0.1:<emulator port>")
+    if url_settings.speaks == "vertex" and not url_settings.express_mode and not url_settings.project:
+        url_settings = replace(url_settings, project="<your project>")
+    url = model_url(url_settings, model_id=info.id, method=method, location=location)
+    headers = {"content-type": "application/json"}
+    if settings.api_key is not None:
+        headers["x-goog-api-key"] = costs.SECRET_SHOWN
+    else:
+        headers["authorization"] = f"Bearer {costs.SECRET_SHOWN}"
+    secrets = [str(settings.api_key)] if settings.api_key is not None else []
+    shown = tuple(costs.redacted(costs.shortened(body), secrets) for body in bodies)
+    return DryRun(
+        model=info.id,
+        method=method,
+        url=costs.redacted(url, secrets),
+        headers=headers,
+        bodies=shown,
+        bytes=costs.body_bytes(bodies),
+        estimate=cost or Cost(0.0, estimated=True),
+    )
 
 
 # sending and parsing ---------------------------------------------------------------------------
@@ -235,37 +397,53 @@ async def _answer(
     seed: int | None,
     settings: Settings,
     location: str,
+    spend: _Spend,
 ) -> Answer:
-    """Run the calls, save what came; raise the first failure (with ``.partial`` when some images came)."""
-    parsed_list, error = await _every_call(calls)
+    """Run the calls, charge what they cost, save what came; raise the first failure (with ``.partial`` when
+    some images came)."""
+    outcomes = await _every_call(calls)
+    parsed_list = [outcome for outcome in outcomes if isinstance(outcome, ParsedResponse)]
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    for number, outcome in enumerate(outcomes):
+        if isinstance(outcome, Exception) and _maybe_billed(outcome):
+            spend.charge_attempt(number)  # the last attempt of a request that failed for good
+    answers = [spend.answer_cost(outcome, number) for number, outcome in enumerate(outcomes)
+               if isinstance(outcome, ParsedResponse)]  # fmt: skip
+    spend.charge_call(answers)
+    error = errors[0] if errors else None
     if error is not None and not parsed_list:
         raise error
     parsed = _combine(parsed_list)
+    image_costs = [cost.scaled(1 / len(one.images)) for one, cost in zip(parsed_list, answers) for _ in one.images]
     result = saved_image_set(
-        parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings, location=location
-    )
+        parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings, location=location,
+        image_costs=image_costs, cost=total([*answers, *spend.attempts]),
+    )  # fmt: skip
     if error is not None:
         raise _partly_failed(error, result, wanted)
     return Answer(result, parsed)
 
 
-async def _every_call(calls: Sequence[Awaitable[ParsedResponse]]) -> tuple[list[ParsedResponse], Exception | None]:
-    """Run the calls together to their end: the answers that came, in order, and the first failure.
+def _maybe_billed(error: Exception) -> bool:
+    """A request that failed for good after the model may have run: a 5xx, a timeout, a dropped connection."""
+    if isinstance(error, APIError):
+        return error.code >= 500
+    if isinstance(error, TransportError):  # the httpx error is the cause; only its name is needed here
+        return type(error.__cause__).__name__ in ("ReadTimeout", "WriteTimeout", "ReadError", "RemoteProtocolError")
+    return False
+
+
+async def _every_call(calls: Sequence[Awaitable[ParsedResponse]]) -> list[ParsedResponse | Exception]:
+    """Run the calls together to their end: each one's answer or failure, in order.
 
     Waiting for all of them (rather than stopping at the first failure) is what lets images that were
     already made, and billed, be saved. Cancellation is not a failure: it propagates at once.
     """
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
-    parsed: list[ParsedResponse] = []
-    errors: list[Exception] = []
     for outcome in outcomes:
-        if isinstance(outcome, Exception):
-            errors.append(outcome)
-        elif isinstance(outcome, BaseException):  # CancelledError, KeyboardInterrupt
-            raise outcome
-        else:
-            parsed.append(outcome)
-    return parsed, errors[0] if errors else None
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome  # CancelledError, KeyboardInterrupt
+    return list(outcomes)
 
 
 def _partly_failed(error: Exception, saved: ImageSet, wanted: int) -> Exception:
@@ -365,10 +543,13 @@ def saved_image_set(
     seed: int | None,
     settings: Settings,
     location: str,
+    image_costs: Sequence[Cost | None] = (),
+    cost: Cost | None = None,
 ) -> ImageSet:
     """The images of a response with their provenance, each saved to disk before anyone sees it.
 
     One place for one-shot calls and ``ImageSession`` turns; ``None`` parameters are left out.
+    ``image_costs`` is each image's cost (in order), ``cost`` the whole call's.
     """
     kept = {key: value for key, value in parameters.items() if value is not None}
     images = tuple(
@@ -389,6 +570,7 @@ def saved_image_set(
             backend=settings.backend,
             gcs_uri=received.gcs_uri,
             thought_signature=received.thought_signature,
+            cost=image_costs[index] if index < len(image_costs) else None,
         )
         for index, received in enumerate(parsed.images)
     )
@@ -400,6 +582,7 @@ def saved_image_set(
         model=model,
         usage=dict(parsed.usage),
         created=int(time.time()),
+        cost=cost,
     )
     return state().store().save_all(result)
 

@@ -10,6 +10,7 @@ panel showing that name then follows the new one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import UserDict
 from collections.abc import Callable, Mapping
@@ -17,8 +18,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..base.config import Secret, Settings, check_output_dir, merge_configured, resolve_settings
+from ..base.errors import VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
 from ..results.images import set_preview_size
+from .costs import Charge, Ledger
 from .model_choice import forget_notices
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .session import ImageSession
 
 
+logger = logging.getLogger("vertex_image")
 _SESSION_FOLLOWERS = Subscribers()  # module-wide: a follower stays subscribed across ``reset()``
 
 
@@ -68,6 +72,15 @@ class KernelState:
         self._store: ImageStore | None = None
         self._store_root = ""
         self._emulator: Any = None
+        self.ledger = Ledger()  # what this kernel spends (``core.costs``); kept across ``configure``
+        self.ledger.record_to = self._record_charge
+
+    def _record_charge(self, charge: Charge) -> None:
+        """Write a charge to the store's index; a store that cannot be written keeps it in memory only."""
+        try:
+            self.store().record_charge(charge.as_dict())
+        except VertexImageError as exc:
+            logger.warning("vertex-image: a cost could not be recorded in the image folder: %s", exc)
 
     # settings -------------------------------------------------------------------------------
     def configure(self, **options: Any) -> Settings:

@@ -32,10 +32,12 @@ from typing import Any
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError, VertexImageError
 from ..base.models import check_lifecycle, resolve_model, validate_options
 from ..base.notify import Subscribers, Unsubscribe
+from ..base.pricing import Cost, total
 from ..base.values import ParsedResponse
 from ..results.files import atomic_write, os_reason
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..wire import gemini
+from .costs import DryRun, check_max_cost
 from .inputs import to_image_inputs
 from .model_choice import choose_model
 from .operations import check_option_names, generate_content
@@ -63,6 +65,7 @@ class Exchange:
     text: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     response_id: str = ""
+    cost: Cost | None = None  # what the turn cost (its answer, and failed attempts that may have been billed)
 
     def wire_size(self) -> int:
         """Bytes this exchange adds to a request body."""
@@ -172,20 +175,47 @@ class ImageSession:
                 return exchange.images[-1]
         return None
 
-    def send(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
+    @property
+    def cost(self) -> Cost | None:
+        """What the recorded turns cost together (None before the first turn, or for turns from before costs)."""
+        return total(exchange.cost for exchange in self.exchanges)
+
+    def send(
+        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None, **options: Any
+    ) -> ImageSet | DryRun:
         """Send the next turn and return its images (also recorded in the session).
+
+        The turn's cost is on the result (``.cost``) and on the exchange; the request replays the history, so
+        each turn costs more than the last. ``dry_run=True`` sends nothing and records nothing: it returns
+        the request the turn would send (``DryRun``: history included, no secret, image base64 shortened),
+        its size and its estimated cost. ``max_cost`` refuses the turn when its estimate is over it.
 
         Raises the library's typed errors; on any error or block the session is unchanged.
         """
-        return state().runtime().run(self.asend_detailed(prompt, images, **options)).images
+        result = state().runtime().run(
+            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, **options)
+        )
+        return result if isinstance(result, DryRun) else result.images
 
-    async def asend(self, prompt: str, images: Any = None, **options: Any) -> ImageSet:
+    async def asend(
+        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None, **options: Any
+    ) -> ImageSet | DryRun:
         """``send`` for async code."""
-        return (await state().runtime().arun(self.asend_detailed(prompt, images, **options))).images
+        result = await state().runtime().arun(
+            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, **options)
+        )
+        return result if isinstance(result, DryRun) else result.images
 
     async def asend_detailed(
-        self, prompt: str, images: Any = None, *, on_retry: Any = None, **options: Any
-    ) -> SendResult:
+        self,
+        prompt: str,
+        images: Any = None,
+        *,
+        on_retry: Any = None,
+        dry_run: bool = False,
+        max_cost: float | None = None,
+        **options: Any,
+    ) -> SendResult | DryRun:
         """Send a turn on the runtime loop; returns the images and how much history went along.
 
         Turns of one session run one after the other (a magic and the panel may send at once):
@@ -195,9 +225,12 @@ class ImageSession:
         if self._turn_lock[0] is not loop:  # a lock serves one loop; the registry may have made a new one
             self._turn_lock = (loop, asyncio.Lock())
         async with self._turn_lock[1]:
-            return await self._send_turn(prompt, images, on_retry, options)
+            return await self._send_turn(prompt, images, on_retry, options, dry_run=dry_run, max_cost=max_cost)
 
-    async def _send_turn(self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any]) -> SendResult:
+    async def _send_turn(
+        self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any], *, dry_run: bool = False,
+        max_cost: float | None = None,
+    ) -> SendResult | DryRun:  # fmt: skip
         """Check the turn, send it with the history that fits (``operations.generate_content``: the same
         operation as a one-shot call), and record the exchange when an image came."""
         if not isinstance(prompt, str):
@@ -235,9 +268,13 @@ class ImageSession:
             "history_left_out": left_out or None,
             **turn_options,
         }
+        check_max_cost(max_cost)
         answer = await generate_content(
-            info, [*history, user], prompt=prompt, parameters=parameters, seed=seed, on_retry=on_retry, **body_options
-        )
+            info, [*history, user], prompt=prompt, parameters=parameters, seed=seed, on_retry=on_retry,
+            dry_run=dry_run, max_cost=max_cost, session=self.name, **body_options,
+        )  # fmt: skip
+        if isinstance(answer, DryRun):
+            return answer
         result, parsed = answer.images, answer.parsed
         if chosen.notice:
             result = replace(result, notices=(*result.notices, chosen.notice))
@@ -257,6 +294,7 @@ class ImageSession:
             text=parsed.text,
             options=dict(result.images[0].parameters),
             response_id=parsed.response_id,
+            cost=result.cost,
         )
         saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
         self._commit(
@@ -359,6 +397,7 @@ class ImageSession:
                     "text": ex.text,
                     "options": ex.options,
                     "response_id": ex.response_id,
+                    "cost": ex.cost.as_dict() if ex.cost is not None else None,
                     "images": [_image_record(image) for image in ex.images],
                     "user": _externalize(ex.user, blobs, target.parent),
                     "model": _externalize(ex.model, blobs, target.parent),
@@ -397,6 +436,7 @@ class ImageSession:
                         text=record.get("text", ""),
                         options=record.get("options", {}),
                         response_id=record.get("response_id", ""),
+                        cost=Cost.from_dict(record.get("cost")),  # None in a file from before costs
                     )
                 )
         except (KeyError, TypeError, AttributeError) as exc:
@@ -404,7 +444,9 @@ class ImageSession:
         return session
 
     def __repr__(self) -> str:
-        return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns)"
+        cost = self.cost
+        spent = f", {cost.text}" if cost is not None else ""
+        return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns{spent})"
 
 
 # names and files ------------------------------------------------------------------------------

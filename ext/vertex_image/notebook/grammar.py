@@ -29,7 +29,7 @@ SAFETY_LEVELS = {
 PERSON_SETTINGS = ("dont_allow", "allow_none", "allow_adult", "allow_all")
 
 GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel")
+VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost")
 
 
 # the values options take ----------------------------------------------------------------------
@@ -60,6 +60,13 @@ person_setting.__name__ = "person setting (dont_allow, allow_adult, allow_all)"
 THINKING_LEVELS = ("minimal", "medium", "high")
 SEARCH_TYPES = ("web", "image", "all")
 THINKING = argument("--thinking", type=str.lower, choices=THINKING_LEVELS, help="Thinking level (models that take it).")
+DRY_RUN = argument(
+    "--dry-run", action="store_true",
+    help="Send nothing: show the request (no secret), its size and its estimated cost.",
+)
+MAX_COST = argument(
+    "--max-cost", type=float, metavar="USD", help="Refuse the call if its estimated cost is over USD (e.g. 0.10).",
+)
 SEARCH = argument(
     "--search", nargs="?", const="web", choices=SEARCH_TYPES,
     help="Google Search grounding: web (the default), image or all, on models that take it.",
@@ -80,6 +87,8 @@ IMAGEN_ARGUMENTS = (
     argument("--format", choices=("png", "jpeg"), help="Output format."),
     argument("--quality", type=int, help="JPEG quality 0-100 (with --format jpeg)."),
     argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable."),
+    DRY_RUN,
+    MAX_COST,
     argument("--no-interpolate", action="store_true", help="Send {name} references as written."),
     argument("--debug", action="store_true", help="Show the full traceback of an error."),
     argument("prompt", nargs="*", help="What to draw (line form); in the cell form the cell body."),
@@ -103,6 +112,8 @@ GEMINI_IMAGE_ARGUMENTS = (
     argument("--temperature", type=float, help="Sampling temperature (models that take it)."),
     argument("--seed", type=int, help="Seed for repeatable results."),
     argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable."),
+    DRY_RUN,
+    MAX_COST,
     argument("--no-interpolate", action="store_true", help="Send {name} references as written."),
     argument("--debug", action="store_true", help="Show the full traceback of an error."),
 )

@@ -23,7 +23,7 @@ from IPython.core.magic import (
     no_var_expand,
     output_can_be_silenced,
 )
-from traitlets import CaselessStrEnum, Int, TraitError, Unicode, observe, validate
+from traitlets import CaselessStrEnum, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
@@ -53,6 +53,7 @@ from .grammar import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..core.costs import DryRun
     from ..core.session import ImageSession
     from .progress import Progress
 
@@ -70,6 +71,7 @@ _TRAIT_SETTINGS = {
     "emulator_mode": "emulator_mode",
     "api_version": "api_version",
     "retired_models": "retired_models",
+    "budget_usd": "budget_usd",
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
@@ -101,6 +103,10 @@ class VertexImageMagics(Magics, Configurable):
     retired_models = Unicode(
         None, allow_none=True, config=True,
         help="A shut-down model: refuse (default), migrate to its replacement with a notice, or send anyway.",
+    )
+    budget_usd = Float(
+        None, allow_none=True, config=True,
+        help="The most this kernel may spend (USD); a call whose estimate would cross what is left is refused.",
     )
     show_progress = CaselessStrEnum(
         ("auto", "always", "never"), default_value="auto", config=True,
@@ -151,6 +157,7 @@ class VertexImageMagics(Magics, Configurable):
         out = check_variable_name(args.out)
         with user_facing_errors(args.debug):
             from ..core.api import GenerateRequest, agenerate_request  # lazy: asyncio (core.api), not at %load_ext
+            from ..core.costs import DryRun  # lazy: with core.api, not at %load_ext
 
             text = self._prompt(prompt, args.no_interpolate)
             negative = self._prompt(args.negative, args.no_interpolate) if args.negative else None
@@ -175,7 +182,14 @@ class VertexImageMagics(Magics, Configurable):
                 options={key: value for key, value in options.items() if value is not None},
             )
             with retired_hint("%imagen" if cell is None else "%%imagen", line):
-                images = self._run(info.id, lambda progress: agenerate_request(request, on_retry=progress.on_retry))
+                images = self._run(
+                    info.id,
+                    lambda progress: agenerate_request(
+                        request, on_retry=progress.on_retry, dry_run=args.dry_run, max_cost=args.max_cost
+                    ),
+                )
+            if isinstance(images, DryRun):
+                return self._bind(out, images)  # type: ignore[return-value]
             if not images.images:
                 images.raise_for_block()
         return self._bind(out, images)
@@ -221,11 +235,12 @@ class VertexImageMagics(Magics, Configurable):
                 images = self._gemini_turn(args, cell)
         return self._bind(out, images)
 
-    def _gemini_turn(self, args: Any, body: str) -> ImageSet:
+    def _gemini_turn(self, args: Any, body: str) -> ImageSet | DryRun:
         prompt = self._prompt(strip_silencer(body), args.no_interpolate)
         if not prompt.strip():
             raise UsageError("The cell is empty: write what to draw or change.")
         refs = [self._image_ref(ref) for ref in args.image]
+        from ..core.costs import DryRun  # lazy: with core.session, not at %load_ext
         from ..core.named_sessions import session_for_turn  # lazy: asyncio (core.session), not at %load_ext
 
         session, registered = session_for_turn(args.session, args.new, args.model)
@@ -243,8 +258,13 @@ class VertexImageMagics(Magics, Configurable):
         label = f"{args.model or session.model} · session {session.name!r} turn {len(session) + 1}"
         result = self._run(
             label,
-            lambda progress: session.asend_detailed(prompt, refs or None, on_retry=progress.on_retry, **options),
+            lambda progress: session.asend_detailed(
+                prompt, refs or None, on_retry=progress.on_retry, dry_run=args.dry_run, max_cost=args.max_cost,
+                **options,
+            ),
         )
+        if isinstance(result, DryRun):
+            return result  # type: ignore[return-value]
         images = result.images
         if not images.images:
             images.raise_for_block()
@@ -374,6 +394,8 @@ class VertexImageMagics(Magics, Configurable):
             %vertex_image config          effective settings and where each came from
             %vertex_image gallery [N]     the N most recent saved images (default 20)
             %vertex_image panel [-s NAME] [-m MODEL]  the interactive panel (ipywidgets)
+            %vertex_image cost            this kernel's spend by model, session and day (measured vs
+                                          estimated), the budget left, and the image folder's all-time total
         """
         words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
@@ -407,6 +429,12 @@ class VertexImageMagics(Magics, Configurable):
         from .reports import config_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return config_view(self.show_progress)
+
+    def _vertex_cost(self, args: Any) -> Any:
+        from ..core.api import cost  # lazy: asyncio (core.api), not at %load_ext
+        from .reports import cost_view  # lazy: %vertex_image tables only, not at %load_ext
+
+        return cost_view(cost())
 
     def _vertex_use(self, args: Any) -> None:
         from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext

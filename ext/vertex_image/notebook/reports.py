@@ -19,6 +19,7 @@ from typing import Any
 
 from ..base.config import Settings
 from ..base.errors import TransportError, VertexImageError
+from ..base.pricing import usd_text
 from ..base.text import clip, escape
 from ..client.endpoints import GEMINI_API_HOST, vertex_host
 from ..core.registry import state
@@ -117,14 +118,46 @@ def history_view(session: Any) -> HtmlView:
     for number, exchange in enumerate(session.exchanges, start=1):
         images = [image for image in exchange.images if image.data]
         size = f"{images[-1].width}x{images[-1].height}" if images else "-"
-        rows.append((str(number), clip(exchange.prompt, 60), f"{len(exchange.images)} ({size})",
+        cost = exchange.cost.text if getattr(exchange, "cost", None) is not None else "-"
+        rows.append((str(number), clip(exchange.prompt, 60), f"{len(exchange.images)} ({size})", cost,
                      clip(exchange.text, 40) if exchange.text else ""))  # fmt: skip
         thumbs = "".join(_thumb(image) for image in images)
         if thumbs:
             cells[(number - 1, 2)] = thumbs
     title = f"Session {session.name!r} · {session.model} · {len(rows)} turn{'' if len(rows) == 1 else 's'}"
+    spent = getattr(session, "cost", None)
+    if spent is not None:
+        title += f" · {spent.text}"
     footer = "" if rows else "No turns yet: run a %%gemini_image cell."
-    return Table(title, ("turn", "prompt", "images", "text"), rows, cells, footer).view()
+    if rows:
+        footer = "Each turn replays the history before it, so each costs a little more than the last."
+    return Table(title, ("turn", "prompt", "images", "cost", "text"), rows, cells, footer).view()
+
+
+def cost_view(report: Any) -> HtmlView:
+    """``%vertex_image cost``: this kernel's spend by model, session and day, the budget, the all-time total."""
+    calls = f"{report.calls} call{'s' if report.calls != 1 else ''}"
+    split = f"{usd_text(report.measured)} measured (the answers' token counts), {usd_text(report.estimated)} estimated"
+    rows: list[tuple[str, str, str]] = [("this kernel", usd_text(report.total), f"{calls}: {split}")]
+    if report.budget is not None:
+        left = max(0.0, report.remaining or 0.0)
+        rows.append(("budget", usd_text(report.budget), f"{usd_text(left)} left"))
+    else:
+        rows.append(("budget", "(none)", "vi.configure(budget_usd=5) or %config VertexImageMagics.budget_usd = 5"))
+    rows += [(f"model {name}", usd_text(usd), "") for name, usd in sorted(report.by_model.items())]
+    rows += [(f"session {name}" if name else "one-shot calls", usd_text(usd), "")
+             for name, usd in sorted(report.by_session.items())]  # fmt: skip
+    rows += [(f"day {day}", usd_text(usd), "") for day, usd in sorted(report.by_day.items())]
+    backends = ", ".join(f"{name} {usd_text(usd)}" for name, usd in sorted(report.all_time_by_backend.items()))
+    since = f" since {report.all_time_since}" if report.all_time_since else ""
+    rows.append(("all time", usd_text(report.all_time),
+                 f"{report.all_time_calls} call{'s' if report.all_time_calls != 1 else ''}{since}"
+                 + (f" ({backends})" if backends else "")))  # fmt: skip
+    footer = (
+        f"Prices of {report.prices_as_of} from vertex-image's catalog (or your rate: vi.configure(prices=...)); the "
+        "emulator's calls are priced as if real, and not billed. 'all time' is what the image folder's index records."
+    )
+    return Table("What it costs (USD)", ("", "USD", ""), rows, footer=footer).view({"vertex_image": report.as_dict()})
 
 
 def sessions_view(rows: Sequence[tuple[str, str, str, str]]) -> HtmlView:

@@ -23,6 +23,7 @@ from typing import Any, overload
 from ..base.config import Secret
 from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
 from ..base.imageinfo import image_size, sniff_mime_type
+from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block
 from .display import (
@@ -120,6 +121,8 @@ class GeneratedImage:
         path: where the store saved it ("" until saved).
         gcs_uri: for Imagen outputs written to Cloud Storage (then ``data`` is empty).
         thought_signature: the signature that came on the image part (Gemini), as received.
+        cost: what this image cost (its answer's cost; an answer with several images is shared among them),
+            or None for an image from before costs were recorded or from elsewhere.
     """
 
     data: bytes
@@ -141,6 +144,7 @@ class GeneratedImage:
     path: str = ""
     gcs_uri: str = ""
     thought_signature: str = ""
+    cost: Cost | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes, mime_type: str = "", **provenance: Any) -> GeneratedImage:
@@ -217,6 +221,7 @@ class GeneratedImage:
             "location": self.location,
             "backend": self.backend,
             "gcs_uri": self.gcs_uri,
+            "cost": self.cost.as_dict() if self.cost is not None else None,
         }
         if full:
             info["sha256"] = self.sha256
@@ -254,6 +259,8 @@ class GeneratedImage:
             parts.append(f"index={self.index}")
         if not self.data and self.gcs_uri:
             parts.append("in Cloud Storage")
+        if self.cost is not None:
+            parts.append(self.cost.text)
         if self.prompt:
             parts.append(quoted(self.prompt))
         return f"GeneratedImage({', '.join(parts)})"
@@ -324,6 +331,8 @@ def caption(image: GeneratedImage) -> list[str]:
     facts = [f"#{image.index + 1}", f"{image.width}×{image.height}"]
     if image.seed is not None:
         facts.append(f"seed {image.seed}")
+    if image.cost is not None:
+        facts.append(image.cost.text)
     lines = [" · ".join(facts), image.model or "unknown model"]
     if image.prompt:
         lines.append(clip(image.prompt, 60))
@@ -349,6 +358,8 @@ class ImageSet(Sequence[GeneratedImage]):
         prompt, model: the request's prompt and model id.
         usage: token counts, when the service gives them.
         created: when the response arrived (Unix seconds; 0 when unknown), for ``to_openai``.
+        cost: what the request cost (every answer, blocked ones too, and failed attempts that may have been
+            billed); None when unknown (a gallery, an ``ImageSet`` made from elsewhere).
     """
 
     images: tuple[GeneratedImage, ...] = ()
@@ -359,6 +370,7 @@ class ImageSet(Sequence[GeneratedImage]):
     usage: dict[str, Any] = field(default_factory=dict)
     created: int = 0
     notices: tuple[str, ...] = ()  # what the user should know about this call (a deprecated or migrated model)
+    cost: Cost | None = None
 
     @overload
     def __getitem__(self, index: int) -> GeneratedImage: ...
@@ -413,6 +425,8 @@ class ImageSet(Sequence[GeneratedImage]):
             parts.append(model)
         if prompt:
             parts.append(quoted(prompt))
+        if self.cost is not None:
+            parts.append(self.cost.text)
         lines = [f"ImageSet({', '.join(parts)})"]
         lines += [f"  {notice}" for notice in self.notices]
         lines += [f"  {block_line(block)}" for block in self.blocks]
@@ -422,6 +436,8 @@ class ImageSet(Sequence[GeneratedImage]):
 
     def _notes(self) -> list[str]:
         notes = [note_html(notice) for notice in self.notices]
+        if self.cost is not None:
+            notes.append(note_html(f"cost {self.cost.text} (prices of {self.cost.prices_as_of})", "cost"))
         notes += [note_html(block_line(block), "blocked") for block in self.blocks]
         if self.text:
             notes.append(text_html(self.text))

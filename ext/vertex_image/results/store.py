@@ -3,8 +3,9 @@
 Layout of the folder (``./vertex_images`` by default)::
 
     3f9a0c1d2e4b5a69.png        the image: received bytes + our metadata chunk (pixels untouched)
-    3f9a0c1d2e4b5a69.png.json   sidecar: full provenance
-    index.jsonl                 append-only, one line per saved image (the commit point)
+    3f9a0c1d2e4b5a69.png.json   sidecar: full provenance (with the image's ``cost``)
+    index.jsonl                 append-only, one line per saved image (the commit point), and one
+                                ``{"charge": ...}`` line per call that cost something (``record_charge``)
 
 File names are content addressed (first 16 hex digits of the SHA-256 of the bytes as received). The
 image file is immutable: saving the same bytes again writes nothing, unless they came from another
@@ -32,6 +33,7 @@ from typing import Any
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
+from ..base.pricing import Cost
 from .files import TMP_PREFIX, atomic_write, os_reason
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
 
@@ -184,8 +186,9 @@ _IMAGE_FIELDS = {f.name for f in fields(GeneratedImage)} - {"data", "mime_type",
 
 
 def _image_from(data: bytes, info: dict[str, Any], path: Path) -> GeneratedImage:
-    """A ``GeneratedImage`` from file bytes and recorded provenance."""
+    """A ``GeneratedImage`` from file bytes and recorded provenance (an entry from before costs has none)."""
     provenance = {k: v for k, v in info.items() if k in _IMAGE_FIELDS and (v is not None or k == "seed")}
+    provenance["cost"] = Cost.from_dict(info.get("cost"))
     return GeneratedImage.from_bytes(data, str(info.get("mime_type") or ""), path=str(path), **provenance)
 
 
@@ -303,6 +306,40 @@ class ImageStore:
             if isinstance(entry, dict) and isinstance(entry.get("file"), str):
                 entries.append(entry)
         return entries
+
+    def record_charge(self, charge: dict[str, Any]) -> None:
+        """Append what one call cost to the index (a line without ``file``: ``entries`` skips it).
+
+        One line per call, blocked answers and failed attempts included, so the store's all-time total
+        (``charges``) survives a restart and counts every call once, whatever images it saved.
+        """
+        try:
+            with _LOCK:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._append_index({"charge": charge, "saved_at": self._now()})
+        except OSError as exc:
+            raise storage_error(exc, self.root, "record costs in") from exc
+
+    def charges(self) -> list[dict[str, Any]]:
+        """The ``charge`` of every index line that has one, oldest first (a torn or odd line is skipped)."""
+        try:
+            lines = self.index_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise storage_error(exc, self.root, "read the index of") from exc
+        found = []
+        for line in lines:
+            if '"charge"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            charge = entry.get("charge") if isinstance(entry, dict) else None
+            if isinstance(charge, dict) and Cost.from_dict(charge.get("cost")) is not None:
+                found.append({**charge, "saved_at": entry.get("saved_at", "")})
+        return found
 
     def gallery(self, n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
         """The ``n`` most recent saved images, newest first, optionally by model id and prompt substring.

@@ -81,3 +81,20 @@ def test_blocked_text_names_the_reasons_or_quotes_the_model() -> None:
 )
 def test_describe_error_puts_each_kind_in_words(error: BaseException, start: str) -> None:
     assert describe_error(error) == start
+
+
+def test_the_status_after_a_request_shows_its_cost_and_the_running_total() -> None:
+    from vertex_image.base.errors import BudgetExceeded
+    from vertex_image.base.pricing import Cost
+    from vertex_image.notebook.panel.status import spend_text
+
+    image = GeneratedImage(data=b"x", mime_type="image/png")
+    paid = ImageSet(images=(image,), cost=Cost(0.0347))
+    spend = spend_text(0.0694, 0.10)
+    assert spend == "spent $0.0694 of the $0.1000 budget, $0.0306 left"
+    assert report_text(paid, "m", 1.0, "", spend) == (
+        "1 image from m in 1.0 s, $0.0347; spent $0.0694 of the $0.1000 budget, $0.0306 left.", "ok"
+    )
+    assert spend_text(1.5, None) == "spent $1.5000 in this kernel"
+    refused = BudgetExceeded("Not sent: the estimate $0.0336 would cross the budget: spent ...")
+    assert describe_error(refused) == "Not sent: the estimate $0.0336 would cross the budget: spent ..."

@@ -15,6 +15,7 @@ from ...base.errors import (
     APIError,
     AuthError,
     BadRequest,
+    BudgetExceeded,
     Cancelled,
     ConfigError,
     ImageBlocked,
@@ -24,6 +25,7 @@ from ...base.errors import (
     TransportError,
     VertexImageError,
 )
+from ...base.pricing import usd_text
 from ...base.text import clip
 from ...results.images import block_line
 
@@ -66,7 +68,9 @@ def progress_span(text: str) -> str:
     return '<span style="color:#555">' + html.escape(text) + "</span>"
 
 
-def report_text(images: ImageSet, model_id: str, elapsed_s: float, turn_of: str = "") -> tuple[str, str]:
+def report_text(
+    images: ImageSet, model_id: str, elapsed_s: float, turn_of: str = "", spend: str = ""
+) -> tuple[str, str]:
     """The status after a request: the text and its kind (``ok``, ``warn`` with blocks, ``error``).
 
     Args:
@@ -74,17 +78,30 @@ def report_text(images: ImageSet, model_id: str, elapsed_s: float, turn_of: str 
         model_id: the model that answered.
         elapsed_s: how long the request took.
         turn_of: ``turn N of session 'x'`` for a conversation turn, "" for one-shot images.
+        spend: the kernel's running total (``spend_text``), "" to leave it out.
     """
     if not images.images:
-        return blocked_text(images), "error"
+        return blocked_text(images) + (f" {spend}." if spend else ""), "error"
     count = len(images.images)
     text = f"{count} image{'s' if count != 1 else ''} from {model_id} in {elapsed_s:.1f} s"
+    if images.cost is not None:
+        text += f", {images.cost.text}"
     if turn_of:
         text += f" ({turn_of})"
     notes = [block_line(block) for block in images.blocks]
     if notes:
         text += "; " + "; ".join(notes)
+    if spend:
+        text += f"; {spend}"
     return text + ".", "warn" if notes else "ok"
+
+
+def spend_text(spent: float, budget: float | None, reserved: float = 0.0) -> str:
+    """The kernel's running total: ``spent $0.0694`` or ``spent $0.0694 of $0.1000 (budget), $0.0306 left``."""
+    if budget is None:
+        return f"spent {usd_text(spent)} in this kernel"
+    left = max(0.0, budget - spent - reserved)
+    return f"spent {usd_text(spent)} of the {usd_text(budget)} budget, {usd_text(left)} left"
 
 
 def blocked_text(images: ImageSet) -> str:
@@ -119,6 +136,8 @@ def describe_error(exc: BaseException) -> str:
         wait = f"; retry in {round(exc.retry_after_s)} s" if exc.retry_after_s else ""
         quota = f" ({exc.quota_id})" if exc.quota_id else ""
         return f"Quota exceeded{quota}{wait}. {message}"
+    if isinstance(exc, BudgetExceeded):
+        return message  # "Not sent: the estimate ... would cross the budget ..."
     if isinstance(exc, ImageBlocked):
         reasons = ", ".join(exc.reasons)
         return f"Blocked: {reasons} — {message}" if reasons else f"Blocked: {message}"
@@ -130,4 +149,6 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}"
 
 
-__all__ = ["blocked_text", "describe_error", "progress_span", "progress_text", "report_text", "status_html"]
+__all__ = [
+    "blocked_text", "describe_error", "progress_span", "progress_text", "report_text", "spend_text", "status_html",
+]  # fmt: skip

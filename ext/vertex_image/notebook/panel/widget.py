@@ -44,7 +44,15 @@ from ...core.registry import state, subscribe_sessions
 from ...core.session import Exchange, ImageSession
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
-from .status import CANCELLED_TEXT, blocked_text, describe_error, progress_span, progress_text, report_text
+from .status import (
+    CANCELLED_TEXT,
+    blocked_text,
+    describe_error,
+    progress_span,
+    progress_text,
+    report_text,
+    spend_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...client.runtime import Runtime
@@ -560,7 +568,9 @@ class ImagePanel(PanelControls):
 
     def _report(self, images: ImageSet, model_id: str, turn: int | None = None) -> None:
         turn_of = f"turn {turn} of session {self.session.value!r}" if turn is not None else ""
-        self._set_status(*report_text(images, model_id, self._clock() - self._started_at, turn_of))
+        kernel = state()
+        spend = spend_text(kernel.ledger.spent, kernel.settings().budget_usd, kernel.ledger.reserved)
+        self._set_status(*report_text(images, model_id, self._clock() - self._started_at, turn_of, spend))
 
     # state of the controls ------------------------------------------------------------------
     def _update_buttons(self) -> None:
