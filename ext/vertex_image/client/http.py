@@ -29,6 +29,7 @@ import httpx
 from .._version import __version__
 from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
+from ..wire import bodyjson
 from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
 from ..wire.gemini_stream import SSEParser
 from .auth import redact
@@ -395,7 +396,7 @@ def _encode(body: Mapping[str, Any]) -> bytes:
 
 def _json_object(content: bytes, url: str, redact: Callable[[str], str]) -> dict[str, Any]:
     try:
-        data = json.loads(content)
+        data = bodyjson.loads(content)
     except ValueError:
         shown = excerpt(content.decode("utf-8", "replace")) or "an empty body"
         raise ResponseFormatError(
