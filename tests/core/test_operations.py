@@ -98,3 +98,49 @@ def test_generate_content_sends_n_requests_with_consecutive_seeds_and_saves_befo
     assert len(answer.images) == 2 and all(image.path for image in answer.images)
     assert answer.images[0].parameters == {"n": 2}  # None parameters are left out
     assert answer.parsed.images and answer.images[0].seed == 40
+
+
+def test_saving_runs_off_the_loop_so_other_requests_go_on_and_the_image_is_on_disk_first(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+    from pathlib import Path
+
+    loop_thread: list[int] = []
+    save_threads: list[int] = []
+    ticks_during_save: list[int] = []
+    ticks = [0]
+    real_save_all = registry.state().store().save_all
+
+    def slow_save_all(images: Any) -> Any:
+        save_threads.append(threading.get_ident())
+        before = ticks[0]
+        time.sleep(0.3)  # a slow disk
+        ticks_during_save.append(ticks[0] - before)
+        return real_save_all(images)
+
+    monkeypatch.setattr(registry.state().store(), "save_all", slow_save_all)
+    info = resolve_model("nano-banana")
+
+    async def ticker(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            ticks[0] += 1
+            await asyncio.sleep(0.01)
+
+    async def run() -> operations.Answer:
+        loop_thread.append(threading.get_ident())
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(ticker(stop))
+        answer = await operations.generate_content(
+            info, [{"role": "user", "parts": [{"text": "a fox"}]}], prompt="a fox", parameters={},
+            response_modalities=("IMAGE",),
+        )
+        stop.set()
+        await task
+        return answer
+
+    answer = registry.state().runtime().run(run())
+    assert save_threads and save_threads[0] != loop_thread[0]
+    assert ticks_during_save[0] >= 5  # the loop went on while the disk was busy (about 30 ticks in 0.3 s)
+    assert Path(answer.images[0].path).read_bytes()  # on disk before the call returned

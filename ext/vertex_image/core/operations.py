@@ -241,8 +241,17 @@ async def _answer(
     if error is not None and not parsed_list:
         raise error
     parsed = _combine(parsed_list)
-    result = saved_image_set(
-        parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings, location=location
+    # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread: other requests in flight on
+    # the loop go on meanwhile. The images are on disk when this returns, before anyone sees them.
+    result = await asyncio.to_thread(
+        saved_image_set,
+        parsed,
+        prompt=prompt,
+        model=model,
+        parameters=parameters,
+        seed=seed,
+        settings=settings,
+        location=location,
     )
     if error is not None:
         raise _partly_failed(error, result, wanted)
