@@ -13,6 +13,7 @@ The option lists say which options each kind of request takes beside the ones ev
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -241,9 +242,10 @@ async def _answer(
     if error is not None and not parsed_list:
         raise error
     parsed = _combine(parsed_list)
-    # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread: other requests in flight on
-    # the loop go on meanwhile. The images are on disk when this returns, before anyone sees them.
-    result = await asyncio.to_thread(
+    # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread while other requests are in
+    # flight on the loop, so they go on meanwhile; alone, it runs here (a thread hop costs more than it saves).
+    # Either way the images are on disk when this returns, before anyone sees them.
+    save = functools.partial(
         saved_image_set,
         parsed,
         prompt=prompt,
@@ -253,6 +255,7 @@ async def _answer(
         settings=settings,
         location=location,
     )
+    result = await asyncio.to_thread(save) if state().client().in_flight else save()
     if error is not None:
         raise _partly_failed(error, result, wanted)
     return Answer(result, parsed)

@@ -32,11 +32,11 @@ def decode_base64(text: Any, where: str) -> bytes:
             f"{where}: the image data is {type(text).__name__}, not a base64 string."
         )
     try:
-        raw = text.encode("ascii")
-        try:
-            return _b64decode(raw)
+        try:  # pybase64 reads the str as it is; binascii is ~2x faster on bytes than on a str
+            return _b64decode(text if _b64decode is _pybase64_decode else text.encode("ascii"))
         except (binascii.Error, ValueError):
             pass
+        raw = text.encode("ascii")
         padded = raw + b"=" * (-len(raw) % 4)
         if b"-" in raw or b"_" in raw:
             padded = padded.translate(_URLSAFE_TO_STANDARD)
@@ -52,7 +52,7 @@ def _stdlib_b64decode(data: bytes) -> bytes:
     return binascii.a2b_base64(data, strict_mode=True)
 
 
-def _pybase64_decode(data: bytes) -> bytes:
+def _pybase64_decode(data: bytes | str) -> bytes:
     return pybase64.b64decode(data, validate=True)
 
 
