@@ -248,6 +248,16 @@ def test_a_set_with_a_taken_name_writes_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == before and len(store.entries()) == 1
 
 
+def test_the_file_is_written_from_views_of_the_image_bytes_with_the_same_result(tmp_path: Path) -> None:
+    image = make(4)
+    parts = vi_store.embedded_parts(image.data, image.provenance())
+    assert [type(part) for part in parts] == [memoryview, bytes, memoryview]  # the image is not copied
+    assert all(part.obj is image.data for part in parts if isinstance(part, memoryview))
+    saved = ImageStore(tmp_path).save(image)
+    assert Path(saved.path).read_bytes() == b"".join(parts) == vi_store.embed_metadata(image.data, image.provenance())
+    assert vi_store.strip_metadata(Path(saved.path).read_bytes()) == image.data
+
+
 def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
     def failing_fsync(fd: int) -> None:
         raise OSError("disk full")

@@ -28,16 +28,19 @@ def atomic_write(
     A hidden temporary file in the same folder is written and fsynced, then renamed over ``path``.
     ``fsync`` and ``replace`` are injectable so tests can simulate a crash between the two.
     """
-    atomic_write_all([(path, data)], fsync=fsync, replace=replace)
+    atomic_write_all([(path, [data])], fsync=fsync, replace=replace)
 
 
 def atomic_write_all(
-    items: Sequence[tuple[str | os.PathLike[str], bytes]],
+    items: Sequence[tuple[str | os.PathLike[str], Sequence[bytes | memoryview]]],
     *,
     fsync: Callable[[int], None] = os.fsync,
     replace: Callable[[str, str], None] = os.replace,
 ) -> None:
     """``atomic_write`` for several files at once, in order, sharing the folder's fsync.
+
+    Each file's content is a sequence of buffers written one after the other (views of an image around an
+    inserted metadata block: no copy of the image).
 
     Every temporary file is written and fsynced first, then each is renamed over its target in the
     order given, then each folder is fsynced once: when this returns, every file is durable; after a
@@ -46,13 +49,14 @@ def atomic_write_all(
     """
     pending: list[tuple[Path, Path]] = []
     try:
-        for path, data in items:
+        for path, buffers in items:
             target = Path(path)
             temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             pending.append((temporary, target))
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for buffer in buffers:
+                    handle.write(buffer)
                 handle.flush()
                 fsync(handle.fileno())
         while pending:

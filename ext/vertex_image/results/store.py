@@ -24,7 +24,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,19 +113,26 @@ def embed_metadata(data: bytes, info: dict[str, Any]) -> bytes:
     Only whole chunks/segments are added; every other byte, pixel data included, is unchanged.
     Other formats are returned as they are (the sidecar still holds everything).
     """
+    return b"".join(embedded_parts(data, info))
+
+
+def embedded_parts(data: bytes, info: dict[str, Any]) -> list[bytes | memoryview]:
+    """``embed_metadata`` as the pieces to write one after the other: views of ``data`` around the inserted
+    block, so saving an image never copies its bytes (a copy per image is memory the allocator keeps)."""
     text = json.dumps(info, ensure_ascii=False, sort_keys=True)
     kind = sniff_mime_type(data)
+    view = memoryview(data)
     if kind == "image/png" and len(data) > 33:
         ihdr_end = next(_png_chunks(data))[1]
         block = _itxt(META_KEY, text) + _itxt("prompt", str(info.get("prompt", "")))
-        return data[:ihdr_end] + block + data[ihdr_end:]
+        return [view[:ihdr_end], block, view[ihdr_end:]]
     if kind == "image/jpeg":
         payload = _JPEG_TAG + text.encode("utf-8")
         if len(payload) > 65533:  # a segment holds 64 KiB: keep what identifies the image
             payload = _JPEG_TAG + json.dumps({k: info.get(k) for k in ("id", "model", "seed")}).encode()
         at = _jpeg_insert_at(data)
-        return data[:at] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + data[at:]
-    return data
+        return [view[:at], b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload, view[at:]]
+    return [view]
 
 
 def strip_metadata(data: bytes) -> bytes:
@@ -260,9 +267,9 @@ class ImageStore:
 
     def _plan(
         self, items: list[tuple[GeneratedImage, str | None]]
-    ) -> tuple[list[tuple[Path, bytes]], list[dict[str, Any]], list[GeneratedImage]]:
+    ) -> tuple[list[tuple[Path, Sequence[bytes | memoryview]]], list[dict[str, Any]], list[GeneratedImage]]:
         """What to write for each image: (files, index lines, the images with their paths); nothing written."""
-        files: list[tuple[Path, bytes]] = []
+        files: list[tuple[Path, Sequence[bytes | memoryview]]] = []
         lines: list[dict[str, Any]] = []
         saved: list[GeneratedImage] = []
         planned: dict[str, dict[str, Any]] = {}  # file name -> record already planned in this batch
@@ -290,9 +297,9 @@ class ImageStore:
                     )
                 previous = {}  # a damaged content-addressed file: write it again
             if not previous:
-                files.append((path, embed_metadata(image.data, image.provenance())))
+                files.append((path, embedded_parts(image.data, image.provenance())))
             if not has_sidecar:
-                files.append((self._sidecar(path), _json(record).encode("utf-8")))
+                files.append((self._sidecar(path), [_json(record).encode("utf-8")]))
             elif _same(previous, record) and listed:
                 continue  # saved before with this provenance: nothing to add
             planned.setdefault(filename, record)
