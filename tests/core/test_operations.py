@@ -98,3 +98,77 @@ def test_generate_content_sends_n_requests_with_consecutive_seeds_and_saves_befo
     assert len(answer.images) == 2 and all(image.path for image in answer.images)
     assert answer.images[0].parameters == {"n": 2}  # None parameters are left out
     assert answer.parsed.images and answer.images[0].seed == 40
+
+
+@pytest.mark.parametrize("others_in_flight", [1, 0])
+def test_saving_runs_off_the_loop_while_other_requests_are_in_flight_and_the_image_is_on_disk_first(
+    kernel: Recorder, monkeypatch: pytest.MonkeyPatch, others_in_flight: int
+) -> None:
+    import threading
+    import time
+    from pathlib import Path
+
+    from vertex_image.client.http import Client
+
+    loop_thread: list[int] = []
+    save_threads: list[int] = []
+    ticks_during_save: list[int] = []
+    ticks = [0]
+    real_save_all = registry.state().store().save_all
+
+    def slow_save_all(images: Any) -> Any:
+        save_threads.append(threading.get_ident())
+        before = ticks[0]
+        time.sleep(0.3)  # a slow disk
+        ticks_during_save.append(ticks[0] - before)
+        return real_save_all(images)
+
+    monkeypatch.setattr(registry.state().store(), "save_all", slow_save_all)
+    monkeypatch.setattr(Client, "in_flight", property(lambda self: others_in_flight))  # e.g. 31 more prompts
+    info = resolve_model("nano-banana")
+
+    async def ticker(stop: asyncio.Event) -> None:  # stands for the other requests' reads
+        while not stop.is_set():
+            ticks[0] += 1
+            await asyncio.sleep(0.01)
+
+    async def run() -> operations.Answer:
+        loop_thread.append(threading.get_ident())
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(ticker(stop))
+        answer = await operations.generate_content(
+            info, [{"role": "user", "parts": [{"text": "a fox"}]}], prompt="a fox", parameters={},
+            response_modalities=("IMAGE",),
+        )
+        stop.set()
+        await task
+        return answer
+
+    answer = registry.state().runtime().run(run())
+    assert Path(answer.images[0].path).read_bytes()  # on disk before the call returned
+    if others_in_flight:
+        assert save_threads[0] != loop_thread[0]
+        assert ticks_during_save[0] >= 5  # the loop went on while the disk was busy (about 30 ticks in 0.3 s)
+    else:  # alone on the loop: saved right there, no thread hop
+        assert save_threads[0] == loop_thread[0]
+
+
+def test_the_client_counts_its_requests_in_flight(kernel: Recorder) -> None:
+    client = registry.state().client()
+    seen: list[int] = []
+
+    async def run() -> None:
+        info = resolve_model("nano-banana")
+        call = operations.generate_content(
+            info, [{"role": "user", "parts": [{"text": "a fox"}]}], prompt="a fox", parameters={}, n=3,
+            response_modalities=("IMAGE",),
+        )
+        task = asyncio.ensure_future(call)
+        most = 0
+        while not task.done():
+            most = max(most, client.in_flight)
+            await asyncio.sleep(0)
+        seen.extend([most, client.in_flight])
+
+    registry.state().runtime().run(run())
+    assert seen == [3, 0]

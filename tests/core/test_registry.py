@@ -60,7 +60,7 @@ def test_a_bad_value_changes_nothing(kstate: KernelState, tmp_path: Path, bad: d
 def test_none_unsets_an_option_and_sources_say_where_values_came_from(kstate: KernelState) -> None:
     assert kstate.configure(max_concurrency=2).max_concurrency == 2
     settings = kstate.configure(max_concurrency=None)
-    assert settings.max_concurrency == 4 and "max_concurrency" not in settings.sources
+    assert settings.max_concurrency == 8 and "max_concurrency" not in settings.sources
     assert kstate.configure(location="europe-west4").sources["location"] == "configure"
 
 

@@ -211,6 +211,53 @@ def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: 
     assert len(store.entries()) == 1 and (tmp_path / f"{make().id}.png.json").exists()
 
 
+def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durable(tmp_path: Path) -> None:
+    import os
+
+    events: list[tuple[str, Any]] = []
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.fstat(fd).st_ino))
+        os.fsync(fd)
+
+    def replace(source: str, target: str) -> None:
+        events.append(("replace", Path(target).name))
+        os.replace(source, target)
+
+    store = ImageStore(tmp_path, fsync=fsync, replace=replace)
+    images = ImageSet(images=(make(1), make(2), make(3)), prompt="a red fox", model=MODEL)
+    saved = store.save_all(images)
+    index_inode = store.index_path.stat().st_ino
+    kinds = [kind for kind, _ in events]
+    # 3 images + 3 sidecars fsynced, then renamed, then ONE index fsync (was: 3 index fsyncs, one per image)
+    assert kinds == ["fsync"] * 6 + ["replace"] * 6 + ["fsync"]
+    assert events[-1] == ("fsync", index_inode)
+    assert [e["file"] for e in store.entries()] == [Path(i.path).name for i in saved]
+    assert all(Path(i.path).read_bytes() for i in saved)
+    events.clear()
+    store.save_all(images)  # the same request again: nothing to write, nothing to fsync
+    assert events == [] and len(store.entries()) == 3
+
+
+def test_a_set_with_a_taken_name_writes_nothing(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path)
+    store.save(make(1), name="fox")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(InvalidRequest, match="already holds another image"):
+        store._save_batch([(make(2), None), (make(3), "fox")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and len(store.entries()) == 1
+
+
+def test_the_file_is_written_from_views_of_the_image_bytes_with_the_same_result(tmp_path: Path) -> None:
+    image = make(4)
+    parts = vi_store.embedded_parts(image.data, image.provenance())
+    assert [type(part) for part in parts] == [memoryview, bytes, memoryview]  # the image is not copied
+    assert all(part.obj is image.data for part in parts if isinstance(part, memoryview))
+    saved = ImageStore(tmp_path).save(image)
+    assert Path(saved.path).read_bytes() == b"".join(parts) == vi_store.embed_metadata(image.data, image.provenance())
+    assert vi_store.strip_metadata(Path(saved.path).read_bytes()) == image.data
+
+
 def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
     def failing_fsync(fd: int) -> None:
         raise OSError("disk full")

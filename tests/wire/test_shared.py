@@ -9,12 +9,35 @@ from vertex_image.base.errors import InvalidRequest, ResponseFormatError
 from vertex_image.wire import _shared
 
 
+DECODERS = [pytest.param(_shared._stdlib_b64decode, id="stdlib")]
+if _shared.pybase64 is not None:
+    DECODERS.append(pytest.param(_shared._pybase64_decode, id="pybase64"))
+else:  # the decoder is optional; the stdlib one is always tested
+    print("pybase64 is not installed: only the stdlib base64 decoder is tested")
+
+
+@pytest.fixture(params=DECODERS)
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_shared, "_b64decode", request.param)
+
+
+@pytest.mark.usefixtures("decoder")
 def test_decode_base64_reads_both_alphabets_padded_or_not() -> None:
     data = bytes(range(250, 256)) + b"\xfb\xff"
     standard = base64.b64encode(data).decode()
     urlsafe = base64.urlsafe_b64encode(data).decode().rstrip("=")
     assert _shared.decode_base64(standard, "here") == data
     assert _shared.decode_base64(urlsafe, "here") == data
+    assert _shared.decode_base64(standard.rstrip("="), "here") == data
+    big = bytes(range(256)) * 4000  # image-sized: the fast path
+    assert _shared.decode_base64(base64.b64encode(big).decode(), "here") == big
+
+
+@pytest.mark.usefixtures("decoder")
+def test_decode_base64_refuses_what_is_not_base64() -> None:
+    for bad in ("not base64!", "QUJD\nREVG", "QUJDé", "QUJ=RA=="):
+        with pytest.raises(ResponseFormatError, match="not valid base64"):
+            _shared.decode_base64(bad, "part 2")
 
 
 def test_decode_base64_names_the_place_of_a_bad_value() -> None:

@@ -63,7 +63,7 @@ class Settings:
             API use the first, sessions the second).
         retired_models: a shut-down model is ``refuse``d before sending (default), ``migrate``d to its
             replacement with a notice, or ``send``-t anyway (a private endpoint that still serves it).
-        max_concurrency: requests in flight at once per client.
+        max_concurrency: requests in flight at once per client (lower it for a small quota).
         max_attempts: attempts per request, the first included.
         deadline_s: total time for one request with its retries.
         timeout_s: time for one HTTP attempt.
@@ -88,7 +88,7 @@ class Settings:
     default_imagen_model: str = DEFAULT_IMAGEN_MODEL
     default_gemini_model: str = DEFAULT_GEMINI_MODEL
     retired_models: str = "refuse"
-    max_concurrency: int = 4
+    max_concurrency: int = 8
     max_attempts: int = 5
     deadline_s: float = 300.0
     timeout_s: float = 120.0

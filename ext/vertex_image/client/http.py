@@ -29,6 +29,7 @@ import httpx
 from .._version import __version__
 from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
+from ..wire import bodyjson
 from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
 from ..wire.gemini_stream import SSEParser
 from .auth import redact
@@ -109,12 +110,18 @@ class Client:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._closed = False
+        self._in_flight = 0
 
     def __repr__(self) -> str:
         return (
             f"Client(backend={self.settings.backend!r}, auth={self._auth.description!r}, "
             f"max_concurrency={self.settings.max_concurrency})"
         )
+
+    @property
+    def in_flight(self) -> int:
+        """Requests of this client started and not finished (waiting for a slot, sent, or between retries)."""
+        return self._in_flight
 
     # --- public calls ----------------------------------------------------------------------------
 
@@ -141,6 +148,16 @@ class Client:
         """
         url = self._url(model_id, "streamGenerateContent", location)
         payload = _encode(body)
+        self._in_flight += 1
+        try:
+            async for chunk in self._stream(url, payload, model_id, on_retry):
+                yield chunk
+        finally:
+            self._in_flight -= 1
+
+    async def _stream(
+        self, url: str, payload: bytes, model_id: str, on_retry: OnRetry | None
+    ) -> AsyncIterator[dict[str, Any]]:
         opened = await self._with_retries(
             url, lambda attempt, timeout: self._open_stream(url, payload, model_id, attempt, timeout), on_retry
         )
@@ -194,9 +211,13 @@ class Client:
     ) -> dict[str, Any]:
         url = self._url(model_id, method, location)
         payload = _encode(body)
-        return await self._with_retries(
-            url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
-        )
+        self._in_flight += 1
+        try:
+            return await self._with_retries(
+                url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
+            )
+        finally:
+            self._in_flight -= 1
 
     async def _with_retries(
         self, url: str, attempt_once: Callable[[int, float], Awaitable[T]], on_retry: OnRetry | None
@@ -395,7 +416,7 @@ def _encode(body: Mapping[str, Any]) -> bytes:
 
 def _json_object(content: bytes, url: str, redact: Callable[[str], str]) -> dict[str, Any]:
     try:
-        data = json.loads(content)
+        data = bodyjson.loads(content)
     except ValueError:
         shown = excerpt(content.decode("utf-8", "replace")) or "an empty body"
         raise ResponseFormatError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TMP_PREFIX = ".vi-tmp-"  # temporary files of ``atomic_write`` (``ImageStore.discard_partial`` removes leftovers)
@@ -28,23 +28,51 @@ def atomic_write(
     A hidden temporary file in the same folder is written and fsynced, then renamed over ``path``.
     ``fsync`` and ``replace`` are injectable so tests can simulate a crash between the two.
     """
-    target = Path(path)
-    temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    atomic_write_all([(path, [data])], fsync=fsync, replace=replace)
+
+
+def atomic_write_all(
+    items: Sequence[tuple[str | os.PathLike[str], Sequence[bytes | memoryview]]],
+    *,
+    fsync: Callable[[int], None] = os.fsync,
+    replace: Callable[[str, str], None] = os.replace,
+) -> None:
+    """``atomic_write`` for several files at once, in order, sharing the folder's fsync.
+
+    Each file's content is a sequence of buffers written one after the other (views of an image around an
+    inserted metadata block: no copy of the image).
+
+    Every temporary file is written and fsynced first, then each is renamed over its target in the
+    order given, then each folder is fsynced once: when this returns, every file is durable; after a
+    crash each target holds its old content or the whole new one. Temporary files of a failed call are
+    removed (a hard crash leaves them for ``ImageStore.discard_partial``).
+    """
+    pending: list[tuple[Path, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            fsync(handle.fileno())
-        replace(str(temporary), str(target))
+        for path, buffers in items:
+            target = Path(path)
+            temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            pending.append((temporary, target))
+            with os.fdopen(fd, "wb") as handle:
+                for buffer in buffers:
+                    handle.write(buffer)
+                handle.flush()
+                fsync(handle.fileno())
+        while pending:
+            temporary, target = pending[0]
+            replace(str(temporary), str(target))
+            pending.pop(0)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        for temporary, _ in pending:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
-    _fsync_folder(target.parent)
+    for folder in dict.fromkeys(Path(path).parent for path, _ in items):
+        fsync_folder(folder)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
     with contextlib.suppress(OSError, AttributeError):
         fd = os.open(folder, os.O_RDONLY)

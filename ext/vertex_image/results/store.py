@@ -25,7 +25,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
 from ..base.pricing import Cost
-from .files import TMP_PREFIX, atomic_write, os_reason
+from .files import TMP_PREFIX, atomic_write_all, fsync_folder, os_reason
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
 
 INDEX_NAME = "index.jsonl"
@@ -115,19 +115,26 @@ def embed_metadata(data: bytes, info: dict[str, Any]) -> bytes:
     Only whole chunks/segments are added; every other byte, pixel data included, is unchanged.
     Other formats are returned as they are (the sidecar still holds everything).
     """
+    return b"".join(embedded_parts(data, info))
+
+
+def embedded_parts(data: bytes, info: dict[str, Any]) -> list[bytes | memoryview]:
+    """``embed_metadata`` as the pieces to write one after the other: views of ``data`` around the inserted
+    block, so saving an image never copies its bytes (a copy per image is memory the allocator keeps)."""
     text = json.dumps(info, ensure_ascii=False, sort_keys=True)
     kind = sniff_mime_type(data)
+    view = memoryview(data)
     if kind == "image/png" and len(data) > 33:
         ihdr_end = next(_png_chunks(data))[1]
         block = _itxt(META_KEY, text) + _itxt("prompt", str(info.get("prompt", "")))
-        return data[:ihdr_end] + block + data[ihdr_end:]
+        return [view[:ihdr_end], block, view[ihdr_end:]]
     if kind == "image/jpeg":
         payload = _JPEG_TAG + text.encode("utf-8")
         if len(payload) > 65533:  # a segment holds 64 KiB: keep what identifies the image
             payload = _JPEG_TAG + json.dumps({k: info.get(k) for k in ("id", "model", "seed")}).encode()
         at = _jpeg_insert_at(data)
-        return data[:at] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + data[at:]
-    return data
+        return [view[:at], b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload, view[at:]]
+    return [view]
 
 
 def strip_metadata(data: bytes) -> bytes:
@@ -222,9 +229,6 @@ class ImageStore:
         """The append-only index."""
         return self.root / INDEX_NAME
 
-    def _write(self, path: Path, data: bytes) -> None:
-        atomic_write(path, data, fsync=self._fsync, replace=self._replace)
-
     def save(self, image: GeneratedImage, name: str | None = None) -> GeneratedImage:
         """Write the image (with metadata), its sidecar, then its index line; return a copy with ``.path``.
 
@@ -236,22 +240,58 @@ class ImageStore:
             InvalidRequest: the name would leave the folder, or is taken by another image.
             StorageError: the folder cannot be created or written (a file in the way, permissions, disk full).
         """
-        if not image.data:
-            return image
-        filename = self._filename(image, name)
-        path = self.root / filename
-        record = image.provenance(full=True)
-        record.update(file=filename, saved_at=self._now())
+        return self._save_batch([(image, name)])[0]
+
+    def save_all(self, images: ImageSet) -> ImageSet:
+        """Save every image of a set; the same set with ``.path`` on each image.
+
+        The images share their fsyncs: every image file and sidecar is written and fsynced, the folder is
+        fsynced once, then all their index lines are appended with one fsync. A crash leaves complete
+        files, listed or not yet listed, never an index line without its file.
+        """
+        return replace(images, images=tuple(self._save_batch([(image, None) for image in images])))
+
+    def _save_batch(self, items: list[tuple[GeneratedImage, str | None]]) -> list[GeneratedImage]:
+        for image, name in items:
+            if image.data:
+                self._filename(image, name)  # a bad name is refused before anything is written
+        if not any(image.data for image, _ in items):
+            return [image for image, _ in items]
         try:
-            return self._save(image, name, path, record)
+            with _LOCK:
+                self.root.mkdir(parents=True, exist_ok=True)
+                files, lines, saved = self._plan(items)
+                atomic_write_all(files, fsync=self._fsync, replace=self._replace)
+                if lines:
+                    self._append_index(lines)
         except OSError as exc:
             raise storage_error(exc, self.root) from exc
+        return saved
 
-    def _save(self, image: GeneratedImage, name: str | None, path: Path, record: dict[str, Any]) -> GeneratedImage:
-        filename = path.name
-        with _LOCK:
-            self.root.mkdir(parents=True, exist_ok=True)
-            previous = self._recorded(path) if path.exists() else {}
+    def _plan(
+        self, items: list[tuple[GeneratedImage, str | None]]
+    ) -> tuple[list[tuple[Path, Sequence[bytes | memoryview]]], list[dict[str, Any]], list[GeneratedImage]]:
+        """What to write for each image: (files, index lines, the images with their paths); nothing written."""
+        files: list[tuple[Path, Sequence[bytes | memoryview]]] = []
+        lines: list[dict[str, Any]] = []
+        saved: list[GeneratedImage] = []
+        planned: dict[str, dict[str, Any]] = {}  # file name -> record already planned in this batch
+        saved_at = self._now()
+        for image, name in items:
+            if not image.data:
+                saved.append(image)
+                continue
+            filename = self._filename(image, name)
+            path = self.root / filename
+            record = image.provenance(full=True)
+            record.update(file=filename, saved_at=saved_at)
+            saved.append(image.with_path(str(path)))
+            if filename in planned:
+                previous, has_sidecar, listed = planned[filename], True, True
+            else:
+                previous = self._recorded(path) if path.exists() else {}
+                has_sidecar = self._sidecar(path).exists()
+                listed = has_sidecar and _same(previous, record) and self._listed(filename)
             if previous and previous.get("id") != image.id:
                 if name is not None:
                     raise InvalidRequest(
@@ -260,17 +300,14 @@ class ImageStore:
                     )
                 previous = {}  # a damaged content-addressed file: write it again
             if not previous:
-                self._write(path, embed_metadata(image.data, image.provenance()))
-            if not self._sidecar(path).exists():
-                self._write(self._sidecar(path), _json(record).encode("utf-8"))
-            elif _same(previous, record) and self._listed(filename):
-                return image.with_path(str(path))  # saved before with this provenance: nothing to add
-            self._append_index({k: v for k, v in record.items() if k != "thought_signature"})
-        return image.with_path(str(path))
-
-    def save_all(self, images: ImageSet) -> ImageSet:
-        """Save every image of a set; the same set with ``.path`` on each image."""
-        return replace(images, images=tuple(self.save(image) for image in images))
+                files.append((path, embedded_parts(image.data, image.provenance())))
+            if not has_sidecar:
+                files.append((self._sidecar(path), [_json(record).encode("utf-8")]))
+            elif _same(previous, record) and listed:
+                continue  # saved before with this provenance: nothing to add
+            planned.setdefault(filename, record)
+            lines.append({k: v for k, v in record.items() if k != "thought_signature"})
+        return files, lines, saved
 
     def load(self, ref: str | os.PathLike[str]) -> GeneratedImage:
         """An image by content id (or a unique prefix of one) or by path, with its provenance restored.
@@ -316,7 +353,7 @@ class ImageStore:
         try:
             with _LOCK:
                 self.root.mkdir(parents=True, exist_ok=True)
-                self._append_index({"charge": charge, "saved_at": self._now()})
+                self._append_index([{"charge": charge, "saved_at": self._now()}])
         except OSError as exc:
             raise storage_error(exc, self.root, "record costs in") from exc
 
@@ -435,18 +472,21 @@ class ImageStore:
     def _listed(self, filename: str) -> bool:
         return any(entry.get("file") == filename for entry in self.entries())
 
-    def _append_index(self, entry: dict[str, Any]) -> None:
-        """Append one line, flushed and fsynced; a torn last line from a crash is closed off first."""
-        line = (_json(entry) + "\n").encode("utf-8")
+    def _append_index(self, entries: list[dict[str, Any]]) -> None:
+        """Append the lines in one write, flushed and fsynced; a torn last line from a crash is closed off first."""
+        data = "".join(_json(entry) + "\n" for entry in entries).encode("utf-8")
+        created = not self.index_path.exists()
         with open(self.index_path, "a+b") as handle:
             handle.seek(0, os.SEEK_END)
             if handle.tell():
                 handle.seek(-1, os.SEEK_END)
                 if handle.read(1) != b"\n":
-                    line = b"\n" + line
-            handle.write(line)
+                    data = b"\n" + data
+            handle.write(data)
             handle.flush()
             self._fsync(handle.fileno())
+        if created:
+            fsync_folder(self.root)
 
     def _now(self) -> str:
         return datetime.fromtimestamp(self._clock(), tz=timezone.utc).isoformat(timespec="seconds")

@@ -7,7 +7,6 @@ the wire layer does. Pure functions, no I/O.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import numbers
 from collections.abc import Mapping
@@ -15,20 +14,49 @@ from typing import Any
 
 from ..base.errors import InvalidRequest, ResponseFormatError
 
+try:  # optional (the ``fast`` extra): a SIMD base64 decoder, ~40x the stdlib's speed on image-sized text
+    import pybase64
+except ImportError:  # pragma: no cover - depends on the environment
+    pybase64 = None
+
 
 def decode_base64(text: Any, where: str) -> bytes:
-    """Bytes of a base64 field; both alphabets, padded or not, as proto3 JSON allows (WIRE.md §1.4)."""
+    """Bytes of a base64 field; both alphabets, padded or not, as proto3 JSON allows (WIRE.md §1.4).
+
+    One pass over the text in the common case (standard alphabet, padded): ``pybase64`` (SIMD) when it is
+    installed (the ``fast`` extra), else ``binascii`` on the ASCII bytes (on a ``str`` it is ~2x slower).
+    Only a value that fails that is looked at again for the URL-safe alphabet or missing padding.
+    """
     if not isinstance(text, str):
         raise ResponseFormatError(
             f"{where}: the image data is {type(text).__name__}, not a base64 string."
         )
-    padded = text + "=" * (-len(text) % 4)
     try:
-        if "-" in text or "_" in text:
-            return base64.b64decode(padded, altchars=b"-_", validate=True)
-        return base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError):
+        try:  # pybase64 reads the str as it is; binascii is ~2x faster on bytes than on a str
+            return _b64decode(text if _b64decode is _pybase64_decode else text.encode("ascii"))
+        except (binascii.Error, ValueError):
+            pass
+        raw = text.encode("ascii")
+        padded = raw + b"=" * (-len(raw) % 4)
+        if b"-" in raw or b"_" in raw:
+            padded = padded.translate(_URLSAFE_TO_STANDARD)
+        return _b64decode(padded)
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         raise ResponseFormatError(f"{where}: the image data is not valid base64.") from None
+
+
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _stdlib_b64decode(data: bytes) -> bytes:
+    return binascii.a2b_base64(data, strict_mode=True)
+
+
+def _pybase64_decode(data: bytes | str) -> bytes:
+    return pybase64.b64decode(data, validate=True)
+
+
+_b64decode = _stdlib_b64decode if pybase64 is None else _pybase64_decode
 
 
 def output_options(mime_type: str | None, compression_quality: int | None) -> dict[str, Any] | None:
