@@ -246,8 +246,8 @@ def test_unknown_setting_name_lists_valid_names() -> None:
 
 
 def test_unknown_backend_argument_is_invalid_request_listing_backends() -> None:
-    with pytest.raises(InvalidRequest, match="vertex, gemini-api, emulator"):
-        resolve_settings({"backend": "openai"}, environ={})
+    with pytest.raises(InvalidRequest, match="vertex, gemini-api, emulator, litellm, openai"):
+        resolve_settings({"backend": "bedrock"}, environ={})
 
 
 def test_unknown_backend_in_environment_is_config_error_naming_the_variable() -> None:

@@ -23,6 +23,7 @@ from ..base.errors import InvalidRequest, VertexImageError
 from ..base.values import ImageInput, ParsedResponse
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
+from ..wire import openai as openai_wire
 from .registry import state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,6 +119,8 @@ async def generate(request: GenerateRequest, info: ModelInfo, *, on_retry: OnRet
     ``n`` may take several requests. If some of them fail, every image that did arrive is saved, then the
     first failure is raised with its type kept, a message saying how many were saved, and ``.partial``.
     """
+    if state().settings().backend == "openai":
+        return await _openai_generate(request, info, on_retry)
     if info.family == "gemini":
         options = dict(request.options)
         want_text = bool(options.pop("text", False))
@@ -169,6 +172,8 @@ async def generate_content(
 
     ``body_options`` are the keyword arguments of ``gemini.build_generate_content_body``.
     """
+    if state().settings().backend == "openai":
+        return await _openai_chat(info, contents, prompt, parameters, n, seed, on_retry, body_options)
     dialect = state().settings().speaks
     bodies = [
         gemini.build_generate_content_body(
@@ -208,6 +213,96 @@ async def upscale(image: ImageInput, factor: str, info: ModelInfo, options: dict
         location=location,
     )
     return answer.images
+
+
+# an OpenAI-shaped gateway ----------------------------------------------------------------------
+OPENAI_OPTIONS = ("text",)  # what such a route can carry beside prompt, n, images and aspect ratio
+
+
+async def _openai_generate(request: GenerateRequest, info: ModelInfo, on_retry: OnRetry | None) -> ImageSet:
+    """One-shot generation (``/v1/images/generations``) or editing (``/v1/images/edits``) through the gateway."""
+    from ..client.endpoints import openai_url  # lazy: client modules load with the first request
+
+    _refuse_on_openai(info, request.options, request.negative_prompt, request.mask, request.image_size)
+    client = state().client()
+    settings = client.settings
+    if request.images:
+        fields, files = openai_wire.images_edit_form(
+            info.id, request.prompt, request.images, n=request.n, aspect_ratio=request.aspect_ratio
+        )
+        call = client.post_form(openai_url(settings, "images/edits"), fields, files, on_retry=on_retry,
+                                model_id=info.id)  # fmt: skip
+    else:
+        body = openai_wire.images_generation_body(info.id, request.prompt, n=request.n, aspect_ratio=request.aspect_ratio)
+        call = client.post_json(openai_url(settings, "images/generations"), body, on_retry=on_retry, model_id=info.id)
+
+    async def parsed() -> ParsedResponse:
+        return openai_wire.parse_images_response(await call)
+
+    answer = await _answer(
+        [parsed()],
+        wanted=request.n,
+        prompt=request.prompt,
+        model=info.id,
+        parameters=_parameters(request),
+        seed=request.seed,
+        settings=settings,
+        location="",
+    )
+    return answer.images
+
+
+async def _openai_chat(
+    info: ModelInfo,
+    contents: Sequence[Mapping[str, Any]],
+    prompt: str,
+    parameters: Mapping[str, Any],
+    n: int,
+    seed: int | None,
+    on_retry: OnRetry | None,
+    body_options: Mapping[str, Any],
+) -> Answer:
+    """A chat turn through ``/v1/chat/completions`` (no signatures: the last image is re-sent as an input)."""
+    from ..client.endpoints import openai_url  # lazy: client modules load with the first request
+
+    given = {name: value for name, value in body_options.items() if value not in (None, False, (), "")}
+    modalities = given.pop("response_modalities", ("TEXT", "IMAGE"))
+    given.pop("aspect_ratio", None)  # the chat route has no size; LiteLLM keeps the model's default
+    _refuse_on_openai(info, given, None, None, given.pop("image_size", None))
+    client = state().client()
+    body = openai_wire.chat_body(info.id, contents, want_text="TEXT" in modalities)
+    url = openai_url(client.settings, "chat/completions")
+
+    async def turn() -> ParsedResponse:
+        return openai_wire.parse_chat_completion(await client.post_json(url, body, on_retry=on_retry, model_id=info.id))
+
+    return await _answer(
+        [turn() for _ in range(n)],
+        wanted=n,
+        prompt=prompt,
+        model=info.id,
+        parameters=parameters,
+        seed=seed,
+        settings=client.settings,
+        location="",
+    )
+
+
+def _refuse_on_openai(info: ModelInfo, options: Mapping[str, Any], negative: Any, mask: Any, size: Any) -> None:
+    """What an OpenAI-shaped route cannot carry is refused before sending, by name."""
+    if info.family != "gemini":
+        raise InvalidRequest(
+            f"{info.id} is an Imagen model; the openai backend sends Gemini image models only "
+            "(gemini-nano-banana-2.1, ...)."
+        )
+    dropped = sorted(name for name, value in options.items() if name not in OPENAI_OPTIONS and value is not None)
+    dropped += [name for name, value in (("negative_prompt", negative), ("mask", mask), ("image_size", size)) if value]
+    if dropped:
+        raise InvalidRequest(
+            f"{', '.join(dropped)} cannot go through an OpenAI-shaped gateway route (it carries prompt, n, images "
+            "and aspect ratio only); use backend='litellm' (the proxy's pass-through keeps every option), or "
+            "leave them out."
+        )
 
 
 # sending and parsing ---------------------------------------------------------------------------
