@@ -237,7 +237,7 @@ async def _openai_generate(request: GenerateRequest, info: ModelInfo, on_retry: 
         call = client.post_json(openai_url(settings, "images/generations"), body, on_retry=on_retry, model_id=info.id)
 
     async def parsed() -> ParsedResponse:
-        return openai_wire.parse_images_response(await call)
+        return openai_wire.parse_images_response(await call, wanted=request.n)
 
     answer = await _answer(
         [parsed()],

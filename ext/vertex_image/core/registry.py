@@ -99,6 +99,10 @@ class KernelState:
             check_output_dir(merged["output_dir"])
         return merged
 
+    def planned(self, options: Mapping[str, Any]) -> Settings:
+        """The settings ``configure(**options)`` would give; changes nothing (raises as ``checked`` does)."""
+        return resolve_settings(configured=self.checked(options), environ=self._environ)
+
     def settings(self) -> Settings:
         """The effective settings (without credentials resolved)."""
         with self._lock:

@@ -7,7 +7,9 @@ The answers are read as LiteLLM 1.108 gives them (MODELS-2026-11 §7):
 - images: ``{"created", "data": [{"b64_json", "url", "revised_prompt", "provider_specific_fields":
   {"thought_signature"}}], "usage"}``. LiteLLM returns Gemini 3's draft images (thought parts) as
   results; they are the items without a signature when another item of the answer has one (Google
-  signs every final image of a thinking model and never a thought part).
+  signs every final image of a thinking model and never a thought part). Its ``/v1/images/edits``
+  answers carry no signature at all: there the items beyond the ``n`` asked for are drafts, and they
+  come first (a model thinks before it answers).
 - chat: ``message.images = [{"type": "image_url", "image_url": {"url": "data:...", "detail"}, "index"}]``,
   or the older singular ``message.image = {"url", "detail"}``. LiteLLM keeps the draft images there too,
   before the final ones, and writes one ``thinking_blocks`` entry with empty ``thinking`` per thought
@@ -102,14 +104,13 @@ def _image_url(inline: Mapping[str, Any]) -> dict[str, Any]:
 # --- answers -------------------------------------------------------------------------------------
 
 
-def parse_images_response(raw: Mapping[str, Any]) -> ParsedResponse:
-    """Read an images answer; draft items (unsigned beside signed ones) are counted, not kept."""
+def parse_images_response(raw: Mapping[str, Any], *, wanted: int | None = None) -> ParsedResponse:
+    """Read an images answer; drafts (``draft_items``) are counted, not kept."""
     items = [item for item in _list(raw.get("data")) if isinstance(item, Mapping)]
-    signed = [bool(_signature(item)) for item in items]
-    images, drafts = [], 0
-    for item, is_signed in zip(items, signed):
-        if any(signed) and not is_signed:
-            drafts += 1
+    is_draft = draft_items(items, wanted)
+    images, drafts = [], sum(is_draft)
+    for item, draft in zip(items, is_draft):
+        if draft:
             continue
         b64 = item.get("b64_json")
         if not b64:
@@ -165,6 +166,16 @@ def parse_chat_completion(raw: Mapping[str, Any]) -> ParsedResponse:
         usage=_usage(raw),
         response_id=str(raw.get("id") or ""),
     )
+
+
+def draft_items(items: Sequence[Mapping[str, Any]], wanted: int | None = None) -> list[bool]:
+    """Which items of an images answer are drafts: unsigned beside signed ones; with no signature at all,
+    the leading items beyond the ``wanted`` count (None: keep every item)."""
+    signed = [bool(_signature(item)) for item in items]
+    if any(signed):
+        return [not flag for flag in signed]
+    extra = max(len(items) - wanted, 0) if wanted else 0
+    return [index < extra for index in range(len(items))]
 
 
 def message_image_urls(message: Mapping[str, Any]) -> list[str]:
@@ -231,6 +242,7 @@ __all__ = [
     "SIZES",
     "chat_body",
     "draft_count",
+    "draft_items",
     "images_edit_form",
     "images_generation_body",
     "message_image_urls",
