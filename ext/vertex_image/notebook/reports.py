@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.config import Settings
-from ..base.errors import TransportError, VertexImageError
+from ..base.errors import APIError, TransportError, VertexImageError
 from ..base.text import clip, escape
 from ..client.endpoints import GEMINI_API_HOST, gateway_root, gateway_route, models_list_url, vertex_host
 from ..core.registry import state
@@ -258,8 +258,6 @@ def _gateway_rows(settings: Settings) -> list[tuple[str, str]]:
 
 def _check_gateway(auth: Any, settings: Settings) -> str:
     """One free GET through the route in use (the model listing): does the gateway take the key?"""
-    from ..base.errors import APIError
-
     kernel = state()
     url = models_list_url(settings, page_size=1)
     path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]

@@ -2,18 +2,8 @@
 
 For gateways that offer only OpenAI routes (the ``openai`` backend): ``/v1/images/generations``,
 ``/v1/images/edits`` (multipart) and ``/v1/chat/completions`` with ``modalities: ["image", "text"]``.
-The answers are read as LiteLLM 1.108 gives them (MODELS-2026-11 §7):
-
-- images: ``{"created", "data": [{"b64_json", "url", "revised_prompt", "provider_specific_fields":
-  {"thought_signature"}}], "usage"}``. LiteLLM returns Gemini 3's draft images (thought parts) as
-  results; they are the items without a signature when another item of the answer has one (Google
-  signs every final image of a thinking model and never a thought part). Its ``/v1/images/edits``
-  answers carry no signature at all: there the items beyond the ``n`` asked for are drafts, and they
-  come first (a model thinks before it answers).
-- chat: ``message.images = [{"type": "image_url", "image_url": {"url": "data:...", "detail"}, "index"}]``,
-  or the older singular ``message.image = {"url", "detail"}``. LiteLLM keeps the draft images there too,
-  before the final ones, and writes one ``thinking_blocks`` entry with empty ``thinking`` per thought
-  part that carried no text: that many leading images are drafts.
+The answers are read as LiteLLM 1.108 gives them; where the images are and which are drafts is
+``base.openai_shapes`` (shared with ``ImageSet.from_openai``).
 
 Limits of such a route, stated plainly: no thought signature reaches the caller in a usable form, so a
 conversation cannot replay the model's turns; each turn sends the earlier words and re-sends the last
@@ -28,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..base.errors import ResponseFormatError
+from ..base.openai_shapes import draft_items, item_signature, listed, message_drafts, message_image_urls, split_data_url
 from ..base.values import Block, ImageInput, ParsedResponse, ReceivedImage
 
 # Gemini's 1K sizes per aspect ratio (ai.google.dev image-generation); LiteLLM maps "WxH" back to the ratio.
@@ -106,7 +97,7 @@ def _image_url(inline: Mapping[str, Any]) -> dict[str, Any]:
 
 def parse_images_response(raw: Mapping[str, Any], *, wanted: int | None = None) -> ParsedResponse:
     """Read an images answer; drafts (``draft_items``) are counted, not kept."""
-    items = [item for item in _list(raw.get("data")) if isinstance(item, Mapping)]
+    items = [item for item in listed(raw.get("data")) if isinstance(item, Mapping)]
     is_draft = draft_items(items, wanted)
     images, drafts = [], sum(is_draft)
     for item, draft in zip(items, is_draft):
@@ -121,7 +112,7 @@ def parse_images_response(raw: Mapping[str, Any], *, wanted: int | None = None) 
                 mime_type=_sniff(b64),
                 b64=str(b64),
                 enhanced_prompt=str(item.get("revised_prompt") or ""),
-                thought_signature=_signature(item),
+                thought_signature=item_signature(item),
                 candidate_index=len(images),
             )
         )
@@ -131,16 +122,16 @@ def parse_images_response(raw: Mapping[str, Any], *, wanted: int | None = None) 
 
 def parse_chat_completion(raw: Mapping[str, Any]) -> ParsedResponse:
     """Read a chat completion with images; drafts (see the module docstring) are counted, not kept."""
-    choices = [choice for choice in _list(raw.get("choices")) if isinstance(choice, Mapping)]
+    choices = [choice for choice in listed(raw.get("choices")) if isinstance(choice, Mapping)]
     if not choices:
         raise ResponseFormatError("The gateway's chat answer has no choices; it is not an OpenAI chat completion.")
     choice = choices[0]
     message = choice.get("message") if isinstance(choice.get("message"), Mapping) else {}
     urls = message_image_urls(message)
-    drafts = min(draft_count(message), max(len(urls) - 1, 0))
+    drafts = message_drafts(message, len(urls))
     images = []
     for url in urls[drafts:]:
-        mime, b64 = _split_data_url(url)
+        mime, b64 = split_data_url(url)
         if b64:
             images.append(ReceivedImage(data=_decode(b64), mime_type=mime, b64=b64, candidate_index=len(images)))
     text = message.get("content") if isinstance(message.get("content"), str) else ""
@@ -166,53 +157,6 @@ def parse_chat_completion(raw: Mapping[str, Any]) -> ParsedResponse:
         usage=_usage(raw),
         response_id=str(raw.get("id") or ""),
     )
-
-
-def draft_items(items: Sequence[Mapping[str, Any]], wanted: int | None = None) -> list[bool]:
-    """Which items of an images answer are drafts: unsigned beside signed ones; with no signature at all,
-    the leading items beyond the ``wanted`` count (None: keep every item)."""
-    signed = [bool(_signature(item)) for item in items]
-    if any(signed):
-        return [not flag for flag in signed]
-    extra = max(len(items) - wanted, 0) if wanted else 0
-    return [index < extra for index in range(len(items))]
-
-
-def message_image_urls(message: Mapping[str, Any]) -> list[str]:
-    """The image URLs of a chat message: ``images`` (LiteLLM's list), else ``image`` (the older singular)."""
-    urls = []
-    for item in _list(message.get("images")):
-        inner = item.get("image_url") if isinstance(item, Mapping) else None
-        url = inner.get("url") if isinstance(inner, Mapping) else inner
-        if isinstance(url, str) and url:
-            urls.append(url)
-    single = message.get("image")
-    if not urls and isinstance(single, Mapping) and isinstance(single.get("url"), str):
-        urls.append(single["url"])
-    return urls
-
-
-def draft_count(message: Mapping[str, Any]) -> int:
-    """How many leading images of a chat message are drafts: thinking blocks that carried no words."""
-    return sum(
-        1 for block in _list(message.get("thinking_blocks")) if isinstance(block, Mapping) and not block.get("thinking")
-    )
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _signature(item: Mapping[str, Any]) -> str:
-    extra = item.get("provider_specific_fields")
-    return str(extra.get("thought_signature") or "") if isinstance(extra, Mapping) else ""
-
-
-def _split_data_url(url: str) -> tuple[str, str]:
-    if not url.startswith("data:") or ";base64," not in url:
-        return "", ""  # a remote URL: not fetched here
-    head, b64 = url[5:].split(";base64,", 1)
-    return head or "image/png", b64
 
 
 def _decode(b64: str) -> bytes:
@@ -241,11 +185,8 @@ def _usage(raw: Mapping[str, Any]) -> dict[str, Any]:
 __all__ = [
     "SIZES",
     "chat_body",
-    "draft_count",
-    "draft_items",
     "images_edit_form",
     "images_generation_body",
-    "message_image_urls",
     "parse_chat_completion",
     "parse_images_response",
 ]
