@@ -192,8 +192,9 @@ def status_view(doctor: bool) -> HtmlView:
         label = {"emulator": "emulator", "litellm": "key check", "openai": "key check"}.get(connected.backend)
         rows.append((label or "token check", check))
         if not check.startswith("ok"):
-            problems.append("token")
-    footer = ("Problems: " + ", ".join(problems) + ". " + _STATUS_HELP) if problems else (
+            problems.append("gateway key" if connected.gateway else "token")
+    help_text = _GATEWAY_HELP if settings.gateway else _STATUS_HELP
+    footer = ("Problems: " + ", ".join(problems) + ". " + help_text) if problems else (
         "Everything needed is in place." if doctor else "Run %vertex_image doctor to check the credentials work.")
     view = key_value_view("vertex-image " + ("doctor" if doctor else "status"), rows, footer)
     return HtmlView(redact(view.html, secrets), redact(view.text, secrets))
@@ -236,6 +237,10 @@ def use_message(settings: Settings, emulator_url: str = "") -> str:
     return f"Backend: {settings.backend} — requests go to {where} at {endpoint}."
 
 
+_GATEWAY_HELP = (
+    "Check the gateway's URL and key: LITELLM_PROXY_URL / LITELLM_API_KEY (OPENAI_BASE_URL / OPENAI_API_KEY on the "
+    "openai backend), or vi.configure(base_url=..., gateway_key=...)."
+)
 _DIALECT_NAMES = {"gemini-api": "Gemini API", "vertex": "Vertex AI"}
 
 
@@ -264,8 +269,9 @@ def _check_gateway(auth: Any, settings: Settings) -> str:
     try:
         kernel.runtime().run(kernel.client().get_json(url))
     except APIError as exc:
-        if exc.code in (401, 403):
-            return f"failed: the gateway refused the key (HTTP {exc.code}): {exc.message}"
+        if exc.code in (401, 403) or "no connected db" in exc.message.lower():
+            # a LiteLLM proxy without a database answers 400 "No connected db" for a key it does not know
+            return f"failed: the gateway refused the key (HTTP {exc.code}): {exc.message.split(' (')[0]}"
         return f"failed: GET /{path} answered HTTP {exc.code}: {exc.message}"
     key = "the key" if getattr(auth, "has_key", False) else "a request without a key"
     return f"ok: the gateway accepted {key} (GET /{path} answered)"
