@@ -29,7 +29,7 @@ def main() -> None:
 
     routes.VertexAIPassThroughHandler.get_default_base_target_url = staticmethod(lambda location: emulator_url)
 
-    async def fake_token(self, credentials, project_id, custom_llm_provider):  # noqa: ANN001
+    async def fake_token(self, credentials, project_id, custom_llm_provider):
         return PROXY_GOOGLE_TOKEN, project_id or "proxy-project"
 
     VertexBase.ensure_access_token_async = fake_token
