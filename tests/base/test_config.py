@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from vertex_image.base.config import (
+    GATEWAY_PROJECT,
     EMULATOR_PROJECT,
     SETTING_NAMES,
     Secret,
@@ -246,8 +247,8 @@ def test_unknown_setting_name_lists_valid_names() -> None:
 
 
 def test_unknown_backend_argument_is_invalid_request_listing_backends() -> None:
-    with pytest.raises(InvalidRequest, match="vertex, gemini-api, emulator"):
-        resolve_settings({"backend": "openai"}, environ={})
+    with pytest.raises(InvalidRequest, match="vertex, gemini-api, emulator, litellm, openai"):
+        resolve_settings({"backend": "bedrock"}, environ={})
 
 
 def test_unknown_backend_in_environment_is_config_error_naming_the_variable() -> None:
@@ -431,3 +432,33 @@ def test_prices_resolve_model_names_and_refuse_unknown_keys() -> None:
     assert settings.prices == {"gemini-nano-banana-2.1": {"image_output_per_m": 24.0}}
     with pytest.raises(InvalidRequest, match="Unknown price key 'cheap'"):
         resolve_settings(configured={"prices": {"nano-banana": {"cheap": 1}}}, environ={})
+# --- gateways ------------------------------------------------------------------------------------
+
+
+def test_litellm_reads_the_proxy_url_and_key_variables_and_never_a_google_key() -> None:
+    env = {"LITELLM_PROXY_URL": "http://proxy:4000", "LITELLM_API_KEY": "sk-proxy-key-1", "GOOGLE_API_KEY": "AIza-real"}
+    settings = resolve_settings({"backend": "litellm"}, environ=env)
+    assert (settings.base_url, str(settings.gateway_key), settings.api_key) == ("http://proxy:4000", "sk-proxy-key-1", None)
+    assert settings.sources["gateway_key"] == "environment (LITELLM_API_KEY)"
+    assert settings.speaks == "gemini-api" and settings.gateway
+    assert "sk-proxy-key-1" not in repr(settings)
+    other = resolve_settings({"backend": "litellm"}, environ={"LITELLM_PROXY_API_BASE": "http://b", "LITELLM_PROXY_API_KEY": "sk-2"})
+    assert (other.base_url, str(other.gateway_key)) == ("http://b", "sk-2")
+
+
+def test_gateway_variables_apply_to_their_own_backend_only() -> None:
+    env = {"LITELLM_PROXY_URL": "http://proxy:4000", "OPENAI_BASE_URL": "http://oai/v1", "OPENAI_API_KEY": "sk-o"}
+    assert resolve_settings({"backend": "openai"}, environ=env).base_url == "http://oai/v1"
+    assert resolve_settings({"backend": "vertex", "project": "p"}, environ=env).base_url == ""
+    assert resolve_settings({"backend": "litellm"}, environ=env).gateway_key is None
+
+
+def test_the_litellm_dialect_is_a_setting_and_vertex_gets_a_placeholder_project() -> None:
+    settings = resolve_settings({"backend": "litellm", "gateway_dialect": "vertex_ai"}, environ={})
+    assert (settings.speaks, settings.project) == ("vertex", GATEWAY_PROJECT)
+    assert "project" not in settings.sources  # the proxy's own Vertex settings replace it
+    env = {"VERTEX_IMAGE_GATEWAY_DIALECT": "vertex", "GOOGLE_CLOUD_PROJECT": "mine"}
+    assert resolve_settings({"backend": "litellm"}, environ=env).project == "mine"
+    with pytest.raises(InvalidRequest, match="accepted: vertex, gemini-api"):
+        resolve_settings({"backend": "litellm", "gateway_dialect": "bedrock"}, environ={})
+    assert resolve_settings({"backend": "openai"}, environ={}).speaks == "gemini-api"

@@ -22,6 +22,7 @@ from vertex_image.base.config import Settings, resolve_settings
 from vertex_image.client.auth import (
     CLOUD_PLATFORM_SCOPE,
     ApiKeyAuth,
+    GatewayKeyAuth,
     GoogleCredentialsAuth,
     HttpxAuthRequest,
     StaticTokenAuth,
@@ -524,3 +525,36 @@ def test_importing_auth_loads_neither_google_auth_nor_httpx() -> None:
     code = "import vertex_image.client.auth, sys; print([m for m in ('google.auth', 'httpx') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+# --- gateways ------------------------------------------------------------------------------------
+
+GATEWAY_CANARY = "sk-CANARY-gateway-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("options", "header"),
+    [
+        ({"backend": "litellm"}, {"x-goog-api-key": GATEWAY_CANARY}),  # LiteLLM's /gemini reads only this one
+        ({"backend": "litellm", "gateway_dialect": "vertex"}, {"x-litellm-api-key": GATEWAY_CANARY}),
+        ({"backend": "openai"}, {"Authorization": f"Bearer {GATEWAY_CANARY}"}),
+    ],
+)
+def test_the_gateway_key_goes_in_its_routes_header_only(options: dict[str, str], header: dict[str, str]) -> None:
+    settings = resolve_settings(
+        {**options, "base_url": "http://proxy:4000", "gateway_key": GATEWAY_CANARY, "api_key": CANARY_KEY}, environ={}
+    )
+    auth, _ = auth_for(settings, environ={})
+    assert isinstance(auth, GatewayKeyAuth)
+    assert asyncio.run(auth.headers()) == header  # no Google key beside it: the proxy holds Google's credentials
+    assert auth.secrets() == [GATEWAY_CANARY]
+    info = describe(auth, settings)
+    assert GATEWAY_CANARY not in repr(auth) + json.dumps(info)
+    assert info["gateway_url"] == "http://proxy:4000" and info["route"] in ("/gemini", "/vertex_ai", "/v1")
+
+
+def test_a_gateway_without_key_sends_no_auth_header_and_without_url_refuses() -> None:
+    auth, _ = auth_for(resolve_settings({"backend": "litellm", "base_url": "http://p"}, environ={}), environ={})
+    assert asyncio.run(auth.headers()) == {} and "no gateway key" in auth.description
+    with pytest.raises(errors.ConfigError, match="needs the gateway's URL"):
+        auth_for(resolve_settings({"backend": "openai"}, environ={}), environ={})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from vertex_image.base.config import Secret, Settings, resolve_settings
 from vertex_image.base.errors import ConfigError, InvalidRequest
-from vertex_image.client.endpoints import model_url, vertex_host
+from vertex_image.client.endpoints import gateway_root, gateway_route, model_url, models_list_url, openai_url, vertex_host
 
 PROJECT = Settings(backend="vertex", project="my-proj")
 KEY = Secret("key-0123456789")
@@ -160,3 +160,37 @@ def test_unknown_method_is_refused() -> None:
 def test_model_ids_that_would_change_the_url_are_refused(model_id: str) -> None:
     with pytest.raises(InvalidRequest):
         model_url(PROJECT, model_id=model_id, method="predict", location="us-central1")
+
+
+# --- gateways ------------------------------------------------------------------------------------
+
+
+def gateway(**options: object) -> Settings:
+    return resolve_settings(options, environ={})
+
+
+def test_litellm_urls_are_googles_paths_under_the_proxys_pass_through_routes() -> None:
+    gemini = gateway(backend="litellm", base_url="http://proxy:4000/")
+    url = model_url(gemini, model_id="gemini-nano-banana-2.1", method="generateContent", location="global")
+    assert url == "http://proxy:4000/gemini/v1beta/models/gemini-nano-banana-2.1:generateContent"
+    vertex = gateway(backend="litellm", base_url="http://proxy:4000/gemini", gateway_dialect="vertex", location="us-east5")
+    url = model_url(vertex, model_id="gemini-3-pro-image", method="streamGenerateContent", location="us-east5")
+    assert url == ("http://proxy:4000/vertex_ai/v1/projects/gateway-project/locations/us-east5/publishers/google/"
+                   "models/gemini-3-pro-image:streamGenerateContent?alt=sse")  # fmt: skip
+    assert models_list_url(gemini, page_size=1) == "http://proxy:4000/gemini/v1beta/models?pageSize=1"
+
+
+def test_openai_routes_and_the_root_whatever_suffix_was_given() -> None:
+    for given in ("http://gw:4000", "http://gw:4000/v1", "http://gw:4000/v1/"):
+        assert openai_url(gateway(backend="openai", base_url=given), "images/edits") == "http://gw:4000/v1/images/edits"
+    settings = gateway(backend="openai", base_url="http://gw:4000")
+    assert gateway_route(settings) == "/v1" and gateway_root(settings) == "http://gw:4000"
+    with pytest.raises(InvalidRequest, match="no Google URLs"):
+        model_url(settings, model_id="m", method="generateContent", location="global")
+    with pytest.raises(InvalidRequest, match="Unknown OpenAI route"):
+        openai_url(settings, "audio/speech")
+
+
+def test_a_gateway_without_a_url_says_how_to_give_one() -> None:
+    with pytest.raises(ConfigError, match="LITELLM_PROXY_URL.*use litellm http://proxy:4000"):
+        gateway_root(gateway(backend="litellm"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,30 @@ def test_the_doctor_asks_the_client_to_ping_and_reports_a_silent_emulator(kernel
 def test_sessions_and_models_tables_say_what_to_do_when_empty() -> None:
     assert "No sessions yet: run a %%gemini_image cell." in reports.sessions_view([]).text
     assert reports.models_view([]).text.splitlines()[0] == "Image models"
+
+
+GATEWAY_KEY = "sk-SECRET-gateway-key-0123456789"
+
+
+def test_status_names_the_gateway_the_route_and_the_key_only_as_set(kernel: None) -> None:
+    vi.configure(backend="litellm", base_url="http://proxy:4000/gemini", gateway_key=GATEWAY_KEY, gateway_dialect="vertex")
+    view = reports.status_view(doctor=False)
+    assert GATEWAY_KEY not in view.text + view.html
+    assert re.search(r"^backend +litellm \(speaks vertex\)$", view.text, re.M)
+    assert re.search(r"^gateway +LiteLLM proxy at http://proxy:4000$", view.text, re.M)
+    assert re.search(r"^route +/vertex_ai \(pass-through to the Vertex AI", view.text, re.M)
+    assert re.search(r"^gateway key +set \(hidden\), from configure$", view.text, re.M)
+    assert "set (hidden)" in reports.config_view("auto").text and GATEWAY_KEY not in reports.config_view("auto").text
+    assert reports.use_message(registry.state().settings()) == (
+        "Backend: litellm — requests go to a LiteLLM proxy's Vertex AI pass-through (Google's wire format) "
+        "at http://proxy:4000/vertex_ai."
+    )
+
+
+def test_the_doctor_says_a_gateway_that_does_not_answer_without_the_key(kernel: None) -> None:
+    vi.configure(backend="openai", base_url="http://127.0.0.1:9/v1", gateway_key=GATEWAY_KEY, max_attempts=1)
+    view = reports.status_view(doctor=True)
+    assert GATEWAY_KEY not in view.text + view.html
+    check = next(line for line in view.text.splitlines() if line.startswith("key check"))
+    assert "failed:" in check and "127.0.0.1:9/v1/models" in check
+    assert "Problems: gateway key. Check the gateway's URL and key" in view.text

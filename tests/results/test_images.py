@@ -282,9 +282,11 @@ def test_image_set_save_writes_safe_names_and_is_idempotent(tmp_path: Path) -> N
 
 
 def test_to_openai_has_the_litellm_image_response_shape() -> None:
-    images = ImageSet(images=(make(64, enhanced_prompt="a vivid fox"), make(64)), created=1_700_000_000)
+    usage = {"prompt_token_count": 3, "candidates_token_count": 1120, "total_token_count": 1123}
+    images = ImageSet(images=(make(64, enhanced_prompt="a vivid fox"), make(64)), created=1_700_000_000, usage=usage)
     response = images.to_openai()
     assert response["created"] == 1_700_000_000
+    assert response["usage"] == {"input_tokens": 3, "output_tokens": 1120, "total_tokens": 1123}
     assert response["data"] == [
         {"b64_json": base64.b64encode(images[0].data).decode(), "revised_prompt": "a vivid fox"},
         {"b64_json": base64.b64encode(images[1].data).decode(), "revised_prompt": None},
@@ -296,6 +298,48 @@ def test_from_openai_reads_dicts_and_objects_back() -> None:
     response = ImageSet(images=(make(64, enhanced_prompt="vivid"),), created=5).to_openai()
     back = ImageSet.from_openai(response, model=MODEL)
     assert back.created == 5 and back[0].data == make(64).data and back[0].enhanced_prompt == "vivid"
+
+
+def test_to_openai_chat_is_a_message_carrying_both_images_and_image() -> None:
+    images = ImageSet(images=(make(64),), text="Here is a fox.")
+    message = images.to_openai("chat")
+    url = images[0].data_url
+    assert message["content"] == "Here is a fox."
+    assert message["images"] == [{"type": "image_url", "image_url": {"url": url, "detail": "auto"}, "index": 0}]
+    assert message["image"] == {"url": url, "detail": "auto"}
+    assert ImageSet.from_openai(message)[0].data == images[0].data
+    with pytest.raises(InvalidRequest, match="kind='images' or kind='chat'"):
+        images.to_openai("audio")
+
+
+def test_from_openai_reads_litellms_real_answers_without_the_drafts() -> None:
+    draft, final = make(32, seed=None), make(64, seed=None)
+    b64 = {image: base64.b64encode(image.data).decode() for image in (draft, final)}
+    images_answer = {  # LiteLLM 1.108's /v1/images/generations answer for a Gemini 3 model (shape as received)
+        "created": 1796037738, "background": None, "output_format": None, "quality": None, "size": None,
+        "data": [
+            {"b64_json": b64[draft], "revised_prompt": None, "url": None, "provider_specific_fields": None},
+            {"b64_json": b64[final], "revised_prompt": None, "url": None,
+             "provider_specific_fields": {"thought_signature": "VklFTVUBSEfO"}},
+        ],
+        "usage": {"total_tokens": 1507, "input_tokens": 3, "output_tokens": 1504},
+    }  # fmt: skip
+    back = ImageSet.from_openai(images_answer)
+    assert [image.data for image in back] == [final.data] and back.usage["total_tokens"] == 1507
+    completion = {  # its /v1/chat/completions answer with modalities ["image", "text"]
+        "id": "2NcL", "object": "chat.completion",
+        "choices": [{"finish_reason": "stop", "index": 0, "message": {
+            "content": "Here is an image of a red fox.", "role": "assistant",
+            "images": [{"image_url": {"url": draft.data_url, "detail": "auto"}, "index": 0, "type": "image_url"},
+                       {"image_url": {"url": final.data_url, "detail": "auto"}, "index": 0, "type": "image_url"}],
+            "thinking_blocks": [{"type": "thinking", "thinking": "**Planning the image**"},
+                                {"type": "thinking", "thinking": ""}],
+            "provider_specific_fields": {"thought_signatures": ["VklFTVUBq2hG", "VklFTVUBSEfO"]}}}],
+    }  # fmt: skip
+    chat = ImageSet.from_openai(completion, prompt="a red fox")
+    assert [image.data for image in chat] == [final.data] and chat.text == "Here is an image of a red fox."
+    edits = {"data": [{"b64_json": b64[draft]}, {"b64_json": b64[final]}]}  # /v1/images/edits: no signatures
+    assert [image.data for image in ImageSet.from_openai(edits, n=1)] == [final.data]
 
 
 def test_compare_shows_labels_side_by_side_with_stable_text() -> None:

@@ -18,8 +18,10 @@ from .errors import CHOOSE_OUTPUT_DIR, ConfigError, InvalidRequest
 from .models import resolve_model
 from .pricing import check_overrides
 
-BACKENDS = ("vertex", "gemini-api", "emulator")
+BACKENDS = ("vertex", "gemini-api", "emulator", "litellm", "openai")
 DIALECTS = ("vertex", "gemini-api")
+GATEWAYS = ("litellm", "openai")  # backends that reach Google through a gateway holding Google's credentials
+GATEWAY_PROJECT = "gateway-project"  # Vertex URLs need a project; the proxy's own Vertex settings replace it
 
 # Google's recommended image model on both surfaces (lineup.RECOMMENDED); every Imagen model is shut down.
 DEFAULT_IMAGEN_MODEL = "gemini-nano-banana-2.1"  # the model of %imagen (the name is kept for old configs)
@@ -46,7 +48,8 @@ class Settings:
     """The effective configuration of one client.
 
     Attributes:
-        backend: ``vertex``, ``gemini-api`` or ``emulator``.
+        backend: ``vertex``, ``gemini-api``, ``emulator``, or a gateway: ``litellm`` (a LiteLLM proxy's
+            pass-through routes, Google's own wire format) or ``openai`` (a gateway's OpenAI-shaped routes).
         project: the Google Cloud project ("" in express mode and on the Gemini API).
         location: the location set by the user; "" means the per-family default
             (``global`` for Gemini image models, ``us-central1`` for Imagen).
@@ -57,6 +60,10 @@ class Settings:
             backend "" means the in-process emulator, started on the first request.
         api_version: "" for the backend's default (``v1`` on Vertex, ``v1beta`` on the Gemini API).
         emulator_mode: which API the emulator backend speaks: ``vertex`` or ``gemini-api``.
+        gateway_key: the gateway's own key (a LiteLLM virtual or master key); never shown, never sent
+            anywhere but in the gateway's auth header.
+        gateway_dialect: which Google API goes through the ``litellm`` backend: ``gemini-api`` (the proxy's
+            ``/gemini`` route) or ``vertex`` (its ``/vertex_ai`` route).
         output_dir: where images are saved.
         preview_size: longest side of inline previews in pixels; 0 shows full size.
         default_imagen_model, default_gemini_model: used when no model is named (``%imagen`` and the one-shot
@@ -83,6 +90,8 @@ class Settings:
     base_url: str = ""
     api_version: str = ""
     emulator_mode: str = "vertex"
+    gateway_key: Secret | None = field(default=None, repr=False)
+    gateway_dialect: str = "gemini-api"
     output_dir: str = "vertex_images"
     preview_size: int = 768
     default_imagen_model: str = DEFAULT_IMAGEN_MODEL
@@ -98,8 +107,18 @@ class Settings:
 
     @property
     def speaks(self) -> str:
-        """The wire dialect in use: ``vertex`` or ``gemini-api`` (the emulator speaks either)."""
-        return self.emulator_mode if self.backend == "emulator" else self.backend
+        """The wire dialect in use: ``vertex`` or ``gemini-api`` (the emulator and a LiteLLM proxy speak either;
+        an OpenAI-shaped gateway forwards to the Gemini API's models)."""
+        if self.backend == "emulator":
+            return self.emulator_mode
+        if self.backend == "litellm":
+            return self.gateway_dialect
+        return "gemini-api" if self.backend == "openai" else self.backend
+
+    @property
+    def gateway(self) -> bool:
+        """True when requests go through a gateway (``litellm`` or ``openai``) that holds Google's credentials."""
+        return self.backend in GATEWAYS
 
     @property
     def express_mode(self) -> bool:
@@ -140,6 +159,11 @@ _BACKEND_ALIASES = {
     "gemini": "gemini-api",
     "genai": "gemini-api",
     "emulator": "emulator",
+    "litellm": "litellm",
+    "litellm-proxy": "litellm",
+    "litellm_proxy": "litellm",
+    "openai": "openai",
+    "openai-compatible": "openai",
 }
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$")  # also domain-scoped ids (example.com:proj)
 _LOCATION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -168,6 +192,9 @@ def resolve_settings(
     meanings (``GOOGLE_GENAI_USE_VERTEXAI``/``_ENTERPRISE``, ``GOOGLE_CLOUD_PROJECT``,
     ``GOOGLE_CLOUD_LOCATION``, ``GOOGLE_API_KEY`` over ``GEMINI_API_KEY``, ``GOOGLE_GENAI_API_VERSION``,
     ``GOOGLE_VERTEX_BASE_URL``/``GOOGLE_GEMINI_BASE_URL``) plus ``VERTEX_IMAGE_*``, which win over them.
+    The gateways read LiteLLM's variables (``LITELLM_PROXY_URL`` or ``LITELLM_PROXY_API_BASE``,
+    ``LITELLM_API_KEY`` or ``LITELLM_PROXY_API_KEY``) on ``litellm`` and OpenAI's (``OPENAI_BASE_URL``,
+    ``OPENAI_API_KEY``) on ``openai``; a gateway never gets a Google API key from the environment.
 
     With no backend anywhere: ``vertex`` when a project (or credentials file) is known, ``gemini-api``
     when only an API key is, the one from the higher layer when both are (a tie goes to Vertex), else
@@ -247,6 +274,7 @@ def _environment(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     take("output_dir", "VERTEX_IMAGE_OUTPUT_DIR")
     take("preview_size", "VERTEX_IMAGE_PREVIEW_SIZE")
     take("emulator_mode", "VERTEX_IMAGE_EMULATOR_MODE")
+    take("gateway_dialect", "VERTEX_IMAGE_GATEWAY_DIALECT")
     take("retired_models", "VERTEX_IMAGE_RETIRED_MODELS")
     take("budget_usd", "VERTEX_IMAGE_BUDGET_USD")
     return found
@@ -256,7 +284,9 @@ def _dialect(picks: Mapping[str, _Pick]) -> str:
     backend = picks["backend"].value
     if backend == "emulator":
         return str(picks["emulator_mode"].value) if "emulator_mode" in picks else "vertex"
-    return str(backend)
+    if backend == "litellm":
+        return str(picks["gateway_dialect"].value) if "gateway_dialect" in picks else "gemini-api"
+    return "gemini-api" if backend == "openai" else str(backend)
 
 
 def _choose_backend(picks: dict[str, _Pick]) -> None:
@@ -276,8 +306,10 @@ def _choose_backend(picks: dict[str, _Pick]) -> None:
 
 def _arbitrate_vertex_auth(picks: dict[str, _Pick]) -> None:
     """Decide between express mode (API key) and Google credentials on Vertex (google-genai's rules)."""
-    if picks["backend"].value == "emulator" and picks.get("api_key", _Pick(None, "", 0)).rank == _ENVIRONMENT:
-        del picks["api_key"]  # a real key from the environment is never sent to the local emulator
+    if picks["backend"].value in ("emulator", *GATEWAYS) and picks.get("api_key", _Pick(None, "", 0)).rank == _ENVIRONMENT:
+        del picks["api_key"]  # a real Google key from the environment is never sent to the emulator or a gateway
+    if picks["backend"].value in GATEWAYS:
+        return  # the gateway holds Google's credentials: an API key given here is not used
     if _dialect(picks) != "vertex" or "api_key" not in picks:
         return
     key = picks["api_key"].rank
@@ -291,7 +323,33 @@ def _arbitrate_vertex_auth(picks: dict[str, _Pick]) -> None:
             del picks[name]  # a key from a higher layer means express mode
 
 
+_GATEWAY_VARIABLES = {  # backend -> (base URL variables, key variables), first one set wins
+    "litellm": (("LITELLM_PROXY_URL", "LITELLM_PROXY_API_BASE"), ("LITELLM_API_KEY", "LITELLM_PROXY_API_KEY")),
+    "openai": (("OPENAI_BASE_URL",), ("OPENAI_API_KEY",)),
+}
+
+
+def _env_gateway(picks: dict[str, _Pick], env: Mapping[str, str]) -> None:
+    """A gateway's URL and key from its own variables (read only when that gateway is the backend)."""
+    backend = picks["backend"].value
+    if backend not in _GATEWAY_VARIABLES:
+        return
+    for name, variables in zip(("base_url", "gateway_key"), _GATEWAY_VARIABLES[backend]):
+        if name in picks:
+            continue
+        for variable in variables:
+            value = env.get(variable, "").strip()
+            if value:
+                picks[name] = _Pick(_coerce(name, value, variable), f"environment ({variable})", _ENVIRONMENT)
+                break
+    if backend == "litellm" and _dialect(picks) == "vertex" and "project" not in picks:
+        picks["project"] = _Pick(GATEWAY_PROJECT, "", 0)
+
+
 def _env_base_url(picks: dict[str, _Pick], env: Mapping[str, str]) -> None:
+    if picks["backend"].value in GATEWAYS:
+        _env_gateway(picks, env)
+        return
     if "base_url" in picks or picks["backend"].value == "emulator":
         return  # the emulator's URL is set when it starts; a proxy URL must never replace it
     variable = "GOOGLE_GEMINI_BASE_URL" if _dialect(picks) == "gemini-api" else "GOOGLE_VERTEX_BASE_URL"
@@ -397,7 +455,7 @@ def _number(kind: type, minimum: float, *, strict: bool = False) -> Callable[[st
 
 def _api_key(name: str, value: Any, origin: str) -> Secret:
     if not isinstance(value, str):
-        raise _fail(origin, f"api_key must be a string, not {type(value).__name__}.")
+        raise _fail(origin, f"{name} must be a string, not {type(value).__name__}.")
     return Secret(value.strip())  # the SDK strips whitespace too; a pasted key often ends in "\n"
 
 
@@ -450,6 +508,8 @@ def _base_url(name: str, value: Any, origin: str) -> str:
 _COERCERS: dict[str, Callable[[str, Any, str], Any]] = {
     "backend": _choice(BACKENDS),
     "emulator_mode": _choice(DIALECTS),
+    "gateway_dialect": _choice(DIALECTS),
+    "gateway_key": _api_key,
     "retired_models": _choice(RETIRED_MODELS),
     "api_key": _api_key,
     "project": _pattern(_PROJECT_RE, "a project id looks like 'my-project-123'"),

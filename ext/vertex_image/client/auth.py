@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from ..base.config import Settings
 from ..base.errors import AuthError, ConfigError, TransportError
 from .authtransport import HttpxAuthRequest, HttpxAuthResponse
+from .endpoints import gateway_root, gateway_route
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,53 @@ class StaticTokenAuth:
 
     def __repr__(self) -> str:
         return f"StaticTokenAuth(description={self.description!r})"
+
+
+class GatewayKeyAuth:
+    """A gateway's own key (a LiteLLM virtual or master key); the gateway holds Google's credentials.
+
+    The header depends on the route, as LiteLLM 1.108 reads it: its ``/gemini`` pass-through takes the
+    caller's key only from ``x-goog-api-key`` (or ``?key=``, which we never use: URLs reach logs), its
+    ``/vertex_ai`` pass-through and the OpenAI routes from ``x-litellm-api-key`` / ``Authorization: Bearer``.
+    The key goes in that header and nowhere else (not in bodies, URLs, messages or metadata).
+
+    Args:
+        key: the gateway key; "" for a gateway that asks for none (a LiteLLM proxy without a master key).
+        route: ``gemini`` (the ``/gemini`` pass-through), ``vertex_ai`` or ``openai``.
+        description: where the key came from, for ``%vertex_image doctor``.
+    """
+
+    def __init__(self, key: str, *, route: str, description: str = "gateway key") -> None:
+        self._key = str(key or "").strip()
+        self._route = route
+        self.description = description
+        self.quota_project = ""
+
+    @property
+    def has_key(self) -> bool:
+        """True when a key is set."""
+        return bool(self._key)
+
+    async def headers(self) -> dict[str, str]:
+        """The gateway's auth header for this route (none without a key)."""
+        if not self._key:
+            return {}
+        if self._route == "gemini":
+            return {"x-goog-api-key": self._key}
+        if self._route == "vertex_ai":
+            return {"x-litellm-api-key": self._key}
+        return {"Authorization": f"Bearer {self._key}"}
+
+    async def refresh_after_401(self) -> bool:
+        """A gateway key cannot be refreshed."""
+        return False
+
+    def secrets(self) -> list[str]:
+        """The key."""
+        return [self._key] if self._key else []
+
+    def __repr__(self) -> str:
+        return f"GatewayKeyAuth(route={self._route!r}, description={self.description!r})"
 
 
 # --- Google credentials ---------------------------------------------------------------------------
@@ -356,6 +404,8 @@ def auth_for(
         )
     if settings.backend == "emulator":
         return _emulator_auth(settings), settings
+    if settings.gateway:
+        return _gateway_auth(settings), settings
     if settings.speaks == "gemini-api":
         if settings.api_key is None:
             raise ConfigError(
@@ -380,6 +430,17 @@ def _emulator_auth(settings: Settings) -> Auth:
     if settings.speaks == "gemini-api":
         return StaticTokenAuth(api_key=EMULATOR_API_KEY, description="emulator (fake API key)")
     return StaticTokenAuth(description="emulator (fake token)")
+
+
+def _gateway_auth(settings: Settings) -> Auth:
+    """The gateway's key; the gateway's URL is checked here too, so a missing one is said before sending."""
+    gateway_root(settings)  # raises the ConfigError saying how to set the URL
+    route = "openai" if settings.backend == "openai" else ("gemini" if settings.speaks == "gemini-api" else "vertex_ai")
+    origin = settings.sources.get("gateway_key", "")
+    if settings.gateway_key is None:
+        return GatewayKeyAuth("", route=route, description="no gateway key (the gateway must accept that)")
+    where = _key_description(origin).replace("API key", "gateway key")
+    return GatewayKeyAuth(settings.gateway_key, route=route, description=where)
 
 
 def _key_description(origin: str) -> str:
@@ -526,12 +587,18 @@ def describe(auth: Auth, settings: Settings) -> dict[str, str]:
         info["account"] = account
     if settings.base_url:
         info["base_url"] = settings.base_url
+    if settings.gateway:
+        info["gateway"] = {"litellm": "LiteLLM proxy", "openai": "OpenAI-compatible gateway"}[settings.backend]
+        info["gateway_url"] = gateway_root(settings)
+        info["route"] = gateway_route(settings)
+        info["express_mode"] = "no"
     return info
 
 
 __all__ = [
     "ApiKeyAuth",
     "Auth",
+    "GatewayKeyAuth",
     "GoogleCredentialsAuth",
     "HttpxAuthRequest",
     "HttpxAuthResponse",

@@ -10,6 +10,10 @@ from ..base.errors import ConfigError, InvalidRequest
 
 METHODS = ("predict", "generateContent", "streamGenerateContent")
 GEMINI_API_HOST = "https://generativelanguage.googleapis.com"
+# LiteLLM's pass-through routes (litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py): the rest of
+# the path is Google's own, forwarded as it is with the proxy's Google credentials.
+LITELLM_ROUTES = {"gemini-api": "/gemini", "vertex": "/vertex_ai"}
+OPENAI_ROUTES = ("images/generations", "images/edits", "chat/completions", "models")
 _BAD_MODEL_CHARS = re.compile(r"[\s/\\?&#%:]")  # each would change the path or the query
 
 
@@ -41,10 +45,12 @@ def model_url(settings: Settings, *, model_id: str, method: str, location: str) 
         raise InvalidRequest(f"Invalid model name {model_id!r}.")
     suffix = f":{method}" + ("?alt=sse" if method == "streamGenerateContent" else "")
     version = settings.version()
+    if settings.backend == "openai":
+        raise InvalidRequest("The openai backend has no Google URLs; it sends to its OpenAI routes (openai_url).")
     if settings.speaks == "gemini-api":
-        host = settings.base_url or GEMINI_API_HOST
+        host = _host(settings) or GEMINI_API_HOST
         return f"{host.rstrip('/')}/{version}/models/{model_id}{suffix}"
-    host = settings.base_url or vertex_host(location)
+    host = _host(settings) or vertex_host(location)
     model_path = f"publishers/google/models/{model_id}"
     if settings.express_mode:
         return f"{host.rstrip('/')}/{version}/{model_path}{suffix}"
@@ -68,9 +74,55 @@ def models_list_url(settings: Settings, *, page_token: str | None = None, page_s
     ``/v1beta1/publishers/google/models`` on the global host (the listing is not per project).
     """
     query = f"pageSize={int(page_size)}" + (f"&pageToken={quote(page_token, safe='')}" if page_token else "")
+    if settings.backend == "openai":
+        return openai_url(settings, "models")
     if settings.speaks == "gemini-api":
-        host = settings.base_url or GEMINI_API_HOST
+        host = _host(settings) or GEMINI_API_HOST
         version = settings.api_version or "v1beta"
         return f"{host.rstrip('/')}/{version}/models?{query}"
-    host = settings.base_url or vertex_host("global")
+    host = _host(settings) or vertex_host("global")
     return f"{host.rstrip('/')}/v1beta1/publishers/google/models?{query}&view=PUBLISHER_MODEL_VIEW_BASIC"
+
+
+def _host(settings: Settings) -> str:
+    """Where Google's paths start: the base URL, or on a LiteLLM proxy its pass-through route for the dialect."""
+    if settings.backend != "litellm":
+        return settings.base_url
+    return gateway_root(settings) + LITELLM_ROUTES[settings.speaks]
+
+
+def gateway_root(settings: Settings) -> str:
+    """The gateway's root URL (``http://proxy:4000``), whatever route suffix the user gave with it.
+
+    ``http://proxy:4000/gemini``, ``.../vertex_ai`` and ``.../v1`` all name the same proxy: the client adds
+    the route itself, so a URL copied from LiteLLM's docs works as given.
+
+    Raises:
+        ConfigError: no base URL (a gateway has no default host).
+    """
+    if not settings.base_url:
+        variable = "LITELLM_PROXY_URL" if settings.backend == "litellm" else "OPENAI_BASE_URL"
+        raise ConfigError(
+            f"The {settings.backend} backend needs the gateway's URL: set {variable}, call "
+            f"vi.configure(backend={settings.backend!r}, base_url='http://proxy:4000'), or run "
+            f"%vertex_image use {settings.backend} http://proxy:4000."
+        )
+    root = settings.base_url.rstrip("/")
+    for suffix in ("/v1", *LITELLM_ROUTES.values(), "/vertex-ai"):
+        if root.endswith(suffix):
+            return root[: -len(suffix)]
+    return root
+
+
+def openai_url(settings: Settings, route: str) -> str:
+    """The URL of an OpenAI-shaped route of the gateway: ``{root}/v1/{route}``."""
+    if route not in OPENAI_ROUTES:
+        raise InvalidRequest(f"Unknown OpenAI route {route!r}; expected one of {', '.join(OPENAI_ROUTES)}.")
+    return f"{gateway_root(settings)}/v1/{route}"
+
+
+def gateway_route(settings: Settings) -> str:
+    """The route requests take, for status and doctor: ``/gemini``, ``/vertex_ai`` or ``/v1`` (OpenAI)."""
+    if settings.backend == "litellm":
+        return LITELLM_ROUTES[settings.speaks]
+    return "/v1" if settings.backend == "openai" else ""

@@ -182,6 +182,34 @@ class Client:
         return await self._with_retries(
             url, lambda attempt, timeout: self._unary_attempt(url, None, "", attempt, timeout), on_retry
         )
+    async def post_json(
+        self, url: str, body: Mapping[str, Any], *, on_retry: OnRetry | None = None, model_id: str = ""
+    ) -> dict[str, Any]:
+        """POST a JSON body to a full URL (a gateway's OpenAI route) with the same auth, retries and limits."""
+        payload = _encode(body)
+        return await self._with_retries(
+            url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
+        )
+
+    async def post_form(
+        self,
+        url: str,
+        fields: Mapping[str, str],
+        files: list[tuple[str, tuple[str, bytes, str]]],
+        *,
+        on_retry: OnRetry | None = None,
+        model_id: str = "",
+    ) -> dict[str, Any]:
+        """POST ``multipart/form-data`` (OpenAI's ``/v1/images/edits``): text ``fields`` and ``files`` as
+        ``(field name, (file name, bytes, MIME type))``, with the same auth, retries and limits."""
+        return await self._with_retries(
+            url,
+            lambda attempt, timeout: self._unary_attempt(
+                url, b"", model_id, attempt, timeout, form=(dict(fields), list(files))
+            ),
+            on_retry,
+        )
+
     async def ping(self, *, timeout_s: float = PING_TIMEOUT_S) -> int:
         """GET the root of the base URL once (no credentials, no retries): the HTTP status, any one of which
         means something answers there. For the doctor's emulator check.
@@ -276,16 +304,27 @@ class Client:
     # --- attempts ------------------------------------------------------------------------------
 
     async def _unary_attempt(
-        self, url: str, payload: bytes | None, model_id: str, attempt: int, timeout: float
+        self,
+        url: str,
+        payload: bytes | None,
+        model_id: str,
+        attempt: int,
+        timeout: float,
+        form: tuple[dict[str, str], list[Any]] | None = None,
     ) -> dict[str, Any]:
-        """One POST of ``payload`` (a GET when it is None) and its JSON answer."""
+        """One POST of ``payload`` (a GET when it is None; multipart when ``form`` is given) and its JSON answer."""
         http, semaphore = self._connection()
         headers = await self._headers()
         verb = "GET" if payload is None else "POST"
-        if payload is None:
-            headers.pop("content-type", None)
+        if payload is None or form is not None:
+            headers.pop("content-type", None)  # multipart: httpx sets it with the boundary
         async with semaphore:
-            request = http.build_request(verb, url, content=payload, headers=headers, timeout=timeout)
+            if form is not None:
+                request = http.build_request(
+                    verb, url, data=form[0], files=form[1], headers=headers, timeout=timeout
+                )
+            else:
+                request = http.build_request(verb, url, content=payload, headers=headers, timeout=timeout)
             self._debug("%s %s attempt %d", verb, url, attempt)
             response = await http.send(request)
             self._debug("%s %s -> %d (attempt %d)", verb, url, response.status_code, attempt)

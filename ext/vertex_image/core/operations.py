@@ -30,6 +30,7 @@ from ..wire import gemini, imagen
 from . import costs
 from .costs import Charge, DryRun
 from .registry import KernelState, state
+from ..wire import openai as openai_wire
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings
@@ -133,6 +134,8 @@ async def generate(
     Before anything is sent the call's estimate is checked against the budget and ``max_cost``
     (``costs.Ledger``); ``dry_run`` gives back what would be sent (``DryRun``) and sends nothing.
     """
+    if state().settings().backend == "openai":
+        return await _openai_generate(request, info, on_retry)
     if info.family == "gemini":
         options = dict(request.options)
         want_text = bool(options.pop("text", False))
@@ -205,6 +208,8 @@ async def generate_content(
     ``body_options`` are the keyword arguments of ``gemini.build_generate_content_body``.
     """
     kernel = state()
+    if kernel.settings().backend == "openai":
+        return await _openai_chat(info, contents, prompt, parameters, n, seed, on_retry, body_options)
     dialect = kernel.settings().speaks
     bodies = [
         gemini.build_generate_content_body(
@@ -371,6 +376,98 @@ def _dry_run(kernel: KernelState, info: ModelInfo, method: str, bodies: list[dic
         bytes=costs.body_bytes(bodies),
         estimate=cost or Cost(0.0, estimated=True),
     )
+
+
+# an OpenAI-shaped gateway ----------------------------------------------------------------------
+OPENAI_OPTIONS = ("text",)  # what such a route can carry beside prompt, n, images and aspect ratio
+
+
+async def _openai_generate(request: GenerateRequest, info: ModelInfo, on_retry: OnRetry | None) -> ImageSet:
+    """One-shot generation (``/v1/images/generations``) or editing (``/v1/images/edits``) through the gateway."""
+    from ..client.endpoints import openai_url  # lazy: client modules load with the first request
+
+    _refuse_on_openai(info, request.options, request.negative_prompt, request.mask, request.image_size)
+    client = state().client()
+    settings = client.settings
+    if request.images:
+        fields, files = openai_wire.images_edit_form(
+            info.id, request.prompt, request.images, n=request.n, aspect_ratio=request.aspect_ratio
+        )
+        call = client.post_form(openai_url(settings, "images/edits"), fields, files, on_retry=on_retry,
+                                model_id=info.id)  # fmt: skip
+    else:
+        body = openai_wire.images_generation_body(info.id, request.prompt, n=request.n, aspect_ratio=request.aspect_ratio)
+        call = client.post_json(openai_url(settings, "images/generations"), body, on_retry=on_retry, model_id=info.id)
+
+    async def parsed() -> ParsedResponse:
+        return openai_wire.parse_images_response(await call, wanted=request.n)
+
+    answer = await _answer(
+        [parsed()],
+        wanted=request.n,
+        prompt=request.prompt,
+        model=info.id,
+        parameters=_parameters(request),
+        seed=request.seed,
+        settings=settings,
+        location="",
+        spend=_Spend.for_call(state(), info, session=""),  # no Gemini usage comes back: an estimate of 0
+    )
+    return answer.images
+
+
+async def _openai_chat(
+    info: ModelInfo,
+    contents: Sequence[Mapping[str, Any]],
+    prompt: str,
+    parameters: Mapping[str, Any],
+    n: int,
+    seed: int | None,
+    on_retry: OnRetry | None,
+    body_options: Mapping[str, Any],
+) -> Answer:
+    """A chat turn through ``/v1/chat/completions`` (no signatures: the last image is re-sent as an input)."""
+    from ..client.endpoints import openai_url  # lazy: client modules load with the first request
+
+    given = {name: value for name, value in body_options.items() if value not in (None, False, (), "")}
+    modalities = given.pop("response_modalities", ("TEXT", "IMAGE"))
+    given.pop("aspect_ratio", None)  # the chat route has no size; LiteLLM keeps the model's default
+    _refuse_on_openai(info, given, None, None, given.pop("image_size", None))
+    client = state().client()
+    body = openai_wire.chat_body(info.id, contents, want_text="TEXT" in modalities)
+    url = openai_url(client.settings, "chat/completions")
+
+    async def turn() -> ParsedResponse:
+        return openai_wire.parse_chat_completion(await client.post_json(url, body, on_retry=on_retry, model_id=info.id))
+
+    return await _answer(
+        [turn() for _ in range(n)],
+        wanted=n,
+        prompt=prompt,
+        model=info.id,
+        parameters=parameters,
+        seed=seed,
+        settings=client.settings,
+        location="",
+        spend=_Spend.for_call(state(), info, session=str(parameters.get("session") or "")),
+    )
+
+
+def _refuse_on_openai(info: ModelInfo, options: Mapping[str, Any], negative: Any, mask: Any, size: Any) -> None:
+    """What an OpenAI-shaped route cannot carry is refused before sending, by name."""
+    if info.family != "gemini":
+        raise InvalidRequest(
+            f"{info.id} is an Imagen model; the openai backend sends Gemini image models only "
+            "(gemini-nano-banana-2.1, ...)."
+        )
+    dropped = sorted(name for name, value in options.items() if name not in OPENAI_OPTIONS and value is not None)
+    dropped += [name for name, value in (("negative_prompt", negative), ("mask", mask), ("image_size", size)) if value]
+    if dropped:
+        raise InvalidRequest(
+            f"{', '.join(dropped)} cannot go through an OpenAI-shaped gateway route (it carries prompt, n, images "
+            "and aspect ratio only); use backend='litellm' (the proxy's pass-through keeps every option), or "
+            "leave them out."
+        )
 
 
 # sending and parsing ---------------------------------------------------------------------------

@@ -104,12 +104,17 @@ class KernelState:
         Raises ``ConfigError`` / ``InvalidRequest`` for a bad value (``%config`` validates with it too).
         """
         merged = merge_configured(self.configured, options, environ=self._environ)
-        if isinstance(merged.get("api_key"), str):
-            merged["api_key"] = Secret(merged["api_key"])  # ``configured`` is shown in reprs and tables
+        for secret in ("api_key", "gateway_key"):
+            if isinstance(merged.get(secret), str):
+                merged[secret] = Secret(merged[secret])  # ``configured`` is shown in reprs and tables
         resolve_settings(configured=merged, environ=self._environ)
         if options.get("output_dir") is not None:
             check_output_dir(merged["output_dir"])
         return merged
+
+    def planned(self, options: Mapping[str, Any]) -> Settings:
+        """The settings ``configure(**options)`` would give; changes nothing (raises as ``checked`` does)."""
+        return resolve_settings(configured=self.checked(options), environ=self._environ)
 
     def settings(self) -> Settings:
         """The effective settings (without credentials resolved)."""

@@ -26,7 +26,8 @@ from IPython.core.magic import (
 from traitlets import CaselessStrEnum, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
-from ..base.errors import CHOOSE_OUTPUT_DIR, VertexImageError
+from ..base.config import BACKENDS, DIALECTS, GATEWAYS
+from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, VertexImageError
 from ..base.models import resolve_model
 from ..base.text import clip
 from ..core import registry
@@ -69,6 +70,7 @@ _TRAIT_SETTINGS = {
     "default_model": "default_imagen_model",
     "default_gemini_model": "default_gemini_model",
     "emulator_mode": "emulator_mode",
+    "gateway_dialect": "gateway_dialect",
     "api_version": "api_version",
     "retired_models": "retired_models",
     "budget_usd": "budget_usd",
@@ -86,7 +88,7 @@ class VertexImageMagics(Magics, Configurable):
     environment and the defaults. ``%vertex_image config`` shows where each value came from.
     """
 
-    backend = Unicode(None, allow_none=True, config=True, help="vertex, gemini-api or emulator.")
+    backend = Unicode(None, allow_none=True, config=True, help="vertex, gemini-api, emulator, litellm or openai.")
     project = Unicode(None, allow_none=True, config=True, help="Google Cloud project (Vertex AI).")
     location = Unicode(
         None, allow_none=True, config=True,
@@ -99,6 +101,9 @@ class VertexImageMagics(Magics, Configurable):
         None, allow_none=True, config=True, help="Model of new %%gemini_image sessions when -m is not given."
     )
     emulator_mode = Unicode(None, allow_none=True, config=True, help="API the emulator speaks: vertex or gemini-api.")
+    gateway_dialect = Unicode(
+        None, allow_none=True, config=True, help="API that goes through a LiteLLM proxy: gemini-api or vertex."
+    )
     api_version = Unicode(None, allow_none=True, config=True, help="API version override (v1, v1beta1, v1beta).")
     retired_models = Unicode(
         None, allow_none=True, config=True,
@@ -389,6 +394,10 @@ class VertexImageMagics(Magics, Configurable):
             %vertex_image doctor          status, plus: can a token be obtained / is the emulator up (free)
             %vertex_image use BACKEND     switch to emulator, vertex or gemini-api (a base_url set for
                                           another backend is dropped); prints where requests go
+            %vertex_image use litellm URL [--dialect gemini-api|vertex]
+                                          through a LiteLLM proxy's pass-through routes; the proxy key comes
+                                          from LITELLM_API_KEY or vi.configure(gateway_key=...), never this line
+            %vertex_image use openai URL  through a gateway's OpenAI routes (key: OPENAI_API_KEY or gateway_key)
             %vertex_image models [--live] the image models: state today, dates, replacement, sizes, price
                                           (--live: also ask the service which ones this caller can use)
             %vertex_image config          effective settings and where each came from
@@ -403,7 +412,9 @@ class VertexImageMagics(Magics, Configurable):
             raise UsageError(f"Unknown subcommand {command!r}; use one of: {', '.join(VERTEX_SUBCOMMANDS)}.")
         parser = subcommand_parser(f"%vertex_image {command}")
         if command == "use":
-            parser.add_argument("backend", choices=("emulator", "vertex", "gemini-api"))
+            parser.add_argument("backend", choices=BACKENDS)
+            parser.add_argument("url", nargs="?")
+            parser.add_argument("--dialect", choices=DIALECTS)
         elif command == "gallery":
             parser.add_argument("n", type=int, nargs="?", default=20)
         elif command == "models":
@@ -439,7 +450,19 @@ class VertexImageMagics(Magics, Configurable):
     def _vertex_use(self, args: Any) -> None:
         from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext
 
-        settings = state().configure(backend=args.backend)  # drops a base_url given with another backend
+        options: dict[str, Any] = {"backend": args.backend}
+        if args.url or args.dialect:
+            if args.backend not in GATEWAYS:
+                raise InvalidRequest(
+                    f"A URL and --dialect go with a gateway (litellm, openai), not with {args.backend}: "
+                    f"%vertex_image use {args.backend}"
+                )
+            options.update(base_url=args.url, gateway_dialect=args.dialect)
+        if args.backend in GATEWAYS:
+            from ..client.endpoints import gateway_root  # lazy: only `use` of a gateway needs the URL rules
+
+            gateway_root(state().planned(options))  # no URL anywhere: say how to give one, and change nothing
+        settings = state().configure(**options)  # drops a base_url given with another backend
         print(use_message(settings, state().emulator_url))
 
     def _vertex_models(self, args: Any) -> Any:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..base.config import Settings
-from ..base.errors import TransportError, VertexImageError
+from ..base.errors import APIError, TransportError, VertexImageError
 from ..base.pricing import usd_text
 from ..base.text import clip, escape
-from ..client.endpoints import GEMINI_API_HOST, vertex_host
+from ..client.endpoints import GEMINI_API_HOST, gateway_root, gateway_route, models_list_url, vertex_host
 from ..core.registry import state
 from ..results.display import HtmlView
 
@@ -194,9 +194,9 @@ def status_view(doctor: bool) -> HtmlView:
 
     kernel = state()
     settings = kernel.settings()
-    secrets = [str(settings.api_key)] if settings.api_key is not None else []
+    secrets = [str(key) for key in (settings.api_key, settings.gateway_key) if key is not None]
     rows: list[tuple[str, str]] = [("backend", settings.backend + (
-        f" (speaks {settings.speaks})" if settings.backend == "emulator" else ""))]  # fmt: skip
+        f" (speaks {settings.speaks})" if settings.backend in ("emulator", "litellm") else ""))]  # fmt: skip
     problems: list[str] = []
     try:
         auth = kernel.auth()
@@ -218,12 +218,16 @@ def status_view(doctor: bool) -> HtmlView:
         ("default models", f"%imagen: {connected.default_imagen_model} · sessions: {connected.default_gemini_model}"),
         ("api version", connected.version()),
     ]
+    if connected.gateway:
+        rows[1:1] = _gateway_rows(connected)
     if doctor and auth is not None:
         check = _check_token(auth, connected)
-        rows.append(("token check" if connected.backend != "emulator" else "emulator", check))
+        label = {"emulator": "emulator", "litellm": "key check", "openai": "key check"}.get(connected.backend)
+        rows.append((label or "token check", check))
         if not check.startswith("ok"):
-            problems.append("token")
-    footer = ("Problems: " + ", ".join(problems) + ". " + _STATUS_HELP) if problems else (
+            problems.append("gateway key" if connected.gateway else "token")
+    help_text = _GATEWAY_HELP if settings.gateway else _STATUS_HELP
+    footer = ("Problems: " + ", ".join(problems) + ". " + help_text) if problems else (
         "Everything needed is in place." if doctor else "Run %vertex_image doctor to check the credentials work.")
     view = key_value_view("vertex-image " + ("doctor" if doctor else "status"), rows, footer)
     return HtmlView(redact(view.html, secrets), redact(view.text, secrets))
@@ -234,6 +238,11 @@ def endpoint_text(settings: Settings, emulator_url: str = "") -> str:
 
     ``emulator_url`` is the in-process emulator's URL when it runs ("" before the first request).
     """
+    if settings.gateway:
+        try:
+            return f"{gateway_root(settings)}{gateway_route(settings)}"
+        except VertexImageError:
+            return "(no gateway URL set)"
     if settings.backend == "emulator":
         if settings.base_url and settings.base_url != emulator_url:
             return settings.base_url
@@ -251,20 +260,65 @@ def endpoint_text(settings: Settings, emulator_url: str = "") -> str:
 def use_message(settings: Settings, emulator_url: str = "") -> str:
     """What ``%vertex_image use BACKEND`` prints: the backend and where requests will go."""
     where = {"emulator": "the offline emulator (deterministic images, no cost)",
-             "vertex": "Vertex AI", "gemini-api": "the Gemini API"}[settings.backend]  # fmt: skip
+             "vertex": "Vertex AI", "gemini-api": "the Gemini API",
+             "litellm": f"a LiteLLM proxy's {_DIALECT_NAMES[settings.speaks]} pass-through (Google's wire format)",
+             "openai": "an OpenAI-compatible gateway (one-shot images and simple chats; no thought signatures)",
+             }[settings.backend]  # fmt: skip
     endpoint = endpoint_text(settings, emulator_url)
     if settings.backend == "emulator" and not endpoint.startswith(("http://", "https://")):
         return f"Backend: emulator — requests go to {where}, started in this kernel on the first request."
     return f"Backend: {settings.backend} — requests go to {where} at {endpoint}."
 
 
+_GATEWAY_HELP = (
+    "Check the gateway's URL and key: LITELLM_PROXY_URL / LITELLM_API_KEY (OPENAI_BASE_URL / OPENAI_API_KEY on the "
+    "openai backend), or vi.configure(base_url=..., gateway_key=...)."
+)
+_DIALECT_NAMES = {"gemini-api": "Gemini API", "vertex": "Vertex AI"}
+
+
+def _gateway_rows(settings: Settings) -> list[tuple[str, str]]:
+    """Which gateway, which route, whether a key is set (never the key)."""
+    kind = {"litellm": "LiteLLM proxy", "openai": "OpenAI-compatible gateway"}[settings.backend]
+    try:
+        root = gateway_root(settings)
+    except VertexImageError:
+        root = "(no URL: set LITELLM_PROXY_URL or vi.configure(base_url=...))"
+    route = gateway_route(settings)
+    if settings.backend == "litellm":
+        route += f" (pass-through to the {_DIALECT_NAMES[settings.speaks]}, Google's wire format)"
+    else:
+        route += "/images/generations, /v1/images/edits, /v1/chat/completions (OpenAI shapes)"
+    origin = settings.sources.get("gateway_key", "")
+    key = f"set (hidden), from {origin}" if settings.gateway_key is not None else "not set"
+    return [("gateway", f"{kind} at {root}"), ("route", route), ("gateway key", key)]
+
+
+def _check_gateway(auth: Any, settings: Settings) -> str:
+    """One free GET through the route in use (the model listing): does the gateway take the key?"""
+    kernel = state()
+    url = models_list_url(settings, page_size=1)
+    path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+    try:
+        kernel.runtime().run(kernel.client().get_json(url))
+    except APIError as exc:
+        if exc.code in (401, 403) or "no connected db" in exc.message.lower():
+            # a LiteLLM proxy without a database answers 400 "No connected db" for a key it does not know
+            return f"failed: the gateway refused the key (HTTP {exc.code}): {exc.message.split(' (')[0]}"
+        return f"failed: GET /{path} answered HTTP {exc.code}: {exc.message}"
+    key = "the key" if getattr(auth, "has_key", False) else "a request without a key"
+    return f"ok: the gateway accepted {key} (GET /{path} answered)"
+
+
 def _check_token(auth: Any, settings: Any) -> str:
-    """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator."""
+    """No cost: obtain the auth headers (a token refresh for ADC); ping the emulator; list through a gateway."""
     from ..client.auth import redact  # lazy: asyncio (client.auth), not at %load_ext
 
     try:
         if settings.backend == "emulator":
             return _ping(settings.base_url)
+        if settings.gateway:
+            return redact(_check_gateway(auth, settings), auth.secrets())
         headers = state().runtime().run(auth.headers())
         if any(name.lower() == "authorization" for name in headers):
             return "ok: an access token was obtained"
@@ -291,7 +345,7 @@ def config_view(show_progress: str) -> HtmlView:
         if field.name == "sources":
             continue
         value = getattr(settings, field.name)
-        if field.name == "api_key":
+        if field.name in ("api_key", "gateway_key"):
             shown = "set (hidden)" if value is not None else "(not set)"
         elif value in ("", None):
             shown = "(per model)" if field.name == "location" else "(not set)"

@@ -24,6 +24,7 @@ from ..base.config import Secret
 from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
 from ..base.imageinfo import image_size, sniff_mime_type
 from ..base.pricing import Cost
+from ..base.openai_shapes import chat_message, draft_items, message_drafts, message_image_urls, split_data_url
 from ..base.text import clip
 from ..base.values import Block
 from .display import (
@@ -475,8 +476,18 @@ class ImageSet(Sequence[GeneratedImage]):
             paths.append(target)
         return paths
 
-    def to_openai(self) -> dict[str, Any]:
-        """The OpenAI / LiteLLM image-response shape: ``{"created", "data": [{"b64_json", "revised_prompt"}]}``."""
+    def to_openai(self, kind: str = "images") -> dict[str, Any]:
+        """The images in today's OpenAI / LiteLLM shapes.
+
+        ``kind="images"``: an images response, ``{"created", "data": [{"b64_json", "revised_prompt"}], "usage"}``
+        (``url`` for an image kept only in Cloud Storage). ``kind="chat"``: an assistant chat message
+        carrying the images both ways LiteLLM's users meet: ``images`` (its current list of ``image_url``
+        items) and ``image`` (the singular the seeds' migration guide documents), as ``data:`` URLs.
+        """
+        if kind == "chat":
+            return chat_message(self.text, [image.data_url for image in self.images if image.data])
+        if kind != "images":
+            raise InvalidRequest(f"to_openai() makes kind='images' or kind='chat', not {kind!r}.")
         data = []
         for image in self.images:
             item: dict[str, Any] = {"b64_json": base64.b64encode(image.data).decode("ascii") if image.data else None}
@@ -484,22 +495,72 @@ class ImageSet(Sequence[GeneratedImage]):
                 item["url"] = image.gcs_uri
             item["revised_prompt"] = image.enhanced_prompt or None
             data.append(item)
-        return {"created": self.created or int(time.time()), "data": data}
+        return {"created": self.created or int(time.time()), "data": data, "usage": _openai_usage(self.usage)}
 
     @classmethod
-    def from_openai(cls, response: Any, *, prompt: str = "", model: str = "") -> ImageSet:
-        """An ``ImageSet`` from an OpenAI / LiteLLM image response (object or dict); URL-only items are left out."""
+    def from_openai(cls, response: Any, *, prompt: str = "", model: str = "", n: int | None = None) -> ImageSet:
+        """An ``ImageSet`` from an OpenAI / LiteLLM answer (object or dict), draft images left out.
+
+        Takes an images response (``data[]``; URL-only items are left out), a chat completion
+        (``choices[0].message``) or a chat message (``images``, or the older ``image``). Which images are
+        drafts: ``base.openai_shapes`` (``n``: how many were asked for, for answers without signatures).
+        """
+        choices = field_of(response, "choices")
+        if choices:
+            response = field_of(choices[0], "message")
+        if field_of(response, "data") is None and (field_of(response, "images") or field_of(response, "image")):
+            return cls._from_chat_message(response, prompt=prompt, model=model)
+        items = [_as_mapping(item) for item in field_of(response, "data") or ()]
+        drafts = draft_items(items, n)
         images = []
-        for index, item in enumerate(field_of(response, "data") or ()):
-            b64 = field_of(item, "b64_json")
-            if b64:
-                revised = field_of(item, "revised_prompt") or ""
+        for index, (item, draft) in enumerate(zip(items, drafts)):
+            b64 = item.get("b64_json")
+            if b64 and not draft:
+                revised = item.get("revised_prompt") or ""
                 images.append(
                     GeneratedImage.from_bytes(
                         base64.b64decode(b64), prompt=prompt, model=model, index=index, enhanced_prompt=revised
                     )
                 )
-        return cls(images=tuple(images), prompt=prompt, model=model, created=int(field_of(response, "created") or 0))
+        usage = _as_mapping(field_of(response, "usage"))
+        created = int(field_of(response, "created") or 0)
+        return cls(images=tuple(images), prompt=prompt, model=model, created=created, usage=usage)
+
+    @classmethod
+    def _from_chat_message(cls, message: Any, *, prompt: str, model: str) -> ImageSet:
+        message = _as_mapping(message)
+        urls = message_image_urls(message)
+        images = []
+        for index, url in enumerate(urls[message_drafts(message, len(urls)) :]):
+            mime, b64 = split_data_url(url)
+            if b64:
+                images.append(GeneratedImage.from_bytes(base64.b64decode(b64), mime, prompt=prompt, model=model,
+                                                        index=index))  # fmt: skip
+        text = message.get("content") if isinstance(message.get("content"), str) else ""
+        return cls(images=tuple(images), text=text or "", prompt=prompt, model=model)
+
+
+def _as_mapping(obj: Any) -> dict[str, Any]:
+    """A dict of an OpenAI-style object (a dict, a pydantic model, or anything with ``__dict__``)."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if obj is None:
+        return {}
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        return dict(dump())
+    return {key: value for key, value in vars(obj).items() if not key.startswith("_")} if hasattr(obj, "__dict__") else {}
+
+
+def _openai_usage(usage: Mapping[str, Any]) -> dict[str, Any]:
+    """Gemini's ``usageMetadata`` counts under the OpenAI images names (those already OpenAI-named kept)."""
+    names = {"prompt_token_count": "input_tokens", "candidates_token_count": "output_tokens",
+             "total_token_count": "total_tokens", "promptTokenCount": "input_tokens",
+             "candidatesTokenCount": "output_tokens", "totalTokenCount": "total_tokens"}  # fmt: skip
+    shaped = {names.get(key, key): value for key, value in usage.items() if isinstance(value, (int, float))}
+    return {key: shaped[key] for key in ("input_tokens", "output_tokens", "total_tokens") if key in shaped} or dict(
+        shaped
+    )
 
 
 def _shared(values: Iterable[str]) -> str:
