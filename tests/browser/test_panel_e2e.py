@@ -269,7 +269,7 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             # Insert code: the equivalent magic, run in a cell, continues the same session.
             panel.locator("button.vi-insert-code").click()
             code_box = panel.locator(".vi-code textarea")
-            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -s default -m gemini-nano-banana-2.1\n"))
+            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -S default -m gemini-nano-banana-2.1\n"))
             code = code_box.input_value().replace("add falling snow", "add a snowman")
             magic_cell = page.locator(".jp-Notebook .jp-Cell").nth(2)
             magic_cell.locator(".cm-content").click()

@@ -291,7 +291,7 @@ def test_missing_credentials_fail_with_one_line_and_the_doctor_explains(shell: S
 @pytest.mark.parametrize(
     ("line", "words"),
     [
-        ("%imagen --bogus a fox", "unrecognized arguments"),
+        ("%imagen --bogus a fox", "no option --bogus"),
         ("%imagen -n many a fox", "invalid int value"),
         ("%imagen -a 7:3 a fox", "7:3"),
         ("%imagen -s 512 a fox", "for 512 use gemini-3.1-flash-image"),
@@ -633,7 +633,7 @@ def test_panel_and_unknown_subcommand(shell: Shell) -> None:
     if importlib.util.find_spec("vertex_image.notebook.panel.widget") is None:
         assert "not available" in shell.run("%vertex_image panel").out
     else:
-        cell = shell.run("%vertex_image panel -s sketch -m nano-banana")
+        cell = shell.run("%vertex_image panel -S sketch -m nano-banana")
         assert cell.error is None, cell.shown
         assert type(cell.result).__name__ == "ImagePanel"
     unknown = shell.run("%vertex_image frobnicate")

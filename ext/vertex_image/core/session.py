@@ -404,7 +404,8 @@ class ImageSession:
         return session
 
     def __repr__(self) -> str:
-        return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns)"
+        count = len(self.exchanges)
+        return f"ImageSession({self.name!r}, {self.model}, {count} {'turn' if count == 1 else 'turns'})"
 
 
 # names and files ------------------------------------------------------------------------------

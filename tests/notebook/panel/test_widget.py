@@ -462,7 +462,7 @@ def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) 
     p.prompt.value = "a fox, then\nmake it blue"
     p.last_code = ""
     assert p.insert_code() == (
-        "%%gemini_image -s default -m gemini-3-pro-image -a 16:9 --seed 7\na fox, then\nmake it blue"
+        "%%gemini_image -S default -m gemini-3-pro-image -a 16:9 --seed 7\na fox, then\nmake it blue"
     )
 
 
@@ -520,7 +520,7 @@ def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell)
     _click(p, p.refine_button)
     p.insert_code_button.click()
     (code,) = fake.inserted
-    assert code.startswith("%%gemini_image -s default -m gemini-nano-banana-2.1 -a 4:3 -i ")
+    assert code.startswith("%%gemini_image -S default -m gemini-nano-banana-2.1 -a 4:3 -i ")
     session = registry.state().sessions["default"]
     session.undo()  # the magic then sends the same turn again
 
@@ -533,7 +533,7 @@ def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell)
 
 
 def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel()
     assert "foo" in p.session.options
     p.session.value = "foo"
@@ -545,7 +545,7 @@ def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
     foo = registry.state().sessions["foo"]
     assert [exchange.prompt for exchange in foo] == ["a small house", "paint the door yellow"]
 
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
     assert len(foo) == 3
     assert len(emulator_requests("generateContent")[-1].body["contents"]) == 5
     p.refresh_button.click()
@@ -565,49 +565,49 @@ def _prompts_shown(p: ImagePanel) -> list[str]:
 
 
 def test_a_magic_turn_on_the_shown_session_appears_without_refresh(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     assert len(p.history.children) == 1
     first_item = p.history.children[0]
 
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
 
     assert _prompts_shown(p) == ["a small house", "add a chimney"]
     assert p.history.children[0] is first_item  # the turns already shown are kept, not rebuilt
     assert not p.undo_button.disabled and not p.generate_button.disabled
 
-    assert shell.run("%%gemini_image -s other\na boat").error is None  # another session: a new name only
+    assert shell.run("%%gemini_image -S other\na boat").error is None  # another session: a new name only
     assert "other" in p.session.options and p.session.value == "foo"
     assert _prompts_shown(p) == ["a small house", "add a chimney"]
 
 
 def test_undo_and_reset_by_the_magic_update_the_strip_and_the_undo_button(shell: Shell) -> None:
     for prompt in ("a red kite", "add clouds"):
-        assert shell.run(f"%%gemini_image -s kite\n{prompt}").error is None
+        assert shell.run(f"%%gemini_image -S kite\n{prompt}").error is None
     p = panel(session="kite")
     assert len(p.history.children) == 2 and not p.undo_button.disabled
 
-    assert shell.run("%gemini_image undo -s kite").error is None
+    assert shell.run("%gemini_image undo -S kite").error is None
     assert _prompts_shown(p) == ["a red kite"] and not p.undo_button.disabled
-    assert shell.run("%gemini_image undo -s kite").error is None
+    assert shell.run("%gemini_image undo -S kite").error is None
     assert p.history.children == () and p.undo_button.disabled
 
-    assert shell.run("%%gemini_image -s kite\na green kite").error is None
+    assert shell.run("%%gemini_image -S kite\na green kite").error is None
     assert not p.undo_button.disabled
-    assert shell.run("%gemini_image reset -s kite").error is None
+    assert shell.run("%gemini_image reset -S kite").error is None
     assert p.history.children == () and p.undo_button.disabled
 
 
 def test_new_on_the_shown_session_name_is_followed(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     old = registry.state().sessions["foo"]
 
-    assert shell.run("%%gemini_image -s foo --new\na lighthouse").error is None
+    assert shell.run("%%gemini_image -S foo --new\na lighthouse").error is None
     new = registry.state().sessions["foo"]
     assert new is not old and _prompts_shown(p) == ["a lighthouse"]
 
-    assert shell.run("%%gemini_image -s foo\nadd a boat").error is None  # the new object is followed
+    assert shell.run("%%gemini_image -S foo\nadd a boat").error is None  # the new object is followed
     assert _prompts_shown(p) == ["a lighthouse", "add a boat"]
     old.reset()  # the replaced one is not
     assert _prompts_shown(p) == ["a lighthouse", "add a boat"] and not p.undo_button.disabled
@@ -620,13 +620,13 @@ def test_new_on_the_shown_session_name_is_followed(shell: Shell) -> None:
 def test_changes_while_the_panels_own_turn_is_in_flight_keep_its_busy_state(capsys: pytest.CaptureFixture[str],
                                                                           tmp_path: Path) -> None:
     with emulator_shell(capsys, tmp_path, latency_s=1) as (sh, _):
-        assert sh.run("%%gemini_image -s foo\na small house").error is None
+        assert sh.run("%%gemini_image -S foo\na small house").error is None
         p = panel(session="foo")
         p.prompt.value = "add a garden"
         p.generate_button.click()
         assert p.busy
 
-        assert sh.run("%gemini_image undo -s foo").error is None  # while the panel's turn runs
+        assert sh.run("%gemini_image undo -S foo").error is None  # while the panel's turn runs
 
         assert p.history.children == () and p.undo_button.disabled
         assert p.generate_button.disabled and not p.cancel_button.disabled and p.session.disabled
@@ -638,7 +638,7 @@ def test_changes_while_the_panels_own_turn_is_in_flight_keep_its_busy_state(caps
 
 @pytest.mark.parametrize("how", ["panel.close()", "only its widgets closed"])
 def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: str) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     history = p.history
     alive = weakref.ref(p)
@@ -653,6 +653,6 @@ def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: st
     gc.collect()
 
     assert alive() is None
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
-    assert shell.run("%%gemini_image -s foo --new\na boat").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo --new\na boat").error is None
     assert len(history.children) == 1  # the closed panel's strip did not follow

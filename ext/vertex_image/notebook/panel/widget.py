@@ -3,12 +3,14 @@
 Some users would rather click than type. The panel builds the same typed requests as the magics
 (``core.api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
 conversation), so results are saved by the store and sessions are shared through
-``registry.state().sessions``: a session started with ``%%gemini_image -s foo`` continues here when
-``foo`` is chosen, and the other way round.
+``registry.state().sessions``: a session started with ``%%gemini_image -S foo`` continues here when
+``foo`` is chosen, and the other way round. Without a session named, the panel continues this
+notebook's own unnamed session (the one ``%%gemini_image`` without ``-S`` uses), never one from disk;
+choosing a session that is only on disk resumes it and says so in the status line.
 
 The panel follows the session it shows as it changes: it subscribes to that session
 (``ImageSession.subscribe``) and to the registry's names (``registry.subscribe_sessions``), so a turn,
-``undo`` or ``reset`` made by a magic, and ``%%gemini_image -s foo --new`` replacing ``foo``, show up in
+``undo`` or ``reset`` made by a magic, and ``%%gemini_image -S foo --new`` replacing ``foo``, show up in
 the history strip, the Undo button and the session list without Refresh. Both hold the panel weakly.
 Refresh stays for sessions changed on disk by another kernel.
 
@@ -39,9 +41,10 @@ from ...base.errors import InvalidRequest, VertexImageError
 from ...base.notify import Unsubscribe
 from ...base.text import clip
 from ...core.api import GenerateRequest, agenerate_request
-from ...core.named_sessions import session_named, session_names
+from ...core.named_sessions import default_session_name, session_named, session_names
 from ...core.registry import state, subscribe_sessions
 from ...core.session import Exchange, ImageSession
+from ..grammar import notebook_path
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
 from .status import CANCELLED_TEXT, blocked_text, describe_error, progress_span, progress_text, report_text
@@ -51,7 +54,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...results.images import GeneratedImage, ImageSet
 
 TICK_S = 0.5
-DEFAULT_SESSION = "default"
 
 OnRetry = Callable[[Any], None]
 Work = Callable[[OnRetry], Awaitable[Any]]
@@ -65,7 +67,7 @@ class ImagePanel(PanelControls):
     then wait on ``panel.pending.result()``.
 
     Args:
-        session: the name of the session to continue (``None``: the first one known, if any).
+        session: the name of the session to continue (``None``: this notebook's own, never one from disk).
         model: a model id or alias to preselect.
         mode: ``one-shot`` or ``conversation`` (default: conversation when a session is named).
         runtime: where work runs (default: the kernel's runtime loop; tests may pass another).
@@ -165,10 +167,16 @@ class ImagePanel(PanelControls):
         """Sessions in this kernel plus those saved on disk under the output folder."""
         return session_names()
 
+    def default_session(self) -> str:
+        """This notebook's unnamed session (shared with ``%%gemini_image`` without ``-S``)."""
+        shell = self._shell if self._shell is not None else get_ipython()
+        namespace = getattr(shell, "user_ns", None) or {}
+        return default_session_name(notebook_path(namespace))
+
     def refresh_sessions(self, select: str | None = None) -> None:
         """Re-read the session names (a magic may have started one since)."""
         names = self.session_names()
-        wanted = select or self.session.value
+        wanted = select or self.session.value or self.default_session()
         if wanted and wanted not in names:
             names.append(wanted)
         self._syncing = True
@@ -184,13 +192,17 @@ class ImagePanel(PanelControls):
         A new one takes its name in the registry only when its first turn is recorded, so a failed or
         cancelled first turn leaves no empty session behind (as with ``%%gemini_image``).
         """
-        name = self.session.value or (DEFAULT_SESSION if create else None)
+        name = self.session.value or (self.default_session() if create else None)
         if not name:
             return None
-        session = session_named(name, create=create, model=self._gemini_model())
+        session = session_named(name, create=create, model=self._gemini_model(), tell=self._tell)
         if session is not None and self.session.value != name:
             self.refresh_sessions(select=name)
         return session
+
+    def _tell(self, line: str) -> None:
+        """A one-line notice (a session resumed from disk) in the status line."""
+        self._set_status(line[:1].upper() + line[1:] + ".", "info")
 
     def _gemini_model(self) -> str | None:
         value = self.model.value
@@ -382,7 +394,7 @@ class ImagePanel(PanelControls):
     def code_for_current(self) -> str:
         """The magic equivalent to the panel's current settings."""
         if self.mode.value == CONVERSATION:
-            return gemini_magic(self.session.value or DEFAULT_SESSION, self.prompt.value,
+            return gemini_magic(self.session.value or self.default_session(), self.prompt.value,
                                 model=self._gemini_model(), aspect_ratio=self.aspect_ratio.value or None,
                                 image_size=self.image_size.value or None, seed=self._seed_value())
         return imagen_magic(GenerateRequest(
@@ -602,7 +614,7 @@ def panel(session: str | None = None, model: str | None = None, mode: str | None
     """Open the image panel (``vi.panel()``, ``%vertex_image panel``); leave it last in a cell to show it.
 
     Args:
-        session: a session to continue (shared with ``%%gemini_image -s NAME``).
+        session: a session to continue (shared with ``%%gemini_image -S NAME``).
         model: a model id or alias to preselect.
         mode: ``one-shot`` or ``conversation``.
     """
