@@ -98,3 +98,47 @@ def test_generate_content_sends_n_requests_with_consecutive_seeds_and_saves_befo
     assert len(answer.images) == 2 and all(image.path for image in answer.images)
     assert answer.images[0].parameters == {"n": 2}  # None parameters are left out
     assert answer.parsed.images and answer.images[0].seed == 40
+
+
+# issue 12: nothing paid for is lost ---------------------------------------------------------------
+def test_a_folder_that_cannot_be_written_is_refused_before_anything_is_sent(kernel: Recorder, tmp_path: Any) -> None:
+    from vertex_image.base.errors import StorageError
+    from vertex_image.results.store import ImageStore
+
+    def refuse(self: Any) -> None:  # a read-only folder (chmod does not stop root, so the probe is refused here)
+        raise StorageError(f"Cannot save images in {self.root}: Read-only file system; nothing was sent.")
+
+    original = ImageStore.check_writable
+    ImageStore.check_writable = refuse  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StorageError, match="nothing was sent"):
+            vi.generate_images("a fox")
+        with pytest.raises(StorageError, match="nothing was sent"):
+            vi.chat("nano-banana").send("a fox")
+    finally:
+        ImageStore.check_writable = original  # type: ignore[method-assign]
+    assert kernel.sent() == []
+
+
+def test_images_whose_saving_fails_after_the_answer_are_returned_with_the_way_to_save_them(
+    kernel: Recorder, tmp_path: Any
+) -> None:
+    import errno
+
+    from vertex_image.results.store import ImageStore
+
+    def disk_full(self: Any, path: Any, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    original = ImageStore._write
+    ImageStore._write = disk_full  # type: ignore[method-assign]
+    try:
+        images = vi.generate_images("a fox", n=2)
+    finally:
+        ImageStore._write = original  # type: ignore[method-assign]
+    assert len(kernel.sent()) == 2 and len(images) == 2 and all(image.data and not image.path for image in images)
+    (notice,) = images.notices
+    assert notice.startswith("not saved: cannot save images in") and "No space left on device" in notice
+    assert "kept in memory only" in notice and ".save(" in notice and "\n" not in notice
+    saved = images.save(tmp_path / "rescued")
+    assert [path.read_bytes() for path in saved] == [image.data for image in images]

@@ -296,8 +296,6 @@ def test_interrupt_leaves_the_session_unchanged(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("source", "turns"),
     [
-        ("%%gemini_image -S c1\nmake it glow", ["a lantern", "make it glow"]),
-        ("%%gemini_image -S c1 --new\na candle", ["a candle"]),
         ("%gemini_image undo -S c1", []),
         ("%gemini_image reset -S c1", []),
     ],
@@ -324,6 +322,32 @@ def test_a_change_whose_session_file_cannot_be_written_fails_in_one_line_and_cha
     assert session_snapshot(tmp_path) == original
     again = shell.run(source)  # once fixed, the same cell does it once
     assert again.error is None, again.shown
+    assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns
+
+
+@pytest.mark.parametrize(
+    ("source", "turns"),
+    [
+        ("%%gemini_image -S c1\nmake it glow", ["a lantern", "make it glow"]),
+        ("%%gemini_image -S c1 --new\na candle", ["a candle"]),
+    ],
+)
+def test_a_turn_whose_session_file_cannot_be_written_is_shown_and_kept_in_memory(
+    shell: Shell, tmp_path: Path, source: str, turns: list[str]
+) -> None:
+    assert shell.run("%%gemini_image -S c1\na lantern").error is None
+    folder = tmp_path / "sessions"
+    aside = folder.with_name("sessions.aside")
+    folder.rename(aside)
+    folder.write_bytes(b"")  # a file where the sessions folder goes
+    before = session_snapshot(tmp_path)
+
+    cell = shell.run(source)
+
+    assert cell.error is None, cell.shown
+    assert cell.result.images and "kept in memory only" in repr(cell.result)
+    assert "%gemini_image save PATH -S c1" in repr(cell.result)
+    assert session_snapshot(tmp_path)["files"] == before["files"]  # the file in the way is untouched
     assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns
 
 

@@ -318,3 +318,28 @@ def test_the_saved_copy_reuses_the_preview_already_made(tmp_path: Path) -> None:
     image = GeneratedImage.from_bytes(encode((1600, 900)), model=MODEL)
     preview = image.preview()
     assert ImageStore(tmp_path).save(image).preview() is preview
+
+
+# issue 12: the folder is checked before a request, and status says whether it can be written -------
+def test_check_writable_creates_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    from vertex_image.results.store import ImageStore
+
+    store = ImageStore(tmp_path / "a" / "b")
+    assert store.writable() == (True, f"yes (the folder is created on the first save, in {tmp_path})")
+    assert not (tmp_path / "a").exists()  # status creates nothing
+    store.check_writable()
+    assert (tmp_path / "a" / "b").is_dir() and list((tmp_path / "a" / "b").iterdir()) == []
+    assert store.writable() == (True, "yes")
+
+
+def test_a_file_in_the_way_is_not_writable_and_is_refused_in_one_line(tmp_path: Path) -> None:
+    from vertex_image.base.errors import StorageError
+    from vertex_image.results.store import ImageStore
+
+    (tmp_path / "taken").write_text("x")
+    store = ImageStore(tmp_path / "taken" / "images")
+    assert store.writable() == (False, f"{tmp_path / 'taken'} is a file, not a folder")
+    with pytest.raises(StorageError) as refused:
+        store.check_writable()
+    assert "\n" not in str(refused.value) and "nothing was sent" in str(refused.value)
+    assert "is a file, not a folder" in str(refused.value) and "output_dir" in str(refused.value)

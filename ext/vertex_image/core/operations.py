@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base.errors import InvalidRequest, VertexImageError
+from ..base.errors import InvalidRequest, StorageError, VertexImageError
 from ..base.values import ImageInput, ParsedResponse
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
@@ -137,6 +137,7 @@ async def generate(request: GenerateRequest, info: ModelInfo, *, on_retry: OnRet
         )
         return answer.images
     bodies = [_imagen_body(chunk) for chunk in _imagen_chunks(request, info)]
+    check_can_save()
     client = state().client()
     location = client.settings.location_for(info.family)
     calls = [_send_imagen(client, info.id, body, location, on_retry) for body in bodies]
@@ -176,6 +177,7 @@ async def generate_content(
         )
         for index in range(n)
     ]
+    check_can_save()
     client = state().client()
     location = client.settings.location_for("gemini")
     calls = [_send_gemini(client, info.id, body, location, on_retry) for body in bodies]
@@ -194,6 +196,7 @@ async def generate_content(
 async def upscale(image: ImageInput, factor: str, info: ModelInfo, options: dict[str, Any]) -> ImageSet:
     """Build, send, parse and save one Imagen upscale whose options were checked."""
     body = imagen.build_upscale_body(image, factor=factor, **options)
+    check_can_save()
     client = state().client()
     location = client.settings.location_for("imagen")
     parameters = {"upscale_factor": factor, **options}
@@ -401,7 +404,22 @@ def saved_image_set(
         usage=dict(parsed.usage),
         created=int(time.time()),
     )
-    return state().store().save_all(result)
+    try:
+        return state().store().save_all(result)
+    except StorageError as exc:  # the answer came and was paid for: keep the images in memory, say how to save them
+        return replace(result, notices=(*result.notices, unsaved_notice(exc)))
+
+
+def unsaved_notice(error: StorageError) -> str:
+    """The one line of a result whose images could not be saved: why, and how to save them."""
+    reason = str(error).split(". Choose another folder", 1)[0].rstrip(".")
+    return (f"not saved: {reason[:1].lower() + reason[1:]}. The images are kept in memory only: "
+            "save them with x.save('another/folder') (x: this result, or _ right after the cell).")
+
+
+def check_can_save() -> None:
+    """Before a request is sent: the image folder can be written (``StorageError`` in one line if not)."""
+    state().store().check_writable()
 
 
 __all__ = [
@@ -412,10 +430,12 @@ __all__ = [
     "Answer",
     "GenerateRequest",
     "OnRetry",
+    "check_can_save",
     "check_names",
     "check_option_names",
     "generate",
     "generate_content",
     "saved_image_set",
+    "unsaved_notice",
     "upscale",
 ]
