@@ -115,7 +115,7 @@ def test_resume_in_a_fresh_shell_sends_the_full_history(
 
 def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> None:
     vi.configure(emulator_mode="gemini-api")
-    shell.ns["seed"] = 5
+    shell.ns.update(seed=5, kind="{kind}")
     cell = shell.run(
         "%%gemini_image -S opts -m nano-banana-2 -a 16:9 --size 2K --text --search all --thinking high --seed 11 "
         "-o first\na {kind} robot, seed {seed}"

@@ -476,7 +476,11 @@ class VertexImageMagics(Magics, Configurable):
 
         from .interpolate import interpolate  # lazy: a prompt's run only; keeps %load_ext at its old cost
 
-        return interpolate(text, self.shell.user_ns).text
+        filled = interpolate(text, self.shell.user_ns)
+        problem = filled.problem()
+        if problem is not None:
+            raise UsageError(problem)
+        return filled.text
 
     def _image_ref(self, ref: str) -> Any:
         """An ``-i`` reference: a variable (``name``, ``name.attr``, ``name[0]``), a file, or a URI."""
