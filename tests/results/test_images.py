@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vertex_image.base.errors import StorageError
 from PIL import Image, ImageDraw
 from vertex_image.base.config import Secret
 from vertex_image.base.errors import InvalidRequest
@@ -192,17 +193,31 @@ def test_save_writes_bytes_as_received_and_adds_the_extension(tmp_path: Path) ->
     image = make(256)
     path = image.save(tmp_path / "fox")
     assert path == tmp_path / "fox.png" and path.read_bytes() == image.data
-    assert image.save(tmp_path) == tmp_path / f"{image.id}.png"
+    assert image.save(tmp_path) == tmp_path / f"a-red-fox-in-the-{image.id[:8]}.png"
 
 
 def test_save_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
     target = tmp_path / "fox.png"
     target.write_bytes(b"mine")
-    with pytest.raises(FileExistsError, match="overwrite=True"):
+    with pytest.raises(StorageError, match="overwrite=True") as refused:
         make(256).save(target)
+    assert "\n" not in str(refused.value) and str(target) in str(refused.value)
     assert target.read_bytes() == b"mine"
     make(256).save(target, overwrite=True)
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_extension_decides_the_format_and_missing_folders_are_made(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = make(256)  # a PNG
+    jpeg = image.save(tmp_path / "out" / "deeper" / "fox.jpg")
+    assert jpeg.read_bytes()[:3] == b"\xff\xd8\xff" and Image.open(jpeg).format == "JPEG"
+    assert Image.open(image.save(tmp_path / "fox.webp")).format == "WEBP"
+    assert image.save(tmp_path / "same.PNG").read_bytes() == image.data  # the format matches: bytes as received
+    with pytest.raises(StorageError, match=r"as \.txt: use \.png, \.jpg or \.webp") as refused:
+        image.save(tmp_path / "fox.txt")
+    assert "\n" not in str(refused.value) and not (tmp_path / "fox.txt").exists()
 
 
 def test_show_full_publishes_the_original_bytes(pngs: dict[int, bytes]) -> None:

@@ -56,7 +56,7 @@ def visible(root: Path) -> list[str]:
 def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
     image = make(thought_signature="c2ln", response_id="r-1")
     saved = ImageStore(tmp_path).save(image)
-    name = f"{image.id}.png"
+    name = image.file_name
     assert saved.path == str(tmp_path / name) and image.path == ""
     assert visible(tmp_path) == sorted([name, name + ".json", "index.jsonl"])
     sidecar = json.loads((tmp_path / (name + ".json")).read_text())
@@ -115,7 +115,7 @@ def test_save_all_returns_the_set_with_paths(tmp_path: Path) -> None:
     images = ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL)
     saved = ImageStore(tmp_path).save_all(images)
     assert isinstance(saved, ImageSet) and saved.prompt == "a red fox"
-    assert [Path(i.path).name for i in saved] == [f"{i.id}.png" for i in images]
+    assert [Path(i.path).name for i in saved] == [i.file_name for i in images]
 
 
 def test_image_without_bytes_is_returned_unchanged(tmp_path: Path) -> None:
@@ -206,9 +206,9 @@ def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: 
         ImageStore(tmp_path, replace=crashing_replace(1)).save(make())
     store = ImageStore(tmp_path)
     assert store.entries() == [] and len(store.gallery()) == 0  # complete image, not yet listed
-    assert [p.name for p in tmp_path.iterdir()] == [f"{make().id}.png"]
+    assert [p.name for p in tmp_path.iterdir()] == [make().file_name]
     store.save(make())
-    assert len(store.entries()) == 1 and (tmp_path / f"{make().id}.png.json").exists()
+    assert len(store.entries()) == 1 and (tmp_path / f"{make().file_name}.json").exists()
 
 
 def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from ..base.config import Secret
-from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
+from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError
 from ..base.imageinfo import image_size, sniff_mime_type
 from ..base.text import clip
 from ..base.values import Block
@@ -38,12 +38,14 @@ from .display import (
     render_preview,
     text_html,
 )
-from .files import atomic_write
+from .files import atomic_write, os_reason
 
 DEFAULT_PREVIEW_SIZE = 768
 _preview_size = DEFAULT_PREVIEW_SIZE
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # what save() converts to
+_MIME_OF = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif"}
 
 _SECRET_NAMES = {"key", "apikey", "token", "credentials", "credential", "authorization", "secret",
                  "password", "bearer", "cookie"}  # fmt: skip
@@ -302,21 +304,63 @@ class GeneratedImage:
         image.load()
         return image
 
-    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the bytes as received to ``path`` (a file, or a folder to put ``<id>.<ext>`` in).
+    @property
+    def file_name(self) -> str:
+        """A readable file name: the prompt's first words and a short content id (``red-fox-1a2b3c4d.png``)."""
+        return f"{_slug(self.prompt)}{self.id[:8]}{self.extension}"
 
-        Adds the extension when the name has none. Refuses to replace an existing file unless
-        ``overwrite=True``. The write is atomic (no half-written file on a crash).
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, quality: int = 92) -> Path:
+        """Write the image to ``path``: a file, or a folder to put ``file_name`` in. Missing folders are made.
+
+        The extension decides the format: the bytes as received when it matches (or when there is
+        none: it is added), else converted with Pillow (``fox.jpg`` from a PNG is a JPEG, transparency
+        on white, at ``quality``); ``.png``, ``.jpg``/``.jpeg`` and ``.webp`` can be converted to.
+        An existing file is replaced only with ``overwrite=True``. The write is atomic.
+
+        Raises:
+            StorageError: one line: the file exists, the format cannot be written, or the OS refused.
         """
-        target = Path(path)
-        if target.is_dir():
-            target = target / f"{self.id}{self.extension}"
+        target = Path(path).expanduser()
+        if target.is_dir() or os.fspath(path).endswith(("/", os.sep)):
+            target = target / self.file_name
         elif not target.suffix:
             target = target.with_name(target.name + self.extension)
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it, or choose another name.")
-        atomic_write(target, self.data)
+            raise StorageError(f"{target} exists; pass overwrite=True to replace it, or choose another name.",
+                               path=str(target.parent))  # fmt: skip
+        data = self._data_as(target.suffix.lower(), quality)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
+        except OSError as exc:
+            raise StorageError(f"Cannot save {target}: {os_reason(exc, target.parent)}.",
+                               path=str(target.parent)) from exc  # fmt: skip
         return target
+
+    def _data_as(self, suffix: str, quality: int) -> bytes:
+        """The bytes for a file ending in ``suffix``: as received when the format matches, else converted."""
+        if not self.data:
+            raise StorageError("This image has no bytes (it is in Cloud Storage: see .gcs_uri); nothing to save.")
+        if _MIME_OF.get(suffix) == self.mime_type or (suffix == self.extension):
+            return self.data
+        fmt = _SAVE_FORMATS.get(suffix)
+        if fmt is None:
+            raise StorageError(f"Cannot save a {self.extension[1:].upper()} image as {suffix or 'a file with no type'}: "
+                               "use .png, .jpg or .webp (the extension decides the format).")  # fmt: skip
+        try:
+            from PIL import Image  # lazy: Pillow only to convert between formats
+
+            with Image.open(io.BytesIO(self.data)) as opened:
+                picture = opened.convert("RGBA") if fmt == "JPEG" and opened.mode in ("RGBA", "LA", "P") else opened
+                if fmt == "JPEG" and picture.mode != "RGB":
+                    flat = Image.new("RGB", picture.size, "white")
+                    flat.paste(picture, mask=picture.getchannel("A") if "A" in picture.getbands() else None)
+                    picture = flat
+                out = io.BytesIO()
+                picture.save(out, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"Cannot convert this {self.extension[1:].upper()} image to {fmt}: {exc}.") from exc
+        return out.getvalue()
 
 
 def caption(image: GeneratedImage) -> list[str]:
@@ -443,17 +487,19 @@ class ImageSet(Sequence[GeneratedImage]):
         return self.grid()._repr_mimebundle_(include, exclude)
 
     def save(self, directory: str | os.PathLike[str]) -> list[Path]:
-        """Write every image (bytes as received) into ``directory`` as ``<prompt-words>-<id>.<ext>``.
+        """Write every image (bytes as received) into ``directory`` (made if missing) as its ``file_name``,
+        ``<prompt-words>-<short id>.<ext>``.
 
         Saving the same set twice writes nothing new: the names come from the content.
         """
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(directory).expanduser()
         paths = []
         for image in self.images:
             if not image.data:
                 continue
-            target = folder / f"{_slug(image.prompt)}{image.id}{image.extension}"
+            target = folder / image.file_name
+            if target.exists() and target.read_bytes() != image.data:
+                target = folder / f"{_slug(image.prompt)}{image.id}{image.extension}"  # another image took the name
             if not (target.exists() and target.read_bytes() == image.data):
                 image.save(target, overwrite=True)
             paths.append(target)

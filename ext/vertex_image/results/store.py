@@ -387,9 +387,20 @@ class ImageStore:
     # -- helpers ---------------------------------------------------------------------------------------
 
     def _filename(self, image: GeneratedImage, name: str | None) -> str:
+        """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
+        (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
+        """
         extension = EXTENSIONS.get(image.mime_type, ".bin")
         if name is None:
-            return image.id + extension
+            for found in sorted(self.root.glob(f"*{image.id[:8]}*{extension}")):  # the same content: one file
+                if found.name.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}")) and (
+                    self._recorded(found).get("id") == image.id
+                ):
+                    return found.name
+            readable = image.file_name
+            if (self.root / readable).exists():  # another image whose short id is the same: the full id
+                return readable[: -len(extension) - 8] + image.id + extension
+            return readable
         check_name(name)
         return name if name.lower().endswith(extension) else name + extension
 

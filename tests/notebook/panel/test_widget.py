@@ -253,7 +253,7 @@ class NameFollower:
 
 
 @pytest.mark.parametrize("cause", ["blocked", "unsaveable"])
-def test_a_failed_first_turn_leaves_no_session_in_memory_or_on_disk(em: Emulator, tmp_path: Path, cause: str) -> None:
+def test_a_blocked_first_turn_leaves_no_session_and_an_unsaveable_one_is_kept_in_memory(em: Emulator, tmp_path: Path, cause: str) -> None:
     folder = tmp_path / "out" / "sessions"
     names = NameFollower()
     p = panel(mode=CONVERSATION)
@@ -266,15 +266,19 @@ def test_a_failed_first_turn_leaves_no_session_in_memory_or_on_disk(em: Emulator
 
     _click(p, p.generate_button)
 
-    assert registry.state().sessions == {} and names.heard == []
-    assert not (folder / "default.json").exists() and len(p.history.children) == 0 and p.undo_button.disabled
-    assert ("Blocked" if cause == "blocked" else "turn was not recorded") in p.status_text
-    if cause == "unsaveable":
+    assert not (folder / "default.json").exists()
+    if cause == "unsaveable":  # paid for: shown and kept in memory, with the way to write the session elsewhere
+        assert len(registry.state().sessions["default"]) == 1 and names.heard == ["default"]
+        assert "kept in memory only" in p.status_text and len(p.history.children) == 1
         folder.unlink()
+    else:
+        assert registry.state().sessions == {} and names.heard == []
+        assert len(p.history.children) == 0 and p.undo_button.disabled and "Blocked" in p.status_text
     p.prompt.value = "a fox"
     _click(p, p.generate_button)
-    assert len(registry.state().sessions["default"]) == 1 and names.heard == ["default"]
-    assert (folder / "default.json").is_file() and len(p.history.children) == 1
+    turns = 1 if cause == "blocked" else 2
+    assert len(registry.state().sessions["default"]) == turns and names.heard == ["default"]
+    assert (folder / "default.json").is_file() and len(p.history.children) == turns
 
 
 def test_undo_removes_the_last_turn_and_is_disabled_without_turns(em: Emulator) -> None:
@@ -434,12 +438,15 @@ def test_save_selected_copies_the_image_and_needs_a_selection(em: Emulator, tmp_
     assert p.selected_index == 1 and not p.save_button.disabled
     assert p.grid.children[1].children[-1].description == "✓ Selected"
 
-    p.save_path.value = str(tmp_path / "keep.png")
+    p.save_path.value = str(tmp_path / f"keep{p.results[1].extension}")
     p.save_button.click()
-    assert (tmp_path / "keep.png").read_bytes() == p.results[1].data
+    assert (tmp_path / f"keep{p.results[1].extension}").read_bytes() == p.results[1].data
     assert "Saved the selected image" in p.status_text
     p.save_button.click()
     assert "exists" in p.status_text  # never overwrites silently
+    p.save_path.value = str(tmp_path / "new" / "folder") + "/"
+    p.save_button.click()  # a folder (made): a readable name
+    assert (tmp_path / "new" / "folder" / f"a-blue-bird-{p.results[1].id[:8]}{p.results[1].extension}").is_file()
 
 
 def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) -> None:

@@ -81,7 +81,7 @@ def report_text(images: ImageSet, model_id: str, elapsed_s: float, turn_of: str 
     text = f"{count} image{'s' if count != 1 else ''} from {model_id} in {elapsed_s:.1f} s"
     if turn_of:
         text += f" ({turn_of})"
-    notes = [block_line(block) for block in images.blocks]
+    notes = [block_line(block) for block in images.blocks] + list(images.notices)
     if notes:
         text += "; " + "; ".join(notes)
     return text + ".", "warn" if notes else "ok"

@@ -350,16 +350,20 @@ class ImagePanel(PanelControls):
         self._update_buttons()
 
     def save_selected(self) -> Path | None:
-        """Copy the selected image to the path in the box (a file or folder; default: the current folder)."""
+        """Copy the selected image to the path in the box (a file or folder; default: the current folder).
+
+        The extension decides the format (``fox.jpg`` converts), missing folders are made, a file is
+        never replaced; in a folder the file is named after the prompt and a short content id.
+        """
         image = self.selected
         if image is None:
             self._set_status("Select an image first.", "error")
             return None
         target = self.save_path.value.strip() or "."
         try:
-            path = image.save(Path(target).expanduser())
-        except FileExistsError as exc:
-            self._set_status(str(exc), "error")
+            path = image.save(target)  # a folder (or a path ending in /): <prompt-words>-<short id>.<ext>
+        except VertexImageError as exc:
+            self._set_status(describe_error(exc), "error")
             return None
         self._set_status(f"Saved the selected image to {path}.", "ok")
         return path
