@@ -247,7 +247,8 @@ class VertexImageMagics(Magics, Configurable):
             "seed": args.seed,
         }
         options = {key: value for key, value in options.items() if value is not None}
-        label = f"{args.model or session.model} · session {session.name!r} turn {len(session) + 1}"
+        model_id = resolve_model(args.model).id if args.model else session.model  # the same label every turn
+        label = f"{model_id} · session {session.name!r} turn {len(session) + 1}"
         result = self._run(
             label,
             lambda progress: session.asend_detailed(prompt, refs or None, on_retry=progress.on_retry, **options),
