@@ -443,8 +443,9 @@ class ImageSet(Sequence[GeneratedImage]):
                 reasons=reasons,
                 text=self.text,
             )
+        advice = "You are not charged" if "rephras" in explanation.lower() else "Rephrase the prompt; you are not charged"
         raise ImageBlocked(
-            f"No image: {explanation}. Rephrase the prompt; you are not charged for blocked images.",
+            f"No image: {explanation}. {advice} for blocked images.",
             reasons=reasons,
             text=self.text,
         )

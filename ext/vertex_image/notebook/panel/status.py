@@ -96,7 +96,9 @@ def blocked_text(images: ImageSet) -> str:
     for block in images.blocks:
         reason = f"{block.reason} ({block.detail})" if block.detail else block.reason
         parts.append(f"{reason} — {block.message}" if block.message else reason)
-    return "Blocked: " + "; ".join(parts) + ". Rephrase the prompt; blocked images are not charged."
+    said = "; ".join(parts)
+    advice = "" if "rephras" in said.lower() else "Rephrase the prompt; "
+    return f"Blocked: {said.rstrip('. ')}. {advice}blocked images are not charged.".replace(". blocked", ". Blocked")
 
 
 _ERROR_PREFIXES: tuple[tuple[type[BaseException], str], ...] = (
