@@ -81,3 +81,15 @@ def test_blocked_text_names_the_reasons_or_quotes_the_model() -> None:
 )
 def test_describe_error_puts_each_kind_in_words(error: BaseException, start: str) -> None:
     assert describe_error(error) == start
+
+
+def test_an_error_is_short_lines_with_the_fix_on_its_own_line() -> None:
+    from vertex_image.notebook.panel.status import status_html, status_lines
+
+    assert status_lines("No credentials found. Run gcloud auth application-default login.") == [
+        "No credentials found.", "Run gcloud auth application-default login."]
+    assert status_lines("No credentials for Vertex AI. Either:\n- run gcloud auth\n- set GOOGLE_API_KEY") == [
+        "No credentials for Vertex AI. Either:", "run gcloud auth", "set GOOGLE_API_KEY"]
+    shown = status_html("Write a prompt first. Then press Generate.", "error")
+    assert shown.count('class="vi-fix"') == 1 and "→ Then press Generate." in shown
+    assert "vi-fix" not in status_html("3 images from x in 1.0 s.", "ok")

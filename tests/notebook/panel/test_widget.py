@@ -663,3 +663,44 @@ def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: st
     assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
     assert shell.run("%%gemini_image -S foo --new\na boat").error is None
     assert len(history.children) == 1  # the closed panel's strip did not follow
+
+
+# issue 12: the panel -------------------------------------------------------------------------------
+def test_one_shot_shows_only_its_controls_and_count_goes_to_eight(em: Emulator) -> None:
+    p = panel()
+    assert p.mode.value == ONE_SHOT and p.count.max == 8
+    assert {p.session_box.layout.display, p.history.layout.display, p.undo_button.layout.display} == {"none"}
+    p.mode.value = CONVERSATION
+    assert {p.session_box.layout.display, p.history.layout.display, p.undo_button.layout.display} == {""}
+
+
+def test_each_tile_has_a_download_link_and_a_full_size_view(em: Emulator) -> None:
+    p = panel()
+    p.prompt.value = "a green owl"
+    p.count.value = 2
+    _click(p, p.generate_button)
+    links = p.grid.children[1].children[2].value
+    image = p.results[1]
+    assert f'download="{image.file_name}"' in links and f'href="{image.data_url}"' in links
+    assert image.file_name.startswith("a-green-owl-") and "Full size" in links and "<details" in links
+
+
+def test_a_fresh_panel_never_resumes_a_session_from_disk_and_choosing_one_says_so(em: Emulator) -> None:
+    vi.chat("nano-banana", name="boat").send("a paper boat")
+    registry.state().sessions.clear()
+    registry.state().default_session = None  # a fresh kernel, the same folder
+    p = panel(mode=CONVERSATION)
+    assert p.session.value == "default" and p.current_session() is None  # not 'boat', nothing resumed
+    p.session.value = "boat"
+    assert p.status_text.startswith("Resuming 'boat' from ") and p.status_text.endswith(": 1 turn.")
+    assert len(p.history.children) == 1
+
+
+def test_after_undo_the_code_box_follows(em: Emulator) -> None:
+    p = panel(mode=CONVERSATION)
+    p.prompt.value = "a kite"
+    _click(p, p.generate_button)
+    p.insert_code()
+    assert p.code.value.startswith("%%gemini_image -S default")
+    p.undo()
+    assert p.code.value == "%gemini_image undo -S default" and p.last_code == ""

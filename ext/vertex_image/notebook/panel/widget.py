@@ -111,6 +111,7 @@ class ImagePanel(PanelControls):
         self._unfollow_names = subscribe_sessions(self._on_sessions_changed)
         self.refresh_sessions(select=session)
         self.mode.value = mode or (CONVERSATION if session else ONE_SHOT)
+        self._show_mode_controls()
         self._fill_models(prefer=model)
         self._show_history()
         self._update_buttons()
@@ -156,6 +157,7 @@ class ImagePanel(PanelControls):
 
     def _on_mode(self, change: dict[str, Any]) -> None:
         self._fill_models()
+        self._show_mode_controls()
         self._update_buttons()
 
     def _on_model(self, change: dict[str, Any]) -> None:
@@ -322,6 +324,9 @@ class ImagePanel(PanelControls):
         self._show_results(list(last))
         self._set_status(f"Undid turn {len(session) + 1} ({clip(exchange.prompt, 40)!r}) of "
                          f"session {session.name!r}.", "info")
+        self.last_code = ""  # the undone turn's magic no longer stands for what is shown
+        if self.code.layout.display != "none":
+            self.code.value = f"%gemini_image undo -S {session.name}"
         self._update_buttons()
 
     def new_session(self) -> None:
