@@ -257,8 +257,8 @@ def tile_links(image: GeneratedImage) -> widgets.HTML:
         return widgets.HTML("")
     url, name = image.data_url, html.escape(image.file_name, quote=True)
     links = widgets.HTML(
-        f'<small><a class="vi-download" download="{name}" href="{url}" title="Download {name}">⬇ Download</a>'
-        f'<details class="vi-full"><summary style="cursor:pointer">🔍 Full size ({image.width}×{image.height})'
+        f'<small><a class="vi-download" download="{name}" href="{url}" title="Download {name}">Download</a>'
+        f'<details class="vi-full"><summary style="cursor:pointer">Full size ({image.width}×{image.height})'
         f'</summary><img src="{url}" alt="{name}" style="max-width:none;display:block"></details></small>'
     )
     links.add_class("vi-links")
