@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -145,7 +146,12 @@ class ImagePanel(PanelControls):
 
     # display --------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, plus a static ``text/html`` picture of the panel for pages without a widget
+        manager (a notebook rendered by nbconvert, GitHub): there it shows instead of ``VBox(children=...``."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle = {**bundle, "text/html": static_html(self)}
+        return bundle
 
     def __repr__(self) -> str:
         return f"ImagePanel(mode={self.mode.value!r}, model={self.model.value!r}, session={self.session.value!r})"
@@ -631,6 +637,31 @@ def panel(session: str | None = None, model: str | None = None, mode: str | None
 
 
 # helpers ----------------------------------------------------------------------------------------
+def static_html(p: ImagePanel) -> str:
+    """A still picture of the panel as it is now (mode, model, session, status, images), for static pages."""
+    def chip(text: str, on: bool = False) -> str:
+        style = "background:#e0e0e0;font-weight:600" if on else "background:#f5f5f5"
+        return f'<span style="{style};border:1px solid #ccc;border-radius:3px;padding:2px 10px">{text}</span>'
+
+    mode = chip("One-shot", p.mode.value == ONE_SHOT) + chip("Conversation", p.mode.value == CONVERSATION)
+    session = (f" &nbsp;Session <b>{html.escape(str(p.session.value or ''))}</b>"
+               if p.mode.value == CONVERSATION else "")  # fmt: skip
+    buttons = " ".join(chip(name) for name in ("Generate", "Cancel", "Refine", "Insert code", "Save selected"))
+    thumbs = "".join(f'<img src="{image.data_url}" style="width:120px;margin:2px" alt="">'
+                     for image in p.results[:8] if image.data)  # fmt: skip
+    return (
+        '<div class="vi-panel-static" style="border:1px solid #ddd;border-radius:4px;padding:8px;'
+        'font-family:sans-serif;font-size:13px;max-width:760px">'
+        f"<b>vertex-image</b> panel <small style='color:#666'>(a still picture: the panel is live in a running "
+        f"notebook)</small><div style='margin:6px 0'>{mode}{session}</div>"
+        '<div style="border:1px solid #ccc;height:3em;color:#999;padding:4px;margin-bottom:6px">'
+        f"{html.escape(p.prompt.value) or 'Describe the image, or the change to make…'}</div>"
+        f"<div>Model <b>{html.escape(str(p.model.value))}</b> &nbsp;Count {p.count.value}</div>"
+        f"<div style='margin:6px 0'>{buttons}</div>"
+        f"<div style='color:#444'>{html.escape(p.status_text)}</div>{thumbs}</div>"
+    )
+
+
 def _in_comm_message(shell: Any) -> bool:
     """True while the kernel handles a comm message (a widget click), not a cell's execution."""
     get_parent = getattr(shell, "get_parent", None)
