@@ -319,7 +319,22 @@ def test_compare_shows_labels_side_by_side_with_stable_text() -> None:
     assert "repeat(2," in view._repr_html_() and ">original<" in view._repr_html_()
     data, _ = view._repr_mimebundle_()
     assert set(data) == {"text/html", "text/plain"}
-    assert repr(compare(make(64), make(64, seed=None))) == f'Comparison("{MODEL}, seed 7" 64x64 PNG | "{MODEL}" 64x64 PNG)'
+    assert repr(compare(make(64), make(64, seed=None))) == 'Comparison("seed 7" 64x64 PNG | "no seed" 64x64 PNG)'
+
+
+def test_compare_takes_image_sets_and_sessions_and_labels_what_differs() -> None:
+    from types import SimpleNamespace
+
+    pair = ImageSet(images=(make(64, index=0), make(65, index=1)))
+    assert repr(compare(pair)) == 'Comparison("#1" 64x64 PNG | "#2" 65x65 PNG)'  # only the index differs
+    other = make(64, model="gemini-3-pro-image", prompt="a red fox in the snow")
+    assert repr(compare(pair[0], other)) == f'Comparison("{MODEL}" 64x64 PNG | "gemini-3-pro-image" 64x64 PNG)'
+    turns = [SimpleNamespace(images=[make(64 + n, prompt=p, parameters={"turn": n + 1})])
+             for n, p in enumerate(["a boat", "make it red"])]
+    session = SimpleNamespace(exchanges=turns, last_image=turns[-1].images[-1])  # as an ImageSession
+    assert repr(compare(session)) == 'Comparison("turn 1 · a boat" 64x64 PNG | "turn 2 · make it red" 65x65 PNG)'
+    with pytest.raises(InvalidRequest, match="no image to show"):
+        compare(ImageSet(images=()))
 
 
 def test_compare_wants_one_label_per_image() -> None:

@@ -564,23 +564,53 @@ def as_image(item: Any) -> GeneratedImage:
 
 
 def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
-    """Show images side by side with labels (original vs edited, model A vs model B).
+    """Show images side by side with labels (original vs edited, model A vs model B, turn by turn).
 
     Args:
-        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
-        labels: one label per image; default: model and seed.
+        images: ``GeneratedImage`` objects, ``ImageSet`` s (each of their images), sessions (the last
+            image of each turn), image bytes, or google-genai ``Image`` objects.
+        labels: one label per image; default: what differs between them (model, seed, turn, prompt).
         size: longest side of each preview in pixels.
     """
-    items = [as_image(item) for item in images]
+    items = [image for item in images for image in _images_of(item)]
+    if not items:
+        raise InvalidRequest("compare() got no image to show (an empty ImageSet or a session without turns).")
     if labels is not None and len(labels) != len(items):
         raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
-    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
+    names = list(labels) if labels is not None else difference_labels(items)
     cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
     text = " | ".join(f"{quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
     metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
     return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
 
 
-def _default_label(image: GeneratedImage, position: int) -> str:
-    label = image.model or f"image {position + 1}"
-    return f"{label}, seed {image.seed}" if image.seed is not None else label
+def _images_of(item: Any) -> list[GeneratedImage]:
+    """The images ``compare`` shows for one argument: a set's images, a session's turn by turn, or one image."""
+    if isinstance(item, ImageSet):
+        return [image for image in item.images if image.data]
+    exchanges = getattr(item, "exchanges", None)
+    if isinstance(exchanges, list) and hasattr(item, "last_image"):  # an ImageSession (duck-typed: results/ is below core/)
+        return [exchange.images[-1] for exchange in exchanges if exchange.images and exchange.images[-1].data]
+    return [as_image(item)]
+
+
+def difference_labels(items: Sequence[GeneratedImage]) -> list[str]:
+    """One label per image naming what differs between them: model, seed, turn, prompt (``image N`` if nothing)."""
+    facts: list[tuple[str, Callable[[GeneratedImage], Any]]] = [
+        ("model", lambda image: image.model or None),
+        ("seed", lambda image: image.seed),
+        ("turn", lambda image: image.parameters.get("turn")),
+        ("prompt", lambda image: clip(image.prompt, 40) if image.prompt else None),
+        ("#", lambda image: image.index + 1),  # the images of one request
+    ]
+    differing = [(name, read) for name, read in facts if len({repr(read(image)) for image in items}) > 1]
+    labels = []
+    for position, image in enumerate(items):
+        parts = []
+        for name, read in differing:
+            value = read(image)
+            parts.append(("no seed" if name == "seed" else f"no {name}") if value is None else (
+                str(value) if name in ("model", "prompt") else f"#{value}" if name == "#" else f"{name} {value}"))
+        labels.append(" · ".join(parts) or f"image {position + 1}")
+    return labels
+
