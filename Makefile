@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DEMO_STAMP := $(VENV)/.demo-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: test demo lab setup bench clean
@@ -15,6 +16,15 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# The demo needs only the runtime, a kernel and the notebook renderer (the demo extra), with its own stamp;
+# a full install ($(STAMP): test and demo extras) satisfies it too, so `make test` then `make demo` installs nothing.
+$(DEMO_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if [ -f $(STAMP) ]; then touch $@; else \
+	  echo "First run: installing the runtime, ipykernel and nbconvert into $(VENV) (about a minute), then the demos"; \
+	  start=$$(date +%s); $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[demo]' && \
+	  rm -f $(VENV)/.demo-installed-* && touch $@ && echo "Installed in $$(( $$(date +%s) - start )) s"; fi
 
 # The bench extra (google-genai, LiteLLM) on top of the usual ones, with its own stamp: `make test` does not need it.
 $(BENCH_STAMP): $(STAMP)
@@ -29,12 +39,13 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 ## make demo: run the demos offline against the emulator and write rendered output into build/demo/
-demo: $(STAMP)
-	$(PY) notebooks/run_demos.py build/demo
+demo: $(DEMO_STAMP)
+	@start=$$(date +%s); $(PY) notebooks/run_demos.py build/demo && \
+	  echo "The demos ran in $$(( $$(date +%s) - start )) s; build/demo/ holds the rendered notebooks"
 
-## make lab: JupyterLab with the extension installed and the emulator chosen
+## make lab: JupyterLab with the extension installed and the emulator chosen (as root too: Docker, hosted notebooks)
 lab: $(STAMP)
-	VERTEX_IMAGE_BACKEND=emulator $(VENV)/bin/jupyter lab --ip=127.0.0.1 notebooks/
+	VERTEX_IMAGE_BACKEND=emulator $(VENV)/bin/jupyter lab --ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 ## make bench: vertex-image side by side with google-genai, LiteLLM and bare httpx on a local server, interleaved
 ## per round (bench/run.py; ~4 minutes); the table is printed and written to build/bench/results.md.

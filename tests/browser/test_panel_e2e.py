@@ -248,9 +248,23 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             # Generate: the image shows in the grid.
             panel.locator(".vi-prompt textarea").fill("a red fox in the snow")
             generate.click()
-            expect(panel.locator(".vi-grid .vi-tile img")).to_have_count(1)
+            expect(panel.locator(".vi-grid .vi-tile img.vi-thumb")).to_have_count(1)
             expect(status).to_contain_text("1 image from gemini-nano-banana-2.1")
             _shot(panel, "02-generated.png")
+
+            # Each tile: a download link (the bytes as received, a readable name) and a full-size view.
+            with page.expect_download() as downloading:
+                panel.locator(".vi-grid .vi-download").first.click()
+            download = downloading.value
+            assert re.fullmatch(r"a-red-fox-in-the-[0-9a-f]{8}\.(jpg|png)", download.suggested_filename)
+            saved = Path(download.path()).read_bytes()
+            assert saved[:3] == b"\xff\xd8\xff" or saved[:4] == b"\x89PNG", saved[:8]
+            panel.locator(".vi-grid .vi-full summary").first.click()
+            full = panel.locator(".vi-grid .vi-full img").first
+            expect(full).to_be_visible()
+            assert full.evaluate("img => img.naturalWidth") >= 1024  # the image itself, not the thumbnail
+            _shot(page, "02b-download-and-full-size.png")
+            panel.locator(".vi-grid .vi-full summary").first.click()  # closed again
 
             # Refine twice: the history strip grows.
             panel.locator(".vi-grid .vi-select").first.click()
@@ -258,18 +272,18 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             panel.locator(".vi-prompt textarea").fill("make it night, with a full moon")
             panel.locator("button.vi-refine").click()
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(1)
-            expect(status).to_contain_text("turn 1 of session 'default'")
+            expect(status).to_contain_text("turn 1 of session 'panel'")
             panel.locator(".vi-prompt textarea").fill("add falling snow")
             panel.locator("button.vi-refine").click()
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(2)
-            expect(status).to_contain_text("turn 2 of session 'default'")
+            expect(status).to_contain_text("turn 2 of session 'panel'")
             expect(panel.locator(".vi-history .vi-turn img")).to_have_count(2)
             _shot(panel, "03-refined.png")
 
             # Insert code: the equivalent magic, run in a cell, continues the same session.
             panel.locator("button.vi-insert-code").click()
             code_box = panel.locator(".vi-code textarea")
-            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -s default -m gemini-nano-banana-2.1\n"))
+            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -S panel -m gemini-nano-banana-2.1\n"))
             code = code_box.input_value().replace("add falling snow", "add a snowman")
             magic_cell = page.locator(".jp-Notebook .jp-Cell").nth(2)
             magic_cell.locator(".cm-content").click()

@@ -644,7 +644,7 @@ def test_gallery_and_load_read_the_kernel_store(tmp_path: Path, monkeypatch: pyt
     try:
         image = GeneratedImage.from_bytes(_png(), prompt="kernel")
         saved = registry.state().store().save(image)
-        assert saved.path == str(tmp_path / "vertex_images" / f"{image.id}.png")
+        assert saved.path == str(tmp_path / "vertex_images" / image.file_name)
         assert vi.gallery is api.gallery and vi.load is api.load
         assert [i.prompt for i in vi.gallery()] == ["kernel"]
         assert vi.load(image.id[:8]).prompt == "kernel"

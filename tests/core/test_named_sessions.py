@@ -11,6 +11,7 @@ from vertex_image.base.errors import InvalidRequest
 from vertex_image.base.models import resolve_model
 from vertex_image.core import registry
 from vertex_image.core.named_sessions import (
+    default_session_name,
     existing_session,
     load_session,
     open_session,
@@ -140,3 +141,35 @@ def test_load_refuses_a_name_in_use_unless_told_to_replace_it(kernel: Recorder, 
     assert len(json.loads(replaced.default_path().read_text())["exchanges"]) == 2
     again = load_session(session_path("c1"))  # the session's own file in the store: read back, nothing replaced
     assert registry.state().sessions["c1"] is again and len(again) == 2
+
+
+# issue 12: sessions never cross notebooks unasked ---------------------------------------------------
+def test_the_unnamed_session_is_named_after_the_notebook_and_never_takes_a_name_on_disk(kernel: Recorder) -> None:  # noqa: F811
+
+    open_session("default", "nano-banana").send("a paper boat")  # an earlier kernel's unnamed session
+    registry.state().sessions.clear()
+    registry.state().default_session = None  # a fresh kernel
+    told: list[str] = []
+    assert default_session_name(None, tell=told.append) == "default-2"
+    assert told == ["this notebook's session is 'default-2': 'default' is an earlier one, left as it is "
+                    "(-S default resumes it)"]
+    assert default_session_name("/x/other.ipynb") == "default-2"  # chosen once per kernel
+    registry.state().default_session = None
+    assert default_session_name("/home/me/Paper Boats!.ipynb") == "Paper-Boats"
+    fresh, _ = session_for_turn("default", new=False, model=None, resume=False)
+    assert len(fresh) == 0  # the unnamed session is never resumed from disk
+
+
+def test_resuming_from_disk_always_says_so_in_one_line(kernel: Recorder) -> None:  # noqa: F811
+    open_session("fox", "nano-banana").send("a fox")
+    registry.state().sessions.clear()
+    told: list[str] = []
+    session, registered = session_for_turn("fox", new=False, model=None, tell=told.append)
+    assert len(session) == 1 and not registered
+    assert told == [f"resuming 'fox' from {session_path('fox')}: 1 turn"]
+    told.clear()
+    assert len(open_session("fox", tell=told.append)) == 1
+    assert told == [f"resuming 'fox' from {session_path('fox')}: 1 turn"]
+    told.clear()
+    open_session("fox", tell=told.append)  # in memory now: nothing to say
+    assert told == []

@@ -172,3 +172,47 @@ def test_the_client_counts_its_requests_in_flight(kernel: Recorder) -> None:
 
     registry.state().runtime().run(run())
     assert seen == [3, 0]
+
+
+# issue 12: nothing paid for is lost ---------------------------------------------------------------
+def test_a_folder_that_cannot_be_written_is_refused_before_anything_is_sent(kernel: Recorder, tmp_path: Any) -> None:
+    from vertex_image.base.errors import StorageError
+    from vertex_image.results.store import ImageStore
+
+    def refuse(self: Any) -> None:  # a read-only folder (chmod does not stop root, so the probe is refused here)
+        raise StorageError(f"Cannot save images in {self.root}: Read-only file system; nothing was sent.")
+
+    original = ImageStore.check_writable
+    ImageStore.check_writable = refuse  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StorageError, match="nothing was sent"):
+            vi.generate_images("a fox")
+        with pytest.raises(StorageError, match="nothing was sent"):
+            vi.chat("nano-banana").send("a fox")
+    finally:
+        ImageStore.check_writable = original  # type: ignore[method-assign]
+    assert kernel.sent() == []
+
+
+def test_images_whose_saving_fails_after_the_answer_are_returned_with_the_way_to_save_them(
+    kernel: Recorder, tmp_path: Any
+) -> None:
+    import errno
+
+    from vertex_image.results import store
+
+    def disk_full(writes: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out"))
+
+    original = store.atomic_write_all
+    store.atomic_write_all = disk_full  # type: ignore[assignment]
+    try:
+        images = vi.generate_images("a fox", n=2)
+    finally:
+        store.atomic_write_all = original  # type: ignore[assignment]
+    assert len(kernel.sent()) == 2 and len(images) == 2 and all(image.data and not image.path for image in images)
+    (notice,) = images.notices
+    assert notice.startswith("not saved: cannot save images in") and "No space left on device" in notice
+    assert "kept in memory only" in notice and ".save(" in notice and "\n" not in notice
+    saved = images.save(tmp_path / "rescued")
+    assert [path.read_bytes() for path in saved] == [image.data for image in images]

@@ -159,7 +159,7 @@ def test_the_magics_dry_run_prints_the_request_and_sends_nothing(capsys: pytest.
     with emulator_shell(capsys, tmp_path / "out") as (sh, emulator):
         vi.configure(api_key=CANARY, emulator_mode="gemini-api")
         one = sh.run("%imagen --dry-run -n 2 -s 2K a lighthouse at dawn")
-        turn = sh.run("%%gemini_image -s dry --dry-run\nA watercolor fox")
+        turn = sh.run("%%gemini_image -S dry --dry-run\nA watercolor fox")
         assert one.error is None and turn.error is None
         assert emulator.requests == [], "a dry run sends nothing"
         for cell in (one, turn):

@@ -83,3 +83,45 @@ def test_storage_errors_name_the_file_in_the_way(tmp_path: Path) -> None:
     with pytest.raises(OSError):  # an OSError that names no file is a bug: it keeps its traceback
         with storage_errors("write x", tmp_path, "Pick another."):
             raise OSError("socket")
+
+
+# issue 12: options after the prompt, the old -s NAME, exact option names ------------------------
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("a red fox -n 4", "'-n 4' comes after the prompt"),
+        ("a fox --seed 3", "(%imagen --seed 3 a fox)"),
+        ("a fox --seed=3", "put options before the prompt, or quote the prompt"),
+        ("--asp 16:9 a fox", "no option --asp; did you mean --aspect-ratio?"),
+        ("-aspect-ratio 16:9 a fox", "-aspect-ratio has one dash: write --aspect-ratio"),
+    ],
+)
+def test_line_options_are_refused_where_they_would_be_misread(line: str, words: str) -> None:
+    from IPython.core.error import UsageError
+    from vertex_image.notebook.boundary import split_options
+    from vertex_image.notebook.grammar import parser
+
+    with pytest.raises(UsageError) as raised:
+        split_options(line, parser("imagen"), prompt_on_line=True)
+    assert words in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "prompt"),
+    [('"a fox -n 4"', "a fox -n 4"), ("-- a fox -n 4", "a fox -n 4"), ("a black-and-white fox at -5 C", None)],
+)
+def test_a_quoted_or_explicit_prompt_keeps_its_dashes(line: str, prompt: str | None) -> None:
+    from vertex_image.notebook.boundary import split_options
+    from vertex_image.notebook.grammar import parser
+
+    assert split_options(line, parser("imagen"), prompt_on_line=True)[1] == (prompt or line)
+
+
+def test_old_session_flag_is_refused_with_the_pointer_and_a_size_passes() -> None:
+    from IPython.core.error import UsageError
+    from vertex_image.notebook.boundary import refuse_old_session_flag
+
+    refuse_old_session_flag(["-s", "2K", "-S", "fox"])
+    for tokens in (["-s", "fox"], ["-sfox"], ["-s=fox"]):
+        with pytest.raises(UsageError, match=r"-s is the size now; use -S/--session NAME"):
+            refuse_old_session_flag(tokens)

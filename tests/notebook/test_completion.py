@@ -80,9 +80,9 @@ def test_aspect_ratios_and_sizes_default_to_the_configured_model() -> None:
 
 
 def test_gemini_cell_ratios_follow_the_sessions_model_when_no_model_is_named() -> None:
-    assert "21:9" in words("%%gemini_image -s wide -a ") and "8:1" in words("%%gemini_image -s wide -a ")
-    assert "8:1" not in words("%%gemini_image -s fox -a ")  # not in memory: the default model
-    assert words("%%gemini_image -s wide --size ") == ["512", "1K", "2K", "4K"]
+    assert "21:9" in words("%%gemini_image -S wide -a ") and "8:1" in words("%%gemini_image -S wide -a ")
+    assert "8:1" not in words("%%gemini_image -S fox -a ")  # not in memory: the default model
+    assert words("%%gemini_image -S wide --size ") == ["512", "1K", "2K", "4K"]
 
 
 def test_equals_form_completes_the_value_with_the_option() -> None:
@@ -98,13 +98,14 @@ def test_format_person_and_safety_values_are_those_the_help_lists() -> None:
     assert words("%imagen --safety block_m") == ["block_medium_and_above"]
 
 
-def test_session_option_completes_session_names_where_s_means_session() -> None:
-    assert words("%%gemini_image -s ") == ["default", "fox", "wide"]
+def test_session_option_completes_session_names_after_capital_s_or_session() -> None:
+    assert words("%%gemini_image -S ") == ["default", "fox", "wide"]
     assert words("%%gemini_image --session f") == ["fox"]
-    assert words("%gemini_image history -s ") == ["default", "fox", "wide"]
+    assert words("%gemini_image history -S ") == ["default", "fox", "wide"]
     assert words("%gemini_image undo --session=w") == ["--session=wide"]
-    assert words("%vertex_image panel -s f") == ["fox"]
-    assert words("%imagen -s ") == ["1K", "2K", "4K"]  # in %imagen, -s is the size
+    assert words("%vertex_image panel -S f") == ["fox"]
+    assert words("%imagen -s ") == ["1K", "2K", "4K"]  # -s is the size in every magic
+    assert words("%%gemini_image -S wide -s ") == ["512", "1K", "2K", "4K"]
 
 
 def test_image_option_offers_image_variables_and_leaves_room_for_file_paths() -> None:
@@ -114,7 +115,7 @@ def test_image_option_offers_image_variables_and_leaves_room_for_file_paths() ->
     found = analyse("%%gemini_image -i ", namespace, facts=FACTS)
     assert found.words == ["buf", "img", "imgs", "raw"]
     assert found.files
-    assert words("%%gemini_image -s fox --image im", namespace) == ["img", "imgs"]
+    assert words("%%gemini_image -S fox --image im", namespace) == ["img", "imgs"]
 
 
 def test_image_variables_skip_objects_that_fail_isinstance() -> None:
@@ -138,7 +139,7 @@ def test_subcommands_and_backends() -> None:
     assert words("%vertex_image use g") == ["gemini-api"]
     assert words("%vertex_image use emulator ") == []
     assert words("%vertex_image panel ") == ["--session", "--model"]
-    assert "nano-banana" in words("%vertex_image panel -s fox -m ")
+    assert "nano-banana" in words("%vertex_image panel -S fox -m ")
 
 
 # where completion does not apply ------------------------------------------------------------
@@ -219,9 +220,9 @@ def test_shell_session_names_come_from_memory_and_disk(shell: Shell, tmp_path: P
     registry.state().configure(default_gemini_model="nano-banana-pro")  # 10 ratios: no 8:1
     (tmp_path / "sessions").mkdir()
     (tmp_path / "sessions" / "fox.json").write_text("{}")
-    assert ours(shell.ip, "%%gemini_image -s ") == ["fox", "wide"]
-    assert "8:1" in ours(shell.ip, "%%gemini_image -s wide -a ")  # the session's model, from memory
-    assert "8:1" not in ours(shell.ip, "%%gemini_image -s fox -a ")
+    assert ours(shell.ip, "%%gemini_image -S ") == ["fox", "wide"]
+    assert "8:1" in ours(shell.ip, "%%gemini_image -S wide -a ")  # the session's model, from memory
+    assert "8:1" not in ours(shell.ip, "%%gemini_image -S fox -a ")
 
 
 def test_shell_default_model_comes_from_the_settings(shell: Shell) -> None:  # noqa: F811
@@ -271,7 +272,7 @@ def test_completion_imports_nothing_heavy() -> None:
         ip = InteractiveShell.instance()
         ip.run_line_magic("load_ext", "vertex_image")
         with provisionalcompleter():
-            for text in ("%imagen -a ", "%%gemini_image -s ", "%%gemini_image -i ", "%vertex_image panel -m "):
+            for text in ("%imagen -a ", "%%gemini_image -S ", "%%gemini_image -i ", "%vertex_image panel -m "):
                 assert list(ip.Completer.completions(text, len(text))), text
         print("\\n".join(sys.modules))
         """

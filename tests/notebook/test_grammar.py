@@ -55,3 +55,24 @@ def test_with_arguments_keeps_the_declared_order() -> None:
     decorated = grammar.with_arguments(grammar.IMAGEN_ARGUMENTS)(stub)
     flags = [a.option_strings[0] for a in decorated.parser._actions if a.option_strings]  # type: ignore[attr-defined]
     assert flags[:4] == ["-m", "-n", "-a", "-s"] and flags[-1] == "--debug"
+
+
+# one grammar: exact option names, -s is the size, options before the prompt (issue 12) -------------
+def test_option_problem_names_unknown_and_partial_options_exactly() -> None:
+    from vertex_image.notebook.grammar import option_problem, option_strings, parser
+
+    options = option_strings(parser("imagen"))
+    assert option_problem("--aspect-ratio", options) is None
+    assert option_problem("-n4", options) is None  # a short option glued to its value
+    assert option_problem("--asp", options) == "no option --asp; did you mean --aspect-ratio?"
+    assert option_problem("-aspect-ratio", options) == "-aspect-ratio has one dash: write --aspect-ratio"
+    assert option_problem("--bogus", options) == "no option --bogus"
+    assert parser("imagen").allow_abbrev is False
+
+
+def test_gemini_image_takes_s_for_size_and_capital_s_for_session() -> None:
+    from vertex_image.notebook.grammar import parser
+
+    args = parser("gemini_image").parse_args(["-s", "2K", "-S", "fox"])
+    assert (args.size, args.session) == ("2K", "fox")
+    assert parser("gemini_image").parse_args([]).session is None  # unnamed: this notebook's own session

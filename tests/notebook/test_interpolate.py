@@ -83,3 +83,15 @@ def test_underscore_names_resolve_but_code_is_not_run() -> None:
 
     assert interpolate("{_} {spy[0]} {spy()}", {**NS, "spy": Spy()}).text == "last {spy[0]} {spy()}"
     assert calls == []
+
+
+def test_undefined_names_and_values_that_are_not_text_are_listed_not_stringified() -> None:
+    from vertex_image.results.images import GeneratedImage, ImageSet
+
+    image = GeneratedImage(data=b"\x89PNG", mime_type="image/png")
+    filled = interpolate("{a} {b} {n} {img} {imgs} {a}", {"n": 3, "img": image, "imgs": ImageSet(images=(image,))})
+    assert filled.unresolved == ("a", "b")
+    assert filled.not_text == (("img", "GeneratedImage"), ("imgs", "ImageSet"))
+    assert filled.text == "{a} {b} 3 {img} {imgs} {a}"  # nothing stringified
+    assert filled.problem() is not None and "no variable for {a}, {b}" in filled.problem()
+    assert interpolate("{n} {{x}}", {"n": 2.5}).problem() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from IPython.core.displaypub import CapturingDisplayPublisher
 from vertex_image.notebook.progress import Progress, has_frontend, progress_html
 
@@ -14,6 +15,7 @@ class _FakeKernelShell:
 
     def __init__(self) -> None:
         self.kernel = object()
+        self.user_ns = {"__session__": "/home/me/fox.ipynb"}  # Jupyter Server names the notebook
         self.display_pub = CapturingDisplayPublisher()
         self.thread_parents: list[object] = []
         self.parent = {"header": {"msg_id": "cell-1"}}
@@ -46,6 +48,19 @@ def test_progress_from_another_thread_uses_the_captured_parent_and_shows_retries
     assert text == "Generating with nano-banana · 3 s · retry 1 in 8 s (429 RESOURCE_EXHAUSTED)"
     progress.finish()
     assert fake.display_pub.outputs[-1]["data"] == {"text/plain": ""}
+
+
+def test_a_batch_run_of_a_notebook_has_no_progress_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    batch = _FakeKernelShell()
+    batch.user_ns = {}  # nbclient / nbconvert: a kernel, but no notebook open in a frontend
+    assert not has_frontend(batch)
+    progress = Progress(batch, "nano-banana")
+    progress.start()
+    progress.finish()
+    assert batch.display_pub.outputs == []
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/fox.ipynb")
+    assert has_frontend(batch)
 
 
 def test_without_a_frontend_progress_is_off_and_publishes_nothing() -> None:

@@ -58,7 +58,7 @@ def test_four_turn_refinement_with_undo_and_branch_replays_model_turns_verbatim(
     assert "Removed turn 3" in sh.run("%gemini_image undo").out
     assert sh.run("%%gemini_image\nadd falling snow").error is None
     assert sh.run("%gemini_image branch night").error is None
-    assert sh.run("%%gemini_image -s night\nmake it night").error is None
+    assert sh.run("%%gemini_image -S night\nmake it night").error is None
 
     requests = _turn_requests()
     assert [len(r.body["contents"]) for r in requests] == [1, 3, 5, 5, 7]
@@ -92,7 +92,7 @@ def test_resume_in_a_fresh_shell_sends_the_full_history(
                  default_gemini_model="nano-banana-pro")  # fmt: skip
     try:
         for prompt in ("a paper boat", "put it on a lake"):
-            assert first.run(f"%%gemini_image -s boat\n{prompt}").error is None
+            assert first.run(f"%%gemini_image -S boat\n{prompt}").error is None
         last = _turn_requests()[-1]
         history = [*last.body["contents"], _ask_again(last)]
     finally:
@@ -102,7 +102,7 @@ def test_resume_in_a_fresh_shell_sends_the_full_history(
     second = Shell(capsys)
     vi.configure(backend="emulator", emulator_mode="gemini-api", output_dir=str(tmp_path))
     try:
-        cell = second.run("%%gemini_image -s boat\nadd a sunset")
+        cell = second.run("%%gemini_image -S boat\nadd a sunset")
         assert cell.error is None, cell.shown
         body = _turn_requests()[-1].body
         assert body["contents"][:-1] == history
@@ -115,9 +115,9 @@ def test_resume_in_a_fresh_shell_sends_the_full_history(
 
 def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> None:
     vi.configure(emulator_mode="gemini-api")
-    shell.ns["seed"] = 5
+    shell.ns.update(seed=5, kind="{kind}")
     cell = shell.run(
-        "%%gemini_image -s opts -m nano-banana-2 -a 16:9 --size 2K --text --search all --thinking high --seed 11 "
+        "%%gemini_image -S opts -m nano-banana-2 -a 16:9 --size 2K --text --search all --thinking high --seed 11 "
         "-o first\na {kind} robot, seed {seed}"
     )
     assert cell.error is None, cell.shown
@@ -129,10 +129,10 @@ def test_every_turn_option_reaches_the_request(shell: Shell, tmp_path: Path) -> 
     assert body["tools"] == [{"googleSearch": {"searchTypes": {"webSearch": {}, "imageSearch": {}}}}]
     assert body["contents"][0]["parts"][0]["text"] == "a {kind} robot, seed 5"
     assert isinstance(shell.ns["first"], vi.ImageSet) and shell.ns["first"].text
-    raw = shell.run("%%gemini_image -s opts --no-interpolate\nkeep {seed} as is")
+    raw = shell.run("%%gemini_image -S opts --no-interpolate\nkeep {seed} as is")
     assert raw.error is None
     assert _turn_requests()[-1].body["contents"][-1]["parts"][0]["text"] == "keep {seed} as is"
-    fresh = shell.run("%%gemini_image -s opts --new -m nano-banana\nstart over")
+    fresh = shell.run("%%gemini_image -S opts --new -m nano-banana\nstart over")
     assert fresh.error is None
     assert len(_turn_requests()[-1].body["contents"]) == 1
     assert len(registry.state().sessions["opts"]) == 1
@@ -158,7 +158,7 @@ def test_input_images_from_variables_files_and_pil(shell: Shell, tmp_path: Path)
         "-i one -i pil": 2,
     }
     for option, count in cases.items():
-        cell = shell.run(f"%%gemini_image -s inputs --new {option}\ncombine these")
+        cell = shell.run(f"%%gemini_image -S inputs --new {option}\ncombine these")
         assert cell.error is None, (option, cell.shown)
         parts = _turn_requests()[-1].body["contents"][-1]["parts"]
         images = [part for part in parts if "inlineData" in part]
@@ -170,20 +170,20 @@ def test_input_images_from_variables_files_and_pil(shell: Shell, tmp_path: Path)
 # subcommands ----------------------------------------------------------------------------------
 def test_history_sessions_show_save_load_reset(shell: Shell, tmp_path: Path) -> None:
     for prompt in ("a teapot", "make it gold"):
-        assert shell.run(f"%%gemini_image -s tea\n{prompt}").error is None
-    history = shell.run("%gemini_image history -s tea").result
+        assert shell.run(f"%%gemini_image -S tea\n{prompt}").error is None
+    history = shell.run("%gemini_image history -S tea").result
     assert "a teapot" in history.text and "make it gold" in history.text
     assert history.html.count("<img ") == 2
-    shown = shell.run("%gemini_image show 1 -s tea").result
+    shown = shell.run("%gemini_image show 1 -S tea").result
     assert isinstance(shown, vi.ImageSet) and shown.prompt == "a teapot"
-    assert shell.run("%gemini_image show -1 -s tea").result.prompt == "make it gold"
-    saved = shell.run(f"%gemini_image save {tmp_path / 'tea-copy.json'} -s tea")
+    assert shell.run("%gemini_image show -1 -S tea").result.prompt == "make it gold"
+    saved = shell.run(f"%gemini_image save {tmp_path / 'tea-copy.json'} -S tea")
     assert "Saved session 'tea' (2 turns)" in saved.out
-    loaded = shell.run(f"%gemini_image load {tmp_path / 'tea-copy.json'} -s tea2")
+    loaded = shell.run(f"%gemini_image load {tmp_path / 'tea-copy.json'} -S tea2")
     assert "Loaded session 'tea2' (2 turns" in loaded.out
     listing = shell.run("%gemini_image sessions").result.text
     assert "tea " in listing and "tea2" in listing
-    assert "Session 'tea' reset (2 turns forgotten" in shell.run("%gemini_image reset -s tea").out
+    assert "Session 'tea' reset (2 turns forgotten" in shell.run("%gemini_image reset -S tea").out
     assert len(registry.state().sessions["tea"]) == 0
     assert len(registry.state().sessions["tea2"]) == 2
     by_name = shell.run("%gemini_image load tea2")
@@ -196,11 +196,11 @@ def test_sessions_on_disk_are_listed_and_found_by_subcommands(capsys: pytest.Cap
     sh = Shell(capsys)
     vi.configure(backend="emulator", output_dir=str(tmp_path))
     try:
-        assert sh.run("%%gemini_image -s kept\na kite").error is None
+        assert sh.run("%%gemini_image -S kept\na kite").error is None
         registry.state().sessions.clear()  # as after a restart: only the file is left
         assert "kept" in sh.run("%gemini_image sessions").result.text
-        assert "a kite" in sh.run("%gemini_image history -s kept").result.text
-        assert "Removed turn 1" in sh.run("%gemini_image undo -s kept").out
+        assert "a kite" in sh.run("%gemini_image history -S kept").result.text
+        assert "Removed turn 1" in sh.run("%gemini_image undo -S kept").out
         saved = json.loads((tmp_path / "sessions" / "kept.json").read_text())
         assert saved["exchanges"] == []
     finally:
@@ -215,7 +215,7 @@ def test_size_budget_leaves_out_oldest_whole_exchanges(shell: Shell, monkeypatch
     monkeypatch.setitem(session.REQUEST_LIMIT_BYTES, "vertex", limit)
     notes = []
     for turn in range(6):
-        cell = shell.run(f"%%gemini_image -s big -m nano-banana-pro --size 2K\nturn {turn}: add one more star")
+        cell = shell.run(f"%%gemini_image -S big -m nano-banana-pro --size 2K\nturn {turn}: add one more star")
         assert cell.error is None, cell.shown
         notes.append(cell.shown + "".join(d["data"].get("text/plain", "") for d in cell.displays))
     requests = _turn_requests()
@@ -240,11 +240,11 @@ def test_size_budget_leaves_out_oldest_whole_exchanges(shell: Shell, monkeypatch
         "%%gemini_image -i missing_variable\nmore",
         "%%gemini_image -i /no/such/file.png\nmore",
         "%%gemini_image -m imagen4\nmore",
-        "%%gemini_image -s 'bad/name'\nmore",
+        "%%gemini_image -S 'bad/name'\nmore",
         "%%gemini_image -o 'not a name'\nmore",
         "%%gemini_image\n   ",
         "%%gemini_image extra words\nmore",
-        "%gemini_image undo -s nosuch",
+        "%gemini_image undo -S nosuch",
         "%gemini_image show 7",
         "%gemini_image branch other",
         "%gemini_image frobnicate",
@@ -254,7 +254,7 @@ def test_size_budget_leaves_out_oldest_whole_exchanges(shell: Shell, monkeypatch
 )
 def test_bad_input_is_a_usage_error_and_changes_no_session(shell: Shell, tmp_path: Path, source: str) -> None:
     assert shell.run("%%gemini_image\na lantern").error is None
-    assert shell.run("%%gemini_image -s other\na kettle").error is None
+    assert shell.run("%%gemini_image -S other\na kettle").error is None
     before = session_snapshot(tmp_path)
     sent = len(_turn_requests())
     cell = shell.run(source)
@@ -296,16 +296,14 @@ def test_interrupt_leaves_the_session_unchanged(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("source", "turns"),
     [
-        ("%%gemini_image -s c1\nmake it glow", ["a lantern", "make it glow"]),
-        ("%%gemini_image -s c1 --new\na candle", ["a candle"]),
-        ("%gemini_image undo -s c1", []),
-        ("%gemini_image reset -s c1", []),
+        ("%gemini_image undo -S c1", []),
+        ("%gemini_image reset -S c1", []),
     ],
 )
 def test_a_change_whose_session_file_cannot_be_written_fails_in_one_line_and_changes_nothing(
     shell: Shell, tmp_path: Path, source: str, turns: list[str]
 ) -> None:
-    assert shell.run("%%gemini_image -s c1\na lantern").error is None
+    assert shell.run("%%gemini_image -S c1\na lantern").error is None
     original = session_snapshot(tmp_path)
     folder = tmp_path / "sessions"
     aside = folder.with_name("sessions.aside")
@@ -327,18 +325,44 @@ def test_a_change_whose_session_file_cannot_be_written_fails_in_one_line_and_cha
     assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns
 
 
-def test_load_under_a_name_in_use_is_refused_unless_replace_and_changes_nothing(shell: Shell, tmp_path: Path) -> None:
-    assert shell.run("%%gemini_image -s c1\na lantern").error is None
-    assert shell.run("%%gemini_image -s c2\na kettle").error is None
-    assert shell.run(f"%gemini_image save {tmp_path / 'c2-copy.json'} -s c2").error is None
+@pytest.mark.parametrize(
+    ("source", "turns"),
+    [
+        ("%%gemini_image -S c1\nmake it glow", ["a lantern", "make it glow"]),
+        ("%%gemini_image -S c1 --new\na candle", ["a candle"]),
+    ],
+)
+def test_a_turn_whose_session_file_cannot_be_written_is_shown_and_kept_in_memory(
+    shell: Shell, tmp_path: Path, source: str, turns: list[str]
+) -> None:
+    assert shell.run("%%gemini_image -S c1\na lantern").error is None
+    folder = tmp_path / "sessions"
+    aside = folder.with_name("sessions.aside")
+    folder.rename(aside)
+    folder.write_bytes(b"")  # a file where the sessions folder goes
     before = session_snapshot(tmp_path)
 
-    cell = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c1")
+    cell = shell.run(source)
+
+    assert cell.error is None, cell.shown
+    assert cell.result.images and "kept in memory only" in repr(cell.result)
+    assert "%gemini_image save PATH -S c1" in repr(cell.result)
+    assert session_snapshot(tmp_path)["files"] == before["files"]  # the file in the way is untouched
+    assert [ex.prompt for ex in registry.state().sessions["c1"]] == turns
+
+
+def test_load_under_a_name_in_use_is_refused_unless_replace_and_changes_nothing(shell: Shell, tmp_path: Path) -> None:
+    assert shell.run("%%gemini_image -S c1\na lantern").error is None
+    assert shell.run("%%gemini_image -S c2\na kettle").error is None
+    assert shell.run(f"%gemini_image save {tmp_path / 'c2-copy.json'} -S c2").error is None
+    before = session_snapshot(tmp_path)
+
+    cell = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -S c1")
 
     assert cell.error is not None and "exists already" in cell.shown, cell.shown
     assert "Traceback" not in cell.shown and len(cell.shown.strip().splitlines()) == 1
     assert session_snapshot(tmp_path) == before
-    assert shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c3").error is None
-    replaced = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -s c1 --replace")
+    assert shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -S c3").error is None
+    replaced = shell.run(f"%gemini_image load {tmp_path / 'c2-copy.json'} -S c1 --replace")
     assert replaced.error is None, replaced.shown
     assert [ex.prompt for ex in registry.state().sessions["c1"]] == ["a kettle"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vertex_image.base.errors import StorageError
 from PIL import Image, ImageDraw
 from vertex_image.base.config import Secret
 from vertex_image.base.errors import InvalidRequest
@@ -192,17 +193,31 @@ def test_save_writes_bytes_as_received_and_adds_the_extension(tmp_path: Path) ->
     image = make(256)
     path = image.save(tmp_path / "fox")
     assert path == tmp_path / "fox.png" and path.read_bytes() == image.data
-    assert image.save(tmp_path) == tmp_path / f"{image.id}.png"
+    assert image.save(tmp_path) == tmp_path / f"a-red-fox-in-the-{image.id[:8]}.png"
 
 
 def test_save_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
     target = tmp_path / "fox.png"
     target.write_bytes(b"mine")
-    with pytest.raises(FileExistsError, match="overwrite=True"):
+    with pytest.raises(StorageError, match="overwrite=True") as refused:
         make(256).save(target)
+    assert "\n" not in str(refused.value) and str(target) in str(refused.value)
     assert target.read_bytes() == b"mine"
     make(256).save(target, overwrite=True)
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_extension_decides_the_format_and_missing_folders_are_made(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = make(256)  # a PNG
+    jpeg = image.save(tmp_path / "out" / "deeper" / "fox.jpg")
+    assert jpeg.read_bytes()[:3] == b"\xff\xd8\xff" and Image.open(jpeg).format == "JPEG"
+    assert Image.open(image.save(tmp_path / "fox.webp")).format == "WEBP"
+    assert image.save(tmp_path / "same.PNG").read_bytes() == image.data  # the format matches: bytes as received
+    with pytest.raises(StorageError, match=r"as \.txt: use \.png, \.jpg or \.webp") as refused:
+        image.save(tmp_path / "fox.txt")
+    assert "\n" not in str(refused.value) and not (tmp_path / "fox.txt").exists()
 
 
 def test_show_full_publishes_the_original_bytes(pngs: dict[int, bytes]) -> None:
@@ -348,7 +363,22 @@ def test_compare_shows_labels_side_by_side_with_stable_text() -> None:
     assert "repeat(2," in view._repr_html_() and ">original<" in view._repr_html_()
     data, _ = view._repr_mimebundle_()
     assert set(data) == {"text/html", "text/plain"}
-    assert repr(compare(make(64), make(64, seed=None))) == f'Comparison("{MODEL}, seed 7" 64x64 PNG | "{MODEL}" 64x64 PNG)'
+    assert repr(compare(make(64), make(64, seed=None))) == 'Comparison("seed 7" 64x64 PNG | "no seed" 64x64 PNG)'
+
+
+def test_compare_takes_image_sets_and_sessions_and_labels_what_differs() -> None:
+    from types import SimpleNamespace
+
+    pair = ImageSet(images=(make(64, index=0), make(65, index=1)))
+    assert repr(compare(pair)) == 'Comparison("#1" 64x64 PNG | "#2" 65x65 PNG)'  # only the index differs
+    other = make(64, model="gemini-3-pro-image", prompt="a red fox in the snow")
+    assert repr(compare(pair[0], other)) == f'Comparison("{MODEL}" 64x64 PNG | "gemini-3-pro-image" 64x64 PNG)'
+    turns = [SimpleNamespace(images=[make(64 + n, prompt=p, parameters={"turn": n + 1})])
+             for n, p in enumerate(["a boat", "make it red"])]
+    session = SimpleNamespace(exchanges=turns, last_image=turns[-1].images[-1])  # as an ImageSession
+    assert repr(compare(session)) == 'Comparison("turn 1 · a boat" 64x64 PNG | "turn 2 · make it red" 65x65 PNG)'
+    with pytest.raises(InvalidRequest, match="no image to show"):
+        compare(ImageSet(images=()))
 
 
 def test_compare_wants_one_label_per_image() -> None:

@@ -56,7 +56,7 @@ def visible(root: Path) -> list[str]:
 def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
     image = make(thought_signature="c2ln", response_id="r-1")
     saved = ImageStore(tmp_path).save(image)
-    name = f"{image.id}.png"
+    name = image.file_name
     assert saved.path == str(tmp_path / name) and image.path == ""
     assert visible(tmp_path) == sorted([name, name + ".json", "index.jsonl"])
     sidecar = json.loads((tmp_path / (name + ".json")).read_text())
@@ -115,7 +115,7 @@ def test_save_all_returns_the_set_with_paths(tmp_path: Path) -> None:
     images = ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL)
     saved = ImageStore(tmp_path).save_all(images)
     assert isinstance(saved, ImageSet) and saved.prompt == "a red fox"
-    assert [Path(i.path).name for i in saved] == [f"{i.id}.png" for i in images]
+    assert [Path(i.path).name for i in saved] == [i.file_name for i in images]
 
 
 def test_image_without_bytes_is_returned_unchanged(tmp_path: Path) -> None:
@@ -206,9 +206,9 @@ def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: 
         ImageStore(tmp_path, replace=crashing_replace(1)).save(make())
     store = ImageStore(tmp_path)
     assert store.entries() == [] and len(store.gallery()) == 0  # complete image, not yet listed
-    assert [p.name for p in tmp_path.iterdir()] == [f"{make().id}.png"]
+    assert [p.name for p in tmp_path.iterdir()] == [make().file_name]
     store.save(make())
-    assert len(store.entries()) == 1 and (tmp_path / f"{make().id}.png.json").exists()
+    assert len(store.entries()) == 1 and (tmp_path / f"{make().file_name}.json").exists()
 
 
 def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durable(tmp_path: Path) -> None:
@@ -394,3 +394,28 @@ def test_entries_from_before_costs_still_load(tmp_path: Path) -> None:
     store.index_path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"charge": "torn')
     assert store.load(saved.id).cost is None and store.gallery(1)[0].cost is None
     assert store.charges() == []
+
+
+# issue 12: the folder is checked before a request, and status says whether it can be written -------
+def test_check_writable_creates_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    from vertex_image.results.store import ImageStore
+
+    store = ImageStore(tmp_path / "a" / "b")
+    assert store.writable() == (True, f"yes (the folder is created on the first save, in {tmp_path})")
+    assert not (tmp_path / "a").exists()  # status creates nothing
+    store.check_writable()
+    assert (tmp_path / "a" / "b").is_dir() and list((tmp_path / "a" / "b").iterdir()) == []
+    assert store.writable() == (True, "yes")
+
+
+def test_a_file_in_the_way_is_not_writable_and_is_refused_in_one_line(tmp_path: Path) -> None:
+    from vertex_image.base.errors import StorageError
+    from vertex_image.results.store import ImageStore
+
+    (tmp_path / "taken").write_text("x")
+    store = ImageStore(tmp_path / "taken" / "images")
+    assert store.writable() == (False, f"{tmp_path / 'taken'} is a file, not a folder")
+    with pytest.raises(StorageError) as refused:
+        store.check_writable()
+    assert "\n" not in str(refused.value) and "nothing was sent" in str(refused.value)
+    assert "is a file, not a folder" in str(refused.value) and "output_dir" in str(refused.value)

@@ -3,6 +3,12 @@
 The magics and the panel share sessions by name, so both look them up here: in memory first, then
 in the store's ``sessions/`` folder (where ``ImageSession.default_path`` writes after every turn).
 
+Sessions never cross notebooks unasked. The unnamed session (``%%gemini_image`` without ``-S``, the
+panel's default) is this kernel's own: it is named after the notebook (``default`` where no notebook
+path is known) and never resumed from disk; a file of that name from an earlier kernel is left as it
+is and the new session takes the next free name (``fox-2``). A session named by the user is resumed
+from disk, and resuming always says so in one line (``resuming 'fox' from <path>: 3 turns``).
+
 A name is never taken over silently: a session that starts a name over (``vi.chat(..., new=True)``,
 ``%%gemini_image --new``) or the panel's new one takes the name only once its first turn is
 recorded, and ``load`` or ``branch`` refuse a name in use unless told to replace it.
@@ -12,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +29,44 @@ from .registry import state
 from .session import ImageSession, check_session_name, refuse_existing, session_path, sessions_folder
 
 SESSION_FORMAT = "vertex-image-session"
+Tell = Callable[[str], object]
+"""Where a one-line notice goes (``print`` in a notebook cell, the panel's status line)."""
+
+
+def default_session_name(notebook: str | None = None, tell: Tell | None = None) -> str:
+    """This kernel's unnamed session: ``notebook``'s file name (a path; else ``default``), never one on disk.
+
+    Chosen once per kernel: when a session of that name is on disk already (an earlier kernel's, or
+    another notebook's) or in memory, the next free name is taken (``default-2``) and the old one is
+    left as it is; naming it (``-S default``) resumes it with a notice. ``tell`` hears that choice once.
+    """
+    kernel = state()
+    if kernel.default_session is None:
+        stem = Path(notebook).stem if notebook else ""
+        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")[:56] or "default"
+        name, number = base, 1
+        while name in kernel.sessions or session_path(name).is_file():
+            number += 1
+            name = f"{base}-{number}"
+        kernel.default_session = name
+        if name != base and tell is not None:
+            tell(f"this notebook's session is {name!r}: {base!r} is an earlier one, left as it is "
+                 f"(-S {base} resumes it)")
+    return kernel.default_session
+
+
+def resume_line(name: str, path: Path, turns: int) -> str:
+    """The one line said whenever a session is resumed from disk."""
+    return f"resuming {name!r} from {path}: {_turns(turns)}"
+
+
+def _resume(name: str, tell: Tell | None) -> ImageSession:
+    """The session ``name`` read from its file in the store, with the one-line notice to ``tell``."""
+    path = session_path(name)
+    session = ImageSession.load(path, name=name)
+    if tell is not None:
+        tell(resume_line(name, path, len(session)))
+    return session
 
 
 def session_names() -> list[str]:
@@ -59,20 +105,22 @@ def session_rows() -> list[tuple[str, str, str, str]]:
     return [rows[name] for name in sorted(rows)]
 
 
-def existing_session(name: str) -> ImageSession | None:
-    """A session by name from memory, else from a valid session file (then kept in memory); None if neither."""
+def existing_session(name: str, tell: Tell | None = print) -> ImageSession | None:
+    """A session by name from memory, else from a valid session file (then kept in memory, and
+    ``tell`` is told); None if neither."""
     kernel = state()
     if name in kernel.sessions:
         return kernel.sessions[name]
     if not any(row[0] == name for row in session_rows()):
         return None
-    session = ImageSession.load(session_path(name), name=name)
+    session = _resume(name, tell)
     kernel.sessions[name] = session
     return session
 
 
-def session_named(name: str, *, create: bool, model: str | None) -> ImageSession | None:
-    """The session ``name``: in memory, else resumed from disk (kept in memory), else (``create``) new.
+def session_named(name: str, *, create: bool, model: str | None, tell: Tell | None = print) -> ImageSession | None:
+    """The session ``name``: in memory, else resumed from disk (kept in memory; ``tell`` is told), else
+    (``create``) new.
 
     A new session is not kept in memory here: it takes its name when its first turn is recorded, so
     a failed first turn leaves no empty session behind (as with ``%%gemini_image``).
@@ -83,7 +131,7 @@ def session_named(name: str, *, create: bool, model: str | None) -> ImageSession
         return session
     path = session_path(name)
     if path.is_file():
-        session = ImageSession.load(path, name=name)
+        session = _resume(name, tell)
     elif create:
         session = ImageSession(model=model, name=name)
         session._register_on_commit = True
@@ -94,7 +142,7 @@ def session_named(name: str, *, create: bool, model: str | None) -> ImageSession
     return session
 
 
-def open_session(name: str | None = None, model: str | None = None, *, new: bool = False,
+def open_session(name: str | None = None, model: str | None = None, *, new: bool = False, tell: Tell | None = print,
                  **options: Any) -> ImageSession:
     """The session ``vi.chat`` returns.
 
@@ -133,6 +181,8 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
                 f"continue it with vi.chat(name={fresh.name!r}), or start it over with new=True."
             )
         if not in_memory:
+            if tell is not None:
+                tell(resume_line(fresh.name, session_path(fresh.name), len(existing)))
             kernel.sessions[fresh.name] = existing
         return existing
     kernel.sessions[fresh.name] = fresh
@@ -165,10 +215,13 @@ def _turns(count: int) -> str:
     return f"{count} turn" if count == 1 else f"{count} turns"
 
 
-def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSession, bool]:
+def session_for_turn(
+    name: str, new: bool, model: str | None, *, resume: bool = True, tell: Tell | None = print
+) -> tuple[ImageSession, bool]:
     """The session to continue (memory, else disk) or a fresh one; and whether it is in memory already.
 
-    A session resumed from disk or made new is not kept in memory here: the caller keeps it once a
+    A session resumed from disk (only with ``resume``: the unnamed session never is) says so to
+    ``tell``. A session resumed or made new is not kept in memory here: the caller keeps it once a
     turn has succeeded, so a failed first turn leaves nothing behind.
     """
     kernel = state()
@@ -176,16 +229,19 @@ def session_for_turn(name: str, new: bool, model: str | None) -> tuple[ImageSess
         return kernel.sessions[name], True
     fresh = ImageSession(model=model, name=name)  # checks the name and that the model is Gemini
     path = fresh.default_path()
-    if not new and path.is_file():
-        return ImageSession.load(path, name=name), False
+    if not new and resume and path.is_file():
+        return _resume(name, tell), False
     return fresh, False
 
 
 __all__ = [
+    "Tell",
+    "default_session_name",
     "existing_session",
     "load_session",
     "open_session",
     "refuse_existing",
+    "resume_line",
     "session_for_turn",
     "session_named",
     "session_names",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base.errors import APIError, InvalidRequest, TransportError, VertexImageError
+from ..base.errors import APIError, InvalidRequest, StorageError, TransportError, VertexImageError
 from ..base.models import normalize_search
 from ..base.pricing import Cost, cost_of_images, cost_of_usage, search_queries, total
 from ..base.values import ImageInput, ParsedResponse
@@ -164,6 +164,7 @@ async def generate(
     if dry_run:
         return _dry_run(kernel, info, "predict", bodies, total(estimates))
     async with spend.reserved(estimates, max_cost):
+        check_can_save()  # nothing is sent when the answer could not be kept
         client = kernel.client()
         location = client.settings.location_for(info.family)
         calls = [
@@ -227,6 +228,7 @@ async def generate_content(
     if dry_run:
         return _dry_run(kernel, info, "generateContent", bodies, total(estimates))
     async with spend.reserved(estimates, max_cost):
+        check_can_save()  # nothing is sent when the answer could not be kept
         client = kernel.client()
         location = client.settings.location_for("gemini")
         calls = [
@@ -255,6 +257,7 @@ async def upscale(
     spend = _Spend.for_call(kernel, info, session="")
     estimates = [costs.estimate_imagen(spend.prices, 1, prices_as_of=spend.as_of)]
     async with spend.reserved(estimates, max_cost):
+        check_can_save()  # nothing is sent when the answer could not be kept
         client = kernel.client()
         location = client.settings.location_for("imagen")
         parameters = {"upscale_factor": factor, **options}
@@ -387,6 +390,7 @@ async def _openai_generate(request: GenerateRequest, info: ModelInfo, on_retry: 
     from ..client.endpoints import openai_url  # lazy: client modules load with the first request
 
     _refuse_on_openai(info, request.options, request.negative_prompt, request.mask, request.image_size)
+    check_can_save()  # nothing is sent when the answer could not be kept
     client = state().client()
     settings = client.settings
     if request.images:
@@ -433,6 +437,7 @@ async def _openai_chat(
     modalities = given.pop("response_modalities", ("TEXT", "IMAGE"))
     given.pop("aspect_ratio", None)  # the chat route has no size; LiteLLM keeps the model's default
     _refuse_on_openai(info, given, None, None, given.pop("image_size", None))
+    check_can_save()  # nothing is sent when the answer could not be kept
     client = state().client()
     body = openai_wire.chat_body(info.id, contents, want_text="TEXT" in modalities)
     url = openai_url(client.settings, "chat/completions")
@@ -686,7 +691,22 @@ def saved_image_set(
         created=int(time.time()),
         cost=cost,
     )
-    return state().store().save_all(result)
+    try:
+        return state().store().save_all(result)
+    except StorageError as exc:  # the answer came and was paid for: keep the images in memory, say how to save them
+        return replace(result, notices=(*result.notices, unsaved_notice(exc)))
+
+
+def unsaved_notice(error: StorageError) -> str:
+    """The one line of a result whose images could not be saved: why, and how to save them."""
+    reason = str(error).split(". Choose another folder", 1)[0].rstrip(".")
+    return (f"not saved: {reason[:1].lower() + reason[1:]}. The images are kept in memory only: "
+            "save them with x.save('another/folder') (x: this result, or _ right after the cell).")
+
+
+def check_can_save() -> None:
+    """Before a request is sent: the image folder can be written (``StorageError`` in one line if not)."""
+    state().store().check_writable()
 
 
 __all__ = [
@@ -697,10 +717,12 @@ __all__ = [
     "Answer",
     "GenerateRequest",
     "OnRetry",
+    "check_can_save",
     "check_names",
     "check_option_names",
     "generate",
     "generate_content",
     "saved_image_set",
+    "unsaved_notice",
     "upscale",
 ]

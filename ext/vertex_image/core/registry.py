@@ -65,6 +65,7 @@ class KernelState:
         self._environ = environ
         self.configured: dict[str, Any] = {}
         self.sessions = SessionTable()
+        self.default_session: str | None = None  # the name of this notebook's unnamed session, once chosen
         self._settings: Settings | None = None
         self._auth: Auth | None = None
         self._client: Client | None = None

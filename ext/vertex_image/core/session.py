@@ -141,16 +141,25 @@ class ImageSession:
         model: str | None = None,
         left_out: int | None = None,
         not_done: str,
-    ) -> None:
+        keep_unsaved: bool = False,
+    ) -> StorageError | None:
         """Make ``exchanges`` the session's: the file first, then memory, then the followers.
 
         If the file cannot be written (the folder is a file, the disk is full...), nothing changes in
         memory, the file keeps its old content (it is replaced atomically) and a one-line error saying
         ``not_done`` propagates (an ``OSError`` becomes a ``StorageError``). A session made to take
         its name on its first turn (``named_sessions``) is put in the registry here, once it is recorded.
+        With ``keep_unsaved`` (a turn that was paid for) a file that cannot be written does not stop
+        the change: it is made in memory and the ``StorageError`` is returned instead of raised.
         """
         model = model or self.model
-        self._write_own_file(exchanges, model, not_done)
+        unsaved = None
+        try:
+            self._write_own_file(exchanges, model, not_done)
+        except StorageError as exc:
+            if not keep_unsaved:
+                raise
+            unsaved = exc
         self.exchanges[:] = exchanges  # the same list: whoever holds it sees the change
         self.model = model
         if left_out is not None:
@@ -159,6 +168,7 @@ class ImageSession:
             self._register_on_commit = False
             state().sessions[self.name] = self
         self._subscribers.notify(self, change)
+        return unsaved
 
     # the conversation -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -279,12 +289,14 @@ class ImageSession:
         if chosen.notice:
             result = replace(result, notices=(*result.notices, chosen.notice))
         if result.images and parsed.model_content:
-            self._record_turn(user, prompt, result, parsed, info.id, left_out)
+            unsaved = self._record_turn(user, prompt, result, parsed, info.id, left_out)
+            if unsaved is not None:
+                result = replace(result, notices=(*result.notices, _unsaved_turn(unsaved, self.name)))
         return SendResult(result, len(history) // 2, left_out)
 
     def _record_turn(
         self, user: dict[str, Any], prompt: str, result: ImageSet, parsed: ParsedResponse, model: str, left_out: int
-    ) -> None:
+    ) -> StorageError | None:
         """Keep the exchange as sent and received (the model turn verbatim), the file first."""
         exchange = Exchange(
             user=user,
@@ -296,14 +308,13 @@ class ImageSession:
             response_id=parsed.response_id,
             cost=result.cost,
         )
-        saved_in = Path(result.images[0].path).parent if result.images[0].path else "the image folder"
-        self._commit(
+        return self._commit(
             "turn",
             [*self.exchanges, exchange],
             model=model,
             left_out=left_out,
-            not_done=f"the turn's images were saved in {saved_in}, but the turn was not recorded: "
-            "run it again once this is fixed",
+            not_done="the turn is kept in memory only",
+            keep_unsaved=True,  # paid for: the conversation goes on in memory
         )
 
     def _history_within_budget(self, user: dict[str, Any], dialect: str) -> tuple[list[dict[str, Any]], int]:
@@ -444,9 +455,9 @@ class ImageSession:
         return session
 
     def __repr__(self) -> str:
-        cost = self.cost
+        count, cost = len(self.exchanges), self.cost
         spent = f", {cost.text}" if cost is not None else ""
-        return f"ImageSession({self.name!r}, {self.model}, {len(self.exchanges)} turns{spent})"
+        return f"ImageSession({self.name!r}, {self.model}, {count} {'turn' if count == 1 else 'turns'}{spent})"
 
 
 # names and files ------------------------------------------------------------------------------
@@ -518,6 +529,12 @@ def _body_options(
     if check_body:
         gemini.build_generate_content_body([gemini.user_content("check")], dialect=dialect, **body_options)
     return body_options
+
+
+def _unsaved_turn(error: StorageError, name: str) -> str:
+    """The notice of a turn recorded in memory only: why, and how to write the session elsewhere."""
+    return (f"{str(error).split(' Free the folder', 1)[0]} Write it elsewhere with "
+            f"%gemini_image save PATH -S {name} (or session.save(PATH)).")
 
 
 def _save_failed(exc: Exception, name: str, path: Path, not_done: str) -> Exception:

@@ -69,9 +69,9 @@ def _hsv(h: float, s: float, v: float) -> RGB:
     return (int(r * 255), int(g * 255), int(b * 255))
 
 
-def palette(prompt: str, seed: int) -> list[RGB]:
-    """Five colours from a hash of the prompt (and seed): the picture's identity."""
-    rng = _rng("palette", prompt, seed)
+def palette(prompt: str, seed: int | None) -> list[RGB]:
+    """Five colours from a hash of the prompt (and seed; none set draws as seed 0): the picture's identity."""
+    rng = _rng("palette", prompt, seed or 0)
     hue = rng.random()
     spread = rng.uniform(0.08, 0.4)
     return [_hsv(hue + i * spread, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95)) for i in range(5)]
@@ -187,11 +187,12 @@ def _scale_to(img: Image.Image, size: Size) -> Image.Image:
     return img if img.size == size else img.resize(size, Image.Resampling.BILINEAR)
 
 
-def generate(model: str, prompt: str, *, seed: int, index: int, size: Size) -> Image.Image:
-    """A text-to-image picture: gradient, shapes, the prompt written across it, model and index in a corner."""
+def generate(model: str, prompt: str, *, seed: int | None, index: int, size: Size) -> Image.Image:
+    """A text-to-image picture: gradient, shapes, the prompt written across it, model, index and the seed
+    (only one that was set: no seed is not "seed 0") in a corner."""
     canvas = work_size(size)
     colours = palette(prompt, seed)
-    rng = _rng("composition", model, prompt, seed, index)
+    rng = _rng("composition", model, prompt, seed or 0, index)
     img = _gradient(canvas, colours[0], colours[1], rng.randrange(4))
     _shapes(img, rng, colours)
     w, h = canvas
@@ -199,17 +200,17 @@ def generate(model: str, prompt: str, *, seed: int, index: int, size: Size) -> I
     fnt, lines = fit_text(prompt or "(empty prompt)", (int(w * 0.9), int(h * 0.6)), largest=unit * 0.1)
     block = len(lines) * fnt.size * 1.2
     _write_lines(img, lines, fnt, (h - block) / 2)
-    _corner(img, f"{model} #{index} seed {seed}")
+    _corner(img, f"{model} #{index}" + (f" seed {seed}" if seed is not None else ""))
     return _scale_to(img, size)
 
 
-def draft(model: str, prompt: str, *, seed: int, size: Size) -> Image.Image:
+def draft(model: str, prompt: str, *, seed: int | None, size: Size) -> Image.Image:
     """A low-resolution, blurred preview: the 'thought image' Gemini 3 models send before the final one."""
     w, h = size
     scale = min(1.0, 256 / max(w, h))
     small = (max(1, round(w * scale)), max(1, round(h * scale)))
     colours = palette(prompt, seed)
-    rng = _rng("composition", model, prompt, seed, 0)
+    rng = _rng("composition", model, prompt, seed or 0, 0)
     img = _gradient(small, colours[0], colours[1], rng.randrange(4))
     _shapes(img, rng, colours)
     img = img.filter(ImageFilter.GaussianBlur(2))

@@ -103,7 +103,7 @@ class Config:
     image_size: str
     mime: str
     quality: int | None
-    seed: int
+    seed: int | None
     candidates: int
     include_thoughts: bool | None
     thinking_level: str = ""  # the level asked for, or the model's default ("" for a model without levels)
@@ -264,7 +264,7 @@ def parse_config(call: Call, body: dict[str, Any], base: Image.Image | None) -> 
         image_size=size,
         mime=mime,
         quality=quality,
-        seed=integer(get(gen, "seed"), "generation_config.seed") or 0,
+        seed=integer(get(gen, "seed"), "generation_config.seed"),  # None: no seed was set
         candidates=count,
         include_thoughts=boolean(get(thinking, "includeThoughts"), "thinking_config.include_thoughts"),
         thinking_level=_thinking_level(call, thinking),

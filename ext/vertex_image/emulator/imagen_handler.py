@@ -66,7 +66,7 @@ class Options:
     count: int
     aspect_ratio: str
     image_size: str
-    seed: int
+    seed: int | None
     mime_type: str
     quality: int | None
     storage_uri: str
@@ -144,7 +144,7 @@ def _options(call: Call, params: dict[str, Any], *, default_count: int | None = 
         count=count,
         aspect_ratio=ratio,
         image_size=size,
-        seed=seed or 0,
+        seed=seed,  # None: no seed was set
         mime_type=mime,
         quality=quality,
         storage_uri=storage_uri,

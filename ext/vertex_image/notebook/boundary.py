@@ -23,19 +23,29 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 from ..base.errors import ConfigError, InvalidRequest, ModelRetired, StorageError, VertexImageError, rebuild
 from ..results.files import os_reason
-from .grammar import NUMBER_RE, TOKEN_RE
+from .grammar import (
+    NUMBER_RE,
+    OLD_SESSION_FLAG,
+    OPTIONS_AFTER_PROMPT,
+    SIZE_RE,
+    TOKEN_RE,
+    looks_like_option,
+    option_problem,
+    option_strings,
+)
 
 
 # options --------------------------------------------------------------------------------------
-def split_options(line: str, parser: Any) -> tuple[list[str], str]:
+def split_options(line: str, parser: Any, *, prompt_on_line: bool = False) -> tuple[list[str], str]:
     """The leading option tokens of ``line`` (unquoted) and the rest of it verbatim (the prompt).
 
     Options come first; the first word that is neither an option nor an option's value starts the
     prompt, which keeps its quotes, apostrophes and spacing. ``--`` ends the options explicitly.
+    An option word that is not one of ``parser``'s, exactly, is refused by name (``no option --asp;
+    did you mean --aspect-ratio?``). With ``prompt_on_line`` (a line magic), an option-looking word in
+    an unquoted prompt is refused with the fix rather than drawn as words (``%imagen a fox -n 4``).
     """
-    takes_value = {
-        option: action.nargs != 0 for action in parser._actions for option in action.option_strings
-    }
+    options = {"-h": False, "--help": False, **option_strings(parser)}
     tokens: list[str] = []
     expect_value = False
     for match in TOKEN_RE.finditer(line):
@@ -46,11 +56,49 @@ def split_options(line: str, parser: Any) -> tuple[list[str], str]:
         elif raw == "--":
             return tokens, line[match.end():].strip()
         elif raw.startswith("-") and len(raw) > 1 and not NUMBER_RE.match(raw):
-            tokens.append(_unquote(raw))
-            expect_value = "=" not in raw and takes_value.get(raw, False)
+            word = _unquote(raw)
+            problem = option_problem(word, options)
+            if problem is not None:
+                raise UsageError(_with_pointer(problem, f"%{parser.prog} --help lists the options"))
+            tokens.append(word)
+            expect_value = "=" not in raw and options.get(raw, False)
         else:
-            return tokens, strip_quotes(line[match.start():].strip())
+            prompt = line[match.start():].strip()
+            if prompt_on_line and strip_quotes(prompt) == prompt:
+                _refuse_options_in_prompt(parser.prog, line[:match.start()].strip(), prompt, options)
+            return tokens, strip_quotes(prompt)
     return tokens, ""
+
+
+def _refuse_options_in_prompt(magic: str, before: str, prompt: str, options: dict[str, bool]) -> None:
+    """UsageError naming the first option-looking word of an unquoted line prompt, with the line to run instead."""
+    words = prompt.split()
+    for index, word in enumerate(words):
+        if not looks_like_option(word, options):
+            continue
+        name = word.split("=", 1)[0]
+        takes = options.get(name, False) and "=" not in word and index + 1 < len(words)
+        moved = words[index:index + (2 if takes else 1)]
+        kept = words[:index] + words[index + len(moved):]
+        instead = " ".join(part for part in (f"%{magic}", before, " ".join(moved), " ".join(kept)) if part)
+        raise UsageError(
+            f"{' '.join(moved)!r} comes after the prompt, where it would be drawn as words: "
+            f"{OPTIONS_AFTER_PROMPT} ({instead})."
+        )
+
+
+def refuse_old_session_flag(tokens: list[str]) -> None:
+    """``-s NAME`` named the session of ``%%gemini_image`` until this release: refuse it with the pointer.
+
+    ``-s`` is the size everywhere now, so ``-s 2K`` passes; a value that is no size (``-s fox``) was
+    surely meant as a session name.
+    """
+    for index, token in enumerate(tokens):
+        if not token.startswith("-s") or token.startswith("--"):
+            continue
+        value = token[2:].lstrip("=") if len(token) > 2 else (tokens[index + 1] if index + 1 < len(tokens) else "")
+        if not SIZE_RE.match(value):
+            raise UsageError(f"{OLD_SESSION_FLAG} ({value!r} is not an image size such as 1K, 2K or 4K).")
 
 
 def _unquote(raw: str) -> str:
@@ -167,7 +215,31 @@ def split_words(line: str) -> list[str]:
 
 
 def subcommand_parser(prog: str) -> MagicArgumentParser:
-    return MagicArgumentParser(prog=prog, add_help=False)
+    built = MagicArgumentParser(prog=prog, add_help=False)
+    built.allow_abbrev = False  # --sess is named, not read as --session
+    return built
+
+
+def parse_subcommand(parser: MagicArgumentParser, words: list[str]) -> Any:
+    """``parser.parse_args(words)`` with option words named exactly (as ``split_options`` does)."""
+    options = option_strings(parser)
+    for word in words:
+        if word.startswith("-") and len(word) > 1 and not NUMBER_RE.match(word) and word != "--":
+            if word.split("=", 1)[0] in ("-s", "--s") and "-S" in options:
+                raise UsageError(f"{OLD_SESSION_FLAG}.")
+            problem = option_problem(word, options)
+            if problem is not None:
+                raise UsageError(_with_pointer(problem, f"{parser.prog} takes {', '.join(_longest(parser))}"))
+    return parser.parse_args(words)
+
+
+def _longest(parser: Any) -> list[str]:
+    return [max(action.option_strings, key=len) for action in parser._actions if action.option_strings] or ["no option"]
+
+
+def _with_pointer(problem: str, pointer: str) -> str:
+    """``problem`` as one line; where it suggests nothing, with ``pointer`` (where to find the options)."""
+    return problem if problem.endswith("?") or ": write " in problem else f"{problem} ({pointer})."
 
 
 # Options of a magic line that a retired model's replacement cannot take: flag -> (option name, takes a value).

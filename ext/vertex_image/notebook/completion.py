@@ -29,7 +29,7 @@ _MAGIC_RE = re.compile(
 _PERSON = ("dont_allow", "allow_adult", "allow_all")  # as the --person help lists them
 _SAFETY_SHORT = tuple(SAFETY_LEVELS)
 _SAFETY_ALL = _SAFETY_SHORT + tuple(SAFETY_LEVELS.values())
-_SESSION_OPTION = {"-s": "session", "--session": "session"}
+_SESSION_OPTION = {"-S": "session", "--session": "session"}
 _PANEL_OPTIONS = {**_SESSION_OPTION, "-m": "model", "--model": "model"}
 
 

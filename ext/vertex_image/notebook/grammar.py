@@ -7,6 +7,7 @@ cannot drift apart. Pure declarations: no request, no kernel state.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -19,6 +20,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 # A magic line: words, "double" or 'single' quoted runs (an open quote runs to the end of the line).
 TOKEN_RE = re.compile(r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s"'])+""")
 NUMBER_RE = re.compile(r"^-\d+(\.\d*)?$")  # "-5" or "-0.5" is a value (or a prompt word), not an option
+SIZE_RE = re.compile(r"^\d+(\.\d+)?[kK]?$")  # what -s/--size takes: 512, 1K, 2K, 4K
+OPTION_WORD_RE = re.compile(r"^--?[A-Za-z][\w-]*(=.*)?$")  # -n, --seed, --seed=3: a word that looks like an option
+
+OLD_SESSION_FLAG = "-s is the size now; use -S/--session NAME"
+"""Until 0.1 ``-s`` named the session in ``%%gemini_image``; this release refuses that spelling with this pointer."""
+OPTIONS_AFTER_PROMPT = "put options before the prompt, or quote the prompt"
 
 SAFETY_LEVELS = {
     "low": "block_low_and_above",
@@ -96,7 +103,10 @@ IMAGEN_ARGUMENTS = (
 """The options of ``%imagen`` / ``%%imagen``, in the order ``--help`` lists them."""
 
 GEMINI_IMAGE_ARGUMENTS = (
-    argument("-s", "--session", default="default", metavar="NAME", help="Session name (default: default)."),
+    argument(
+        "-S", "--session", metavar="NAME",
+        help="Session name (default: this notebook's own session, never one resumed from disk unasked).",
+    ),
     argument("--new", action="store_true", help="Start the session over (the old one is replaced on success)."),
     argument(
         "-i", "--image", action="append", default=[], metavar="REF",
@@ -105,7 +115,7 @@ GEMINI_IMAGE_ARGUMENTS = (
     ),
     argument("-m", "--model", help="Gemini image model id or alias (nano-banana, nano-banana-pro...)."),
     argument("-a", "--aspect-ratio", help="e.g. 1:1, 16:9."),
-    argument("--size", help="Image size: 1K, 2K, 4K where the model has it."),
+    argument("-s", "--size", help="Image size: 1K, 2K, 4K where the model has it."),
     argument("--text", action="store_true", help="Ask for text as well as the image."),
     THINKING,
     SEARCH,
@@ -128,7 +138,9 @@ def with_arguments(arguments: Sequence[Any]) -> Callable[[F], F]:
     def decorate(method: F) -> F:
         for declared in reversed(arguments):  # decorators apply bottom-up; IPython keeps the source order
             method = declared(method)
-        return magic_arguments()(method)
+        method = magic_arguments()(method)
+        method.parser.allow_abbrev = False  # type: ignore[attr-defined]  # --asp is named, not read as --aspect-ratio
+        return method
 
     return decorate
 
@@ -137,9 +149,62 @@ def with_arguments(arguments: Sequence[Any]) -> Callable[[F], F]:
 def parser(magic: str) -> MagicArgumentParser:
     """The option parser of ``imagen`` or ``gemini_image``, built from the same arguments as the magic's."""
     built = MagicArgumentParser(prog=magic)
+    built.allow_abbrev = False
     for declared in _ARGUMENTS[magic]:
         declared.add_to_parser(built, None)
     return built
+
+
+def notebook_path(namespace: Any) -> str | None:
+    """The path of the notebook a kernel runs, where the frontend tells it (VS Code, Jupyter Server); else None."""
+    for key in ("__vsc_ipynb_file__", "__session__"):
+        value = namespace.get(key) if hasattr(namespace, "get") else None
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+# reading option words ----------------------------------------------------------------------------
+def option_strings(built: Any) -> dict[str, bool]:
+    """Every option of an argparse parser -> whether it takes a value."""
+    return {option: action.nargs != 0 for action in built._actions for option in action.option_strings}
+
+
+def option_problem(word: str, options: dict[str, bool]) -> str | None:
+    """Why ``word`` (an option-looking word before the prompt) is not an option of ``options``; None if it is.
+
+    Options are matched exactly (no abbreviations): ``--asp`` is named with the options it may mean,
+    ``-aspect-ratio`` (one dash) is refused rather than read as ``-a spect-ratio``.
+    """
+    name = word.split("=", 1)[0]
+    if name in options:
+        return None
+    if name.startswith("--"):
+        return f"no option {name}{did_you_mean(name, options)}"
+    longer = [option for option in options if option.startswith("--") and option.startswith("-" + name)]
+    if len(name) > 2 and longer:
+        return f"{name} has one dash: write {longer[0]}" if len(longer) == 1 or "-" + name in longer else (
+            f"{name} has one dash; did you mean {' or '.join(sorted(longer))}?"
+        )
+    if len(name) > 2 and options.get(name[:2]):
+        return None  # a short option glued to its value: -n4, -a16:9
+    return f"no option {name}{did_you_mean(name, options)}"
+
+
+def did_you_mean(name: str, options: dict[str, bool]) -> str:
+    """``; did you mean --aspect-ratio?`` (the options ``name`` starts, else the close ones), or ``""``."""
+    longs = [option for option in options if option.startswith("--")]
+    found = [option for option in longs if option.startswith(name)] if name.startswith("--") else []
+    found = found or difflib.get_close_matches(name, longs if name.startswith("--") else list(options), n=3, cutoff=0.7)
+    return f"; did you mean {' or '.join(found)}?" if found else ""
+
+
+def looks_like_option(word: str, options: dict[str, bool]) -> bool:
+    """A prompt word that is surely a misplaced option: a known one, any ``--word``, or ``-aspect-ratio``."""
+    if not OPTION_WORD_RE.match(word):
+        return False
+    name = word.split("=", 1)[0]
+    return name in options or name.startswith("--") or any(o.startswith("-" + name) for o in options if len(name) > 2)
 
 
 __all__ = [
@@ -147,10 +212,19 @@ __all__ = [
     "GEMINI_SUBCOMMANDS",
     "IMAGEN_ARGUMENTS",
     "NUMBER_RE",
+    "OLD_SESSION_FLAG",
+    "OPTIONS_AFTER_PROMPT",
+    "OPTION_WORD_RE",
     "PERSON_SETTINGS",
     "SAFETY_LEVELS",
+    "SIZE_RE",
     "TOKEN_RE",
     "VERTEX_SUBCOMMANDS",
+    "did_you_mean",
+    "looks_like_option",
+    "notebook_path",
+    "option_problem",
+    "option_strings",
     "parser",
     "person_setting",
     "safety_level",

@@ -37,6 +37,8 @@ from ..results.images import ImageSet
 from . import completion, formatters
 from .boundary import (
     check_variable_name,
+    parse_subcommand,
+    refuse_old_session_flag,
     retired_hint,
     split_options,
     split_words,
@@ -50,6 +52,7 @@ from .grammar import (
     GEMINI_SUBCOMMANDS,
     IMAGEN_ARGUMENTS,
     VERTEX_SUBCOMMANDS,
+    notebook_path,
     with_arguments,
 )
 
@@ -209,18 +212,20 @@ class VertexImageMagics(Magics, Configurable):
 
         ``%%gemini_image [options]`` sends the cell body as the next turn of the session (the model
         sees the history, so "now make the sky purple" edits the last image). The session is saved
-        after every turn and resumes from disk in a new kernel (``-s NAME``).
+        after every turn. Without ``-S`` the session is this notebook's own (named after the notebook),
+        never one resumed from disk; ``-S NAME`` names a session, and one on disk is resumed with a
+        one-line notice. ``-s`` is the image size, as in ``%imagen``.
 
-        Line subcommands (``-s NAME`` picks the session, default ``default``)::
+        Line subcommands (``-S NAME`` picks the session, default this notebook's)::
 
-            %gemini_image history [-s NAME]     turns with thumbnails
-            %gemini_image undo [-s NAME]        remove the last turn
-            %gemini_image reset [-s NAME]       forget every turn
+            %gemini_image history [-S NAME]     turns with thumbnails
+            %gemini_image undo [-S NAME]        remove the last turn
+            %gemini_image reset [-S NAME]       forget every turn
             %gemini_image sessions              sessions in memory and on disk
-            %gemini_image branch NEW [-s NAME]  copy a session under a new name
-            %gemini_image save [PATH] [-s NAME] write the session file (default: the store)
-            %gemini_image load PATH|NAME [-s NAME] [--replace]  load a session file
-            %gemini_image show N [-s NAME]      the images of turn N (-1: the last)
+            %gemini_image branch NEW [-S NAME]  copy a session under a new name
+            %gemini_image save [PATH] [-S NAME] write the session file (default: the store)
+            %gemini_image load PATH|NAME [-S NAME] [--replace]  load a session file
+            %gemini_image show N [-S NAME]      the images of turn N (-1: the last)
         """
         if cell is None:
             return self._gemini_subcommand(line)
@@ -248,7 +253,9 @@ class VertexImageMagics(Magics, Configurable):
         from ..core.costs import DryRun  # lazy: with core.session, not at %load_ext
         from ..core.named_sessions import session_for_turn  # lazy: asyncio (core.session), not at %load_ext
 
-        session, registered = session_for_turn(args.session, args.new, args.model)
+        named = args.session is not None
+        name = args.session if named else self._default_session()
+        session, registered = session_for_turn(name, args.new, args.model, resume=named)
         options = {
             "model": args.model,
             "aspect_ratio": args.aspect_ratio,
@@ -260,7 +267,8 @@ class VertexImageMagics(Magics, Configurable):
             "seed": args.seed,
         }
         options = {key: value for key, value in options.items() if value is not None}
-        label = f"{args.model or session.model} · session {session.name!r} turn {len(session) + 1}"
+        model_id = resolve_model(args.model).id if args.model else session.model  # the same label every turn
+        label = f"{model_id} · session {session.name!r} turn {len(session) + 1}"
         result = self._run(
             label,
             lambda progress: session.asend_detailed(
@@ -278,6 +286,12 @@ class VertexImageMagics(Magics, Configurable):
         if result.exchanges_left_out:
             self._show(_left_out_note(result.exchanges_left_out, result.exchanges_sent))
         return images
+
+    def _default_session(self) -> str:
+        """This notebook's unnamed session (named after the notebook; never one resumed from disk)."""
+        from ..core.named_sessions import default_session_name  # lazy: asyncio (core.session), not at %load_ext
+
+        return default_session_name(notebook_path(self.shell.user_ns), tell=print)
 
     def _existing_session(self, name: str) -> ImageSession:
         """A session by name from memory or disk (then kept in memory); UsageError when there is none."""
@@ -304,7 +318,7 @@ class VertexImageMagics(Magics, Configurable):
                              "Prompts go in a %%gemini_image cell.")  # fmt: skip
         parser = subcommand_parser(f"%gemini_image {command}")
         if command != "sessions":
-            parser.add_argument("-s", "--session", default="default" if command != "load" else None)
+            parser.add_argument("-S", "--session")
         if command == "branch":
             parser.add_argument("new_name", metavar="NEW")
         elif command == "save":
@@ -314,7 +328,9 @@ class VertexImageMagics(Magics, Configurable):
             parser.add_argument("--replace", action="store_true", help="Replace a session of that name.")
         elif command == "show":
             parser.add_argument("turn", type=int, metavar="N")
-        args = parser.parse_args(rest)
+        args = parse_subcommand(parser, rest)
+        if command not in ("sessions", "load") and args.session is None:
+            args.session = self._default_session()
         with user_facing_errors():
             return getattr(self, f"_gemini_{command}")(args)
 
@@ -347,10 +363,10 @@ class VertexImageMagics(Magics, Configurable):
         session = self._existing_session(args.session)
         if args.new_name in state().sessions or session_path(args.new_name).is_file():
             raise UsageError(f"A session named {args.new_name!r} exists already; pick another name "
-                             f"or `%gemini_image reset -s {args.new_name}` first.")  # fmt: skip
+                             f"or `%gemini_image reset -S {args.new_name}` first.")  # fmt: skip
         clone = session.branch(args.new_name)
         print(f"Session {clone.name!r} branched from {session.name!r} with {_turns(len(clone))}; "
-              f"continue it with %%gemini_image -s {clone.name}.")  # fmt: skip
+              f"continue it with %%gemini_image -S {clone.name}.")  # fmt: skip
 
     def _gemini_save(self, args: Any) -> None:
         session = self._existing_session(args.session)
@@ -402,7 +418,7 @@ class VertexImageMagics(Magics, Configurable):
                                           (--live: also ask the service which ones this caller can use)
             %vertex_image config          effective settings and where each came from
             %vertex_image gallery [N]     the N most recent saved images (default 20)
-            %vertex_image panel [-s NAME] [-m MODEL]  the interactive panel (ipywidgets)
+            %vertex_image panel [-S NAME] [-m MODEL]  the interactive panel (ipywidgets)
             %vertex_image cost            this kernel's spend by model, session and day (measured vs
                                           estimated), the budget left, and the image folder's all-time total
         """
@@ -420,9 +436,9 @@ class VertexImageMagics(Magics, Configurable):
         elif command == "models":
             parser.add_argument("--live", action="store_true")
         elif command == "panel":
-            parser.add_argument("-s", "--session")
+            parser.add_argument("-S", "--session")
             parser.add_argument("-m", "--model")
-        args = parser.parse_args(rest)
+        args = parse_subcommand(parser, rest)
         with user_facing_errors():
             return getattr(self, f"_vertex_{command}")(args)
 
@@ -491,10 +507,12 @@ class VertexImageMagics(Magics, Configurable):
         ``-h``/``--help`` prints the help and gives ``(None, "")``.
         """
         parser = magic.parser  # type: ignore[attr-defined]
-        tokens, rest = split_options(line, parser)
+        tokens, rest = split_options(line, parser, prompt_on_line=cell is None and parser.prog == "imagen")
         if "-h" in tokens or "--help" in tokens:
             print(magic.__doc__)
             return None, ""
+        if parser.prog == "gemini_image":
+            refuse_old_session_flag(tokens)
         args = parser.parse_args(tokens)
         if cell is None:
             return args, strip_silencer(rest)
@@ -510,7 +528,11 @@ class VertexImageMagics(Magics, Configurable):
 
         from .interpolate import interpolate  # lazy: a prompt's run only; keeps %load_ext at its old cost
 
-        return interpolate(text, self.shell.user_ns).text
+        filled = interpolate(text, self.shell.user_ns)
+        problem = filled.problem()
+        if problem is not None:
+            raise UsageError(problem)
+        return filled.text
 
     def _image_ref(self, ref: str) -> Any:
         """An ``-i`` reference: a variable (``name``, ``name.attr``, ``name[0]``), a file, or a URI."""

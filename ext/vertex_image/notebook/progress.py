@@ -4,14 +4,17 @@ The handle starts as an empty ``text/plain`` output, is updated while the reques
 runtime loop's thread: the parent header of the cell is captured at start, as ipykernel 7 needs for
 output from other threads), and is emptied again at the end. The result itself is the magic's
 return value, so a saved notebook holds the result and an empty output that nbval compares equal
-on every run (nbval ignores ``update_display_data``). Without a frontend (terminal IPython, a bare
-``InteractiveShell``) progress stays quiet.
+on every run (nbval ignores ``update_display_data``). Without a frontend someone watches (terminal
+IPython, a bare ``InteractiveShell``, and a notebook run in batch by nbclient, nbconvert or papermill)
+progress stays quiet, so a rendered or re-run notebook holds no empty output.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import os
+import sys
 import threading
 import time
 import uuid
@@ -25,8 +28,18 @@ _EMPTY = {"text/plain": ""}
 
 
 def has_frontend(shell: Any) -> bool:
-    """True in a Jupyter kernel (something can render and update a display); False in a terminal."""
-    return getattr(shell, "kernel", None) is not None
+    """True in a kernel a person watches: JupyterLab or Notebook (Jupyter Server names the notebook in
+    ``JPY_SESSION_NAME``), VS Code, Colab. False in a terminal and in a batch run (nbclient, nbconvert),
+    where an emptied progress handle would only be an empty output in the saved notebook."""
+    if getattr(shell, "kernel", None) is None:
+        return False
+    namespace = getattr(shell, "user_ns", None) or {}
+    return bool(
+        os.environ.get("JPY_SESSION_NAME")
+        or namespace.get("__vsc_ipynb_file__")
+        or namespace.get("__session__")
+        or "google.colab" in sys.modules
+    )
 
 
 class Progress:

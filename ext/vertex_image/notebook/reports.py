@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..base.config import Settings
-from ..base.errors import APIError, TransportError, VertexImageError
+from ..base.errors import CHOOSE_OUTPUT_DIR, APIError, TransportError, VertexImageError
 from ..base.pricing import usd_text
 from ..base.text import clip, escape
 from ..client.endpoints import GEMINI_API_HOST, gateway_root, gateway_route, models_list_url, vertex_host
 from ..core.registry import state
 from ..results.display import HtmlView
+from ..results.store import ImageStore
 
 HISTORY_THUMB_PX = 96
 
@@ -207,6 +208,10 @@ def status_view(doctor: bool) -> HtmlView:
         auth, connected, credentials = None, settings, f"not usable: {exc}"
         problems.append("credentials")
     project_source = connected.sources.get("project", "")
+    writable, why = ImageStore(connected.output_dir).writable()
+    folder_check = why if writable else f"no: {why}; nothing can be sent until it is fixed ({CHOOSE_OUTPUT_DIR})"
+    if not writable:
+        problems.append("store folder")
     rows += [
         ("project", (connected.project or "(none)") + (f" (from {project_source})" if project_source else "")),
         ("location", f"imagen: {connected.location_for('imagen')} · gemini: {connected.location_for('gemini')}"
@@ -215,6 +220,7 @@ def status_view(doctor: bool) -> HtmlView:
         ("credentials", credentials),
         ("quota project", (getattr(auth, "quota_project", "") or "(none)") if auth else "-"),
         ("store folder", str(Path(connected.output_dir).resolve())),
+        ("can save", folder_check),
         ("default models", f"%imagen: {connected.default_imagen_model} · sessions: {connected.default_gemini_model}"),
         ("api version", connected.version()),
     ]

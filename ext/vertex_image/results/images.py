@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from ..base.config import Secret
-from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
+from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError
 from ..base.imageinfo import image_size, sniff_mime_type
 from ..base.pricing import Cost
 from ..base.openai_shapes import chat_message, draft_items, message_drafts, message_image_urls, split_data_url
@@ -40,12 +40,14 @@ from .display import (
     render_preview,
     text_html,
 )
-from .files import atomic_write
+from .files import atomic_write, os_reason
 
 DEFAULT_PREVIEW_SIZE = 768
 _preview_size = DEFAULT_PREVIEW_SIZE
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # what save() converts to
+_MIME_OF = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif"}
 
 _SECRET_NAMES = {"key", "apikey", "token", "credentials", "credential", "authorization", "secret",
                  "password", "bearer", "cookie"}  # fmt: skip
@@ -310,21 +312,63 @@ class GeneratedImage:
         image.load()
         return image
 
-    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the bytes as received to ``path`` (a file, or a folder to put ``<id>.<ext>`` in).
+    @property
+    def file_name(self) -> str:
+        """A readable file name: the prompt's first words and a short content id (``red-fox-1a2b3c4d.png``)."""
+        return f"{_slug(self.prompt)}{self.id[:8]}{self.extension}"
 
-        Adds the extension when the name has none. Refuses to replace an existing file unless
-        ``overwrite=True``. The write is atomic (no half-written file on a crash).
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, quality: int = 92) -> Path:
+        """Write the image to ``path``: a file, or a folder to put ``file_name`` in. Missing folders are made.
+
+        The extension decides the format: the bytes as received when it matches (or when there is
+        none: it is added), else converted with Pillow (``fox.jpg`` from a PNG is a JPEG, transparency
+        on white, at ``quality``); ``.png``, ``.jpg``/``.jpeg`` and ``.webp`` can be converted to.
+        An existing file is replaced only with ``overwrite=True``. The write is atomic.
+
+        Raises:
+            StorageError: one line: the file exists, the format cannot be written, or the OS refused.
         """
-        target = Path(path)
-        if target.is_dir():
-            target = target / f"{self.id}{self.extension}"
+        target = Path(path).expanduser()
+        if target.is_dir() or os.fspath(path).endswith(("/", os.sep)):
+            target = target / self.file_name
         elif not target.suffix:
             target = target.with_name(target.name + self.extension)
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it, or choose another name.")
-        atomic_write(target, self.data)
+            raise StorageError(f"{target} exists; pass overwrite=True to replace it, or choose another name.",
+                               path=str(target.parent))  # fmt: skip
+        data = self._data_as(target.suffix.lower(), quality)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
+        except OSError as exc:
+            raise StorageError(f"Cannot save {target}: {os_reason(exc, target.parent)}.",
+                               path=str(target.parent)) from exc  # fmt: skip
         return target
+
+    def _data_as(self, suffix: str, quality: int) -> bytes:
+        """The bytes for a file ending in ``suffix``: as received when the format matches, else converted."""
+        if not self.data:
+            raise StorageError("This image has no bytes (it is in Cloud Storage: see .gcs_uri); nothing to save.")
+        if _MIME_OF.get(suffix) == self.mime_type or (suffix == self.extension):
+            return self.data
+        fmt = _SAVE_FORMATS.get(suffix)
+        if fmt is None:
+            raise StorageError(f"Cannot save a {self.extension[1:].upper()} image as {suffix or 'a file with no type'}: "
+                               "use .png, .jpg or .webp (the extension decides the format).")  # fmt: skip
+        try:
+            from PIL import Image  # lazy: Pillow only to convert between formats
+
+            with Image.open(io.BytesIO(self.data)) as opened:
+                picture = opened.convert("RGBA") if fmt == "JPEG" and opened.mode in ("RGBA", "LA", "P") else opened
+                if fmt == "JPEG" and picture.mode != "RGB":
+                    flat = Image.new("RGB", picture.size, "white")
+                    flat.paste(picture, mask=picture.getchannel("A") if "A" in picture.getbands() else None)
+                    picture = flat
+                out = io.BytesIO()
+                picture.save(out, format=fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"Cannot convert this {self.extension[1:].upper()} image to {fmt}: {exc}.") from exc
+        return out.getvalue()
 
 
 def caption(image: GeneratedImage) -> list[str]:
@@ -412,8 +456,9 @@ class ImageSet(Sequence[GeneratedImage]):
                 reasons=reasons,
                 text=self.text,
             )
+        advice = "You are not charged" if "rephras" in explanation.lower() else "Rephrase the prompt; you are not charged"
         raise ImageBlocked(
-            f"No image: {explanation}. Rephrase the prompt; you are not charged for blocked images.",
+            f"No image: {explanation}. {advice} for blocked images.",
             reasons=reasons,
             text=self.text,
         )
@@ -460,17 +505,19 @@ class ImageSet(Sequence[GeneratedImage]):
         return self.grid()._repr_mimebundle_(include, exclude)
 
     def save(self, directory: str | os.PathLike[str]) -> list[Path]:
-        """Write every image (bytes as received) into ``directory`` as ``<prompt-words>-<id>.<ext>``.
+        """Write every image (bytes as received) into ``directory`` (made if missing) as its ``file_name``,
+        ``<prompt-words>-<short id>.<ext>``.
 
         Saving the same set twice writes nothing new: the names come from the content.
         """
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(directory).expanduser()
         paths = []
         for image in self.images:
             if not image.data:
                 continue
-            target = folder / f"{_slug(image.prompt)}{image.id}{image.extension}"
+            target = folder / image.file_name
+            if target.exists() and target.read_bytes() != image.data:
+                target = folder / f"{_slug(image.prompt)}{image.id}{image.extension}"  # another image took the name
             if not (target.exists() and target.read_bytes() == image.data):
                 image.save(target, overwrite=True)
             paths.append(target)
@@ -594,23 +641,53 @@ def as_image(item: Any) -> GeneratedImage:
 
 
 def compare(*images: Any, labels: Sequence[str] | None = None, size: int = 384) -> HtmlView:
-    """Show images side by side with labels (original vs edited, model A vs model B).
+    """Show images side by side with labels (original vs edited, model A vs model B, turn by turn).
 
     Args:
-        images: ``GeneratedImage`` objects, image bytes, or google-genai ``Image`` objects.
-        labels: one label per image; default: model and seed.
+        images: ``GeneratedImage`` objects, ``ImageSet`` s (each of their images), sessions (the last
+            image of each turn), image bytes, or google-genai ``Image`` objects.
+        labels: one label per image; default: what differs between them (model, seed, turn, prompt).
         size: longest side of each preview in pixels.
     """
-    items = [as_image(item) for item in images]
+    items = [image for item in images for image in _images_of(item)]
+    if not items:
+        raise InvalidRequest("compare() got no image to show (an empty ImageSet or a session without turns).")
     if labels is not None and len(labels) != len(items):
         raise InvalidRequest(f"compare() got {len(items)} images but {len(labels)} labels; give one label per image.")
-    names = list(labels) if labels is not None else [_default_label(image, i) for i, image in enumerate(items)]
+    names = list(labels) if labels is not None else difference_labels(items)
     cells = [Cell(image.preview(size), [name, f"{image.width}×{image.height}"], name) for image, name in zip(items, names)]
     text = " | ".join(f"{quoted(name)} {image.width}x{image.height} {image.format}" for image, name in zip(items, names))
     metadata = {"vertex_image": {"images": [display_path(image.path) or image.id for image in items]}}
     return HtmlView(grid_html(cells, len(cells)), f"Comparison({text})", metadata)
 
 
-def _default_label(image: GeneratedImage, position: int) -> str:
-    label = image.model or f"image {position + 1}"
-    return f"{label}, seed {image.seed}" if image.seed is not None else label
+def _images_of(item: Any) -> list[GeneratedImage]:
+    """The images ``compare`` shows for one argument: a set's images, a session's turn by turn, or one image."""
+    if isinstance(item, ImageSet):
+        return [image for image in item.images if image.data]
+    exchanges = getattr(item, "exchanges", None)
+    if isinstance(exchanges, list) and hasattr(item, "last_image"):  # an ImageSession (duck-typed: results/ is below core/)
+        return [exchange.images[-1] for exchange in exchanges if exchange.images and exchange.images[-1].data]
+    return [as_image(item)]
+
+
+def difference_labels(items: Sequence[GeneratedImage]) -> list[str]:
+    """One label per image naming what differs between them: model, seed, turn, prompt (``image N`` if nothing)."""
+    facts: list[tuple[str, Callable[[GeneratedImage], Any]]] = [
+        ("model", lambda image: image.model or None),
+        ("seed", lambda image: image.seed),
+        ("turn", lambda image: image.parameters.get("turn")),
+        ("prompt", lambda image: clip(image.prompt, 40) if image.prompt else None),
+        ("#", lambda image: image.index + 1),  # the images of one request
+    ]
+    differing = [(name, read) for name, read in facts if len({repr(read(image)) for image in items}) > 1]
+    labels = []
+    for position, image in enumerate(items):
+        parts = []
+        for name, read in differing:
+            value = read(image)
+            parts.append(("no seed" if name == "seed" else f"no {name}") if value is None else (
+                str(value) if name in ("model", "prompt") else f"#{value}" if name == "#" else f"{name} {value}"))
+        labels.append(" · ".join(parts) or f"image {position + 1}")
+    return labels
+

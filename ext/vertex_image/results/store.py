@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import struct
+import tempfile
 import threading
 import time
 import zlib
@@ -229,6 +230,50 @@ class ImageStore:
         """The append-only index."""
         return self.root / INDEX_NAME
 
+    def _write(self, path: Path, data: bytes) -> None:
+        atomic_write(path, data, fsync=self._fsync, replace=self._replace)
+
+    def check_writable(self) -> None:
+        """Before a request is sent: the folder exists (it is created) and a file can be written in it.
+
+        Raises:
+            StorageError: one line, why and how to choose another folder (nothing was sent).
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self.root)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot save images in {os.fspath(self.root)}: {os_reason(exc, self.root)}; nothing was sent. "
+                f"Choose another folder: {CHOOSE_OUTPUT_DIR}.",
+                path=os.fspath(self.root),
+            ) from exc
+
+    def writable(self) -> tuple[bool, str]:
+        """Whether images can be saved here, and why not (``status``, ``doctor``); leaves nothing behind.
+
+        A probe file is written and removed (``os.access`` says yes to root on a read-only mount); a
+        folder that does not exist yet is probed by creating and removing its first missing part.
+        """
+        target = self.root
+        missing = [c for c in (target, *target.parents) if not c.exists()]
+        existing = target.parents[len(missing) - 1] if missing else target
+        if not existing.is_dir():
+            return False, f"{existing} is a file, not a folder"
+        try:
+            if missing:
+                missing[-1].mkdir()
+                missing[-1].rmdir()
+                return True, f"yes (the folder is created on the first save, in {existing})"
+            handle, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            return False, os_reason(exc, existing)
+        return True, "yes"
+
     def save(self, image: GeneratedImage, name: str | None = None) -> GeneratedImage:
         """Write the image (with metadata), its sidecar, then its index line; return a copy with ``.path``.
 
@@ -419,9 +464,20 @@ class ImageStore:
     # -- helpers ---------------------------------------------------------------------------------------
 
     def _filename(self, image: GeneratedImage, name: str | None) -> str:
+        """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
+        (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
+        """
         extension = EXTENSIONS.get(image.mime_type, ".bin")
         if name is None:
-            return image.id + extension
+            for found in sorted(self.root.glob(f"*{image.id[:8]}*{extension}")):  # the same content: one file
+                if found.name.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}")) and (
+                    self._recorded(found).get("id") == image.id
+                ):
+                    return found.name
+            readable = image.file_name
+            if (self.root / readable).exists():  # another image whose short id is the same: the full id
+                return readable[: -len(extension) - 8] + image.id + extension
+            return readable
         check_name(name)
         return name if name.lower().endswith(extension) else name + extension
 

@@ -28,7 +28,7 @@ def test_gemini_magic_is_a_cell_with_the_session_and_the_turn_options() -> None:
     cell = gemini_magic("fox", "  make it {night}  ", model="nano-banana", aspect_ratio="1:1", seed=3,
                         image="my photos/base.png")  # fmt: skip
     assert cell == (
-        "%%gemini_image -s fox -m nano-banana -a 1:1 --seed 3 -i 'my photos/base.png' --no-interpolate\n"
+        "%%gemini_image -S fox -m nano-banana -a 1:1 --seed 3 -i 'my photos/base.png' --no-interpolate\n"
         "make it {night}"
     )
-    assert gemini_magic("default", "a fox") == "%%gemini_image -s default\na fox"
+    assert gemini_magic("default", "a fox") == "%%gemini_image -S default\na fox"

@@ -98,3 +98,15 @@ def test_the_status_after_a_request_shows_its_cost_and_the_running_total() -> No
     assert spend_text(1.5, None) == "spent $1.5000 in this kernel"
     refused = BudgetExceeded("Not sent: the estimate $0.0336 would cross the budget: spent ...")
     assert describe_error(refused) == "Not sent: the estimate $0.0336 would cross the budget: spent ..."
+
+
+def test_an_error_is_short_lines_with_the_fix_on_its_own_line() -> None:
+    from vertex_image.notebook.panel.status import status_html, status_lines
+
+    assert status_lines("No credentials found. Run gcloud auth application-default login.") == [
+        "No credentials found.", "Run gcloud auth application-default login."]
+    assert status_lines("No credentials for Vertex AI. Either:\n- run gcloud auth\n- set GOOGLE_API_KEY") == [
+        "No credentials for Vertex AI. Either:", "run gcloud auth", "set GOOGLE_API_KEY"]
+    shown = status_html("Write a prompt first. Then press Generate.", "error")
+    assert shown.count('class="vi-fix"') == 1 and "→ Then press Generate." in shown
+    assert "vi-fix" not in status_html("3 images from x in 1.0 s.", "ok")

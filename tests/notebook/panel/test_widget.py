@@ -253,7 +253,7 @@ class NameFollower:
 
 
 @pytest.mark.parametrize("cause", ["blocked", "unsaveable"])
-def test_a_failed_first_turn_leaves_no_session_in_memory_or_on_disk(em: Emulator, tmp_path: Path, cause: str) -> None:
+def test_a_blocked_first_turn_leaves_no_session_and_an_unsaveable_one_is_kept_in_memory(em: Emulator, tmp_path: Path, cause: str) -> None:
     folder = tmp_path / "out" / "sessions"
     names = NameFollower()
     p = panel(mode=CONVERSATION)
@@ -266,15 +266,19 @@ def test_a_failed_first_turn_leaves_no_session_in_memory_or_on_disk(em: Emulator
 
     _click(p, p.generate_button)
 
-    assert registry.state().sessions == {} and names.heard == []
-    assert not (folder / "default.json").exists() and len(p.history.children) == 0 and p.undo_button.disabled
-    assert ("Blocked" if cause == "blocked" else "turn was not recorded") in p.status_text
-    if cause == "unsaveable":
+    assert not (folder / "default.json").exists()
+    if cause == "unsaveable":  # paid for: shown and kept in memory, with the way to write the session elsewhere
+        assert len(registry.state().sessions["default"]) == 1 and names.heard == ["default"]
+        assert "kept in memory only" in p.status_text and len(p.history.children) == 1
         folder.unlink()
+    else:
+        assert registry.state().sessions == {} and names.heard == []
+        assert len(p.history.children) == 0 and p.undo_button.disabled and "Blocked" in p.status_text
     p.prompt.value = "a fox"
     _click(p, p.generate_button)
-    assert len(registry.state().sessions["default"]) == 1 and names.heard == ["default"]
-    assert (folder / "default.json").is_file() and len(p.history.children) == 1
+    turns = 1 if cause == "blocked" else 2
+    assert len(registry.state().sessions["default"]) == turns and names.heard == ["default"]
+    assert (folder / "default.json").is_file() and len(p.history.children) == turns
 
 
 def test_undo_removes_the_last_turn_and_is_disabled_without_turns(em: Emulator) -> None:
@@ -434,12 +438,15 @@ def test_save_selected_copies_the_image_and_needs_a_selection(em: Emulator, tmp_
     assert p.selected_index == 1 and not p.save_button.disabled
     assert p.grid.children[1].children[-1].description == "✓ Selected"
 
-    p.save_path.value = str(tmp_path / "keep.png")
+    p.save_path.value = str(tmp_path / f"keep{p.results[1].extension}")
     p.save_button.click()
-    assert (tmp_path / "keep.png").read_bytes() == p.results[1].data
+    assert (tmp_path / f"keep{p.results[1].extension}").read_bytes() == p.results[1].data
     assert "Saved the selected image" in p.status_text
     p.save_button.click()
     assert "exists" in p.status_text  # never overwrites silently
+    p.save_path.value = str(tmp_path / "new" / "folder") + "/"
+    p.save_button.click()  # a folder (made): a readable name
+    assert (tmp_path / "new" / "folder" / f"a-blue-bird-{p.results[1].id[:8]}{p.results[1].extension}").is_file()
 
 
 def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) -> None:
@@ -462,7 +469,7 @@ def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) 
     p.prompt.value = "a fox, then\nmake it blue"
     p.last_code = ""
     assert p.insert_code() == (
-        "%%gemini_image -s default -m gemini-3-pro-image -a 16:9 --seed 7\na fox, then\nmake it blue"
+        "%%gemini_image -S default -m gemini-3-pro-image -a 16:9 --seed 7\na fox, then\nmake it blue"
     )
 
 
@@ -520,7 +527,7 @@ def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell)
     _click(p, p.refine_button)
     p.insert_code_button.click()
     (code,) = fake.inserted
-    assert code.startswith("%%gemini_image -s default -m gemini-nano-banana-2.1 -a 4:3 -i ")
+    assert code.startswith("%%gemini_image -S default -m gemini-nano-banana-2.1 -a 4:3 -i ")
     session = registry.state().sessions["default"]
     session.undo()  # the magic then sends the same turn again
 
@@ -533,7 +540,7 @@ def test_insert_code_reruns_the_same_refine_turn_through_the_magic(shell: Shell)
 
 
 def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel()
     assert "foo" in p.session.options
     p.session.value = "foo"
@@ -545,7 +552,7 @@ def test_a_session_is_shared_by_the_panel_and_the_magic(shell: Shell) -> None:
     foo = registry.state().sessions["foo"]
     assert [exchange.prompt for exchange in foo] == ["a small house", "paint the door yellow"]
 
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
     assert len(foo) == 3
     assert len(emulator_requests("generateContent")[-1].body["contents"]) == 5
     p.refresh_button.click()
@@ -565,49 +572,49 @@ def _prompts_shown(p: ImagePanel) -> list[str]:
 
 
 def test_a_magic_turn_on_the_shown_session_appears_without_refresh(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     assert len(p.history.children) == 1
     first_item = p.history.children[0]
 
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
 
     assert _prompts_shown(p) == ["a small house", "add a chimney"]
     assert p.history.children[0] is first_item  # the turns already shown are kept, not rebuilt
     assert not p.undo_button.disabled and not p.generate_button.disabled
 
-    assert shell.run("%%gemini_image -s other\na boat").error is None  # another session: a new name only
+    assert shell.run("%%gemini_image -S other\na boat").error is None  # another session: a new name only
     assert "other" in p.session.options and p.session.value == "foo"
     assert _prompts_shown(p) == ["a small house", "add a chimney"]
 
 
 def test_undo_and_reset_by_the_magic_update_the_strip_and_the_undo_button(shell: Shell) -> None:
     for prompt in ("a red kite", "add clouds"):
-        assert shell.run(f"%%gemini_image -s kite\n{prompt}").error is None
+        assert shell.run(f"%%gemini_image -S kite\n{prompt}").error is None
     p = panel(session="kite")
     assert len(p.history.children) == 2 and not p.undo_button.disabled
 
-    assert shell.run("%gemini_image undo -s kite").error is None
+    assert shell.run("%gemini_image undo -S kite").error is None
     assert _prompts_shown(p) == ["a red kite"] and not p.undo_button.disabled
-    assert shell.run("%gemini_image undo -s kite").error is None
+    assert shell.run("%gemini_image undo -S kite").error is None
     assert p.history.children == () and p.undo_button.disabled
 
-    assert shell.run("%%gemini_image -s kite\na green kite").error is None
+    assert shell.run("%%gemini_image -S kite\na green kite").error is None
     assert not p.undo_button.disabled
-    assert shell.run("%gemini_image reset -s kite").error is None
+    assert shell.run("%gemini_image reset -S kite").error is None
     assert p.history.children == () and p.undo_button.disabled
 
 
 def test_new_on_the_shown_session_name_is_followed(shell: Shell) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     old = registry.state().sessions["foo"]
 
-    assert shell.run("%%gemini_image -s foo --new\na lighthouse").error is None
+    assert shell.run("%%gemini_image -S foo --new\na lighthouse").error is None
     new = registry.state().sessions["foo"]
     assert new is not old and _prompts_shown(p) == ["a lighthouse"]
 
-    assert shell.run("%%gemini_image -s foo\nadd a boat").error is None  # the new object is followed
+    assert shell.run("%%gemini_image -S foo\nadd a boat").error is None  # the new object is followed
     assert _prompts_shown(p) == ["a lighthouse", "add a boat"]
     old.reset()  # the replaced one is not
     assert _prompts_shown(p) == ["a lighthouse", "add a boat"] and not p.undo_button.disabled
@@ -620,13 +627,13 @@ def test_new_on_the_shown_session_name_is_followed(shell: Shell) -> None:
 def test_changes_while_the_panels_own_turn_is_in_flight_keep_its_busy_state(capsys: pytest.CaptureFixture[str],
                                                                           tmp_path: Path) -> None:
     with emulator_shell(capsys, tmp_path, latency_s=1) as (sh, _):
-        assert sh.run("%%gemini_image -s foo\na small house").error is None
+        assert sh.run("%%gemini_image -S foo\na small house").error is None
         p = panel(session="foo")
         p.prompt.value = "add a garden"
         p.generate_button.click()
         assert p.busy
 
-        assert sh.run("%gemini_image undo -s foo").error is None  # while the panel's turn runs
+        assert sh.run("%gemini_image undo -S foo").error is None  # while the panel's turn runs
 
         assert p.history.children == () and p.undo_button.disabled
         assert p.generate_button.disabled and not p.cancel_button.disabled and p.session.disabled
@@ -638,7 +645,7 @@ def test_changes_while_the_panels_own_turn_is_in_flight_keep_its_busy_state(caps
 
 @pytest.mark.parametrize("how", ["panel.close()", "only its widgets closed"])
 def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: str) -> None:
-    assert shell.run("%%gemini_image -s foo\na small house").error is None
+    assert shell.run("%%gemini_image -S foo\na small house").error is None
     p = panel(session="foo")
     history = p.history
     alive = weakref.ref(p)
@@ -653,6 +660,47 @@ def test_a_dropped_panel_is_collected_and_no_longer_called(shell: Shell, how: st
     gc.collect()
 
     assert alive() is None
-    assert shell.run("%%gemini_image -s foo\nadd a chimney").error is None
-    assert shell.run("%%gemini_image -s foo --new\na boat").error is None
+    assert shell.run("%%gemini_image -S foo\nadd a chimney").error is None
+    assert shell.run("%%gemini_image -S foo --new\na boat").error is None
     assert len(history.children) == 1  # the closed panel's strip did not follow
+
+
+# issue 12: the panel -------------------------------------------------------------------------------
+def test_one_shot_shows_only_its_controls_and_count_goes_to_eight(em: Emulator) -> None:
+    p = panel()
+    assert p.mode.value == ONE_SHOT and p.count.max == 8
+    assert {p.session_box.layout.display, p.history.layout.display, p.undo_button.layout.display} == {"none"}
+    p.mode.value = CONVERSATION
+    assert {p.session_box.layout.display, p.history.layout.display, p.undo_button.layout.display} == {""}
+
+
+def test_each_tile_has_a_download_link_and_a_full_size_view(em: Emulator) -> None:
+    p = panel()
+    p.prompt.value = "a green owl"
+    p.count.value = 2
+    _click(p, p.generate_button)
+    links = p.grid.children[1].children[2].value
+    image = p.results[1]
+    assert f'download="{image.file_name}"' in links and f'href="{image.data_url}"' in links
+    assert image.file_name.startswith("a-green-owl-") and "Full size" in links and "<details" in links
+
+
+def test_a_fresh_panel_never_resumes_a_session_from_disk_and_choosing_one_says_so(em: Emulator) -> None:
+    vi.chat("nano-banana", name="boat").send("a paper boat")
+    registry.state().sessions.clear()
+    registry.state().default_session = None  # a fresh kernel, the same folder
+    p = panel(mode=CONVERSATION)
+    assert p.session.value == "default" and p.current_session() is None  # not 'boat', nothing resumed
+    p.session.value = "boat"
+    assert p.status_text.startswith("Resuming 'boat' from ") and p.status_text.endswith(": 1 turn.")
+    assert len(p.history.children) == 1
+
+
+def test_after_undo_the_code_box_follows(em: Emulator) -> None:
+    p = panel(mode=CONVERSATION)
+    p.prompt.value = "a kite"
+    _click(p, p.generate_button)
+    p.insert_code()
+    assert p.code.value.startswith("%%gemini_image -S default")
+    p.undo()
+    assert p.code.value == "%gemini_image undo -S default" and p.last_code == ""

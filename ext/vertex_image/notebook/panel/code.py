@@ -52,8 +52,8 @@ def gemini_magic(
     seed: int | None = None,
     image: str | None = None,
 ) -> str:
-    """The ``%%gemini_image -s NAME`` cell that sends the same turn (``image``: a file to attach)."""
-    flags = ["-s", _quote(session)]
+    """The ``%%gemini_image -S NAME`` cell that sends the same turn (``image``: a file to attach)."""
+    flags = ["-S", _quote(session)]
     if model:
         flags += ["-m", _quote(model)]
     if aspect_ratio:

@@ -60,7 +60,7 @@ class PanelControls:
         self.model = widgets.Dropdown(description="Model", layout=widgets.Layout(width="420px"))
         self.aspect_ratio = widgets.Dropdown(description="Aspect", layout=widgets.Layout(width="170px"))
         self.image_size = widgets.Dropdown(description="Size", layout=widgets.Layout(width="170px"))
-        self.count = widgets.BoundedIntText(value=1, min=1, max=4, description="Count",
+        self.count = widgets.BoundedIntText(value=1, min=1, max=8, description="Count",
                                             layout=widgets.Layout(width="140px"))
         self.seed = widgets.IntText(value=0, description="Seed", disabled=True,
                                     layout=widgets.Layout(width="170px"))
@@ -109,10 +109,12 @@ class PanelControls:
 
     def _layout(self) -> widgets.VBox:
         row = widgets.HBox
+        self.session_box = row([self.session, self.refresh_button, self.session_name, self.new_session_button])
+        self.history_label = widgets.HTML("<small>Session history</small>")
         return widgets.VBox(
             [
                 widgets.HTML("<b>vertex-image</b>"),
-                row([self.mode, self.session, self.refresh_button, self.session_name, self.new_session_button]),
+                row([self.mode, self.session_box]),
                 self.prompt,
                 row([self.model, self.aspect_ratio, self.image_size]),
                 row([self.count, self.seed, self.seed_auto]),
@@ -123,7 +125,7 @@ class PanelControls:
                 self.status,
                 self.code,
                 self.grid,
-                widgets.HTML("<small>Session history</small>"),
+                self.history_label,
                 self.history,
             ],
             layout=widgets.Layout(width="100%"),
@@ -197,6 +199,12 @@ class PanelControls:
         """Capabilities of the model chosen in the dropdown."""
         return resolve_model(self.model.value or state().settings().default_imagen_model)
 
+    def _show_mode_controls(self) -> None:
+        """Only the controls of the mode: One-shot hides the session picker, Undo and the history strip."""
+        shown = "" if self.mode.value == CONVERSATION else "none"
+        for item in (self.session_box, self.history_label, self.history, self.undo_button):
+            item.layout.display = shown
+
     def _set_status(self, text: str, kind: str) -> None:
         self.status_text = text
         self.status.value = status_html(text, kind)
@@ -237,10 +245,24 @@ def tile(index: int, image: GeneratedImage, on_select: Callable[[Any], None]) ->
     pick.on_click(on_select)
     caption = widgets.HTML(f"<small>#{index + 1} · {image.width}×{image.height}"
                            f"{' · seed ' + str(image.seed) if image.seed is not None else ''}</small>")
-    made = widgets.VBox([picture, caption, pick],
+    made = widgets.VBox([picture, caption, tile_links(image), pick],
                         layout=widgets.Layout(margin="4px", border="3px solid transparent"))
     made.add_class("vi-tile")
     return made
+
+
+def tile_links(image: GeneratedImage) -> widgets.HTML:
+    """A tile's download link (the bytes as received, under a readable name) and its full-size view."""
+    if not image.data:
+        return widgets.HTML("")
+    url, name = image.data_url, html.escape(image.file_name, quote=True)
+    links = widgets.HTML(
+        f'<small><a class="vi-download" download="{name}" href="{url}" title="Download {name}">Download</a>'
+        f'<details class="vi-full"><summary style="cursor:pointer">Full size ({image.width}×{image.height})'
+        f'</summary><img src="{url}" alt="{name}" style="max-width:none;display:block"></details></small>'
+    )
+    links.add_class("vi-links")
+    return links
 
 
 def mark_selected(grid: widgets.Box, index: int | None) -> None:

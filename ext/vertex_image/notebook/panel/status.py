@@ -37,10 +37,29 @@ _COLORS = {"info": "#444", "ok": "#1e7e34", "warn": "#b26a00", "error": "#c62828
 
 
 def status_html(text: str, kind: str) -> str:
-    """The status line in the colour of its kind (``info``, ``ok``, ``warn``, ``error``); "" when empty."""
+    """The status line in the colour of its kind (``info``, ``ok``, ``warn``, ``error``); "" when empty.
+
+    An error is short lines: what happened first, then the fix on a line of its own (and each line of a
+    long message, such as the credentials advice, on its own line too), never one red paragraph.
+    """
     if not text:
         return ""
-    return f'<span class="vi-status-{kind}" style="color:{_COLORS.get(kind, "#444")}">{html.escape(text)}</span>'
+    color = _COLORS.get(kind, "#444")
+    lines = status_lines(text) if kind == "error" else [text]
+    if len(lines) == 1:
+        return f'<span class="vi-status-{kind}" style="color:{color}">{html.escape(text)}</span>'
+    head, *rest = lines
+    fixes = "".join(f'<div class="vi-fix" style="color:#333">→ {html.escape(line)}</div>' for line in rest)
+    return f'<div class="vi-status-{kind}"><div style="color:{color}">{html.escape(head)}</div>{fixes}</div>'
+
+
+def status_lines(text: str) -> list[str]:
+    """An error message as lines: its own lines, else its first sentence and then the rest (the fix)."""
+    lines = [line.strip(" -•") for line in text.splitlines() if line.strip(" -•")]
+    if len(lines) > 1:
+        return lines
+    head, sep, rest = text.partition(". ")
+    return [head + ".", rest] if sep and rest else [text]
 
 
 def progress_text(label: str, elapsed_s: float, retry: tuple[Any, float] | None, now: float) -> str:
@@ -88,7 +107,7 @@ def report_text(
         text += f", {images.cost.text}"
     if turn_of:
         text += f" ({turn_of})"
-    notes = [block_line(block) for block in images.blocks]
+    notes = [block_line(block) for block in images.blocks] + list(images.notices)
     if notes:
         text += "; " + "; ".join(notes)
     if spend:
@@ -113,7 +132,9 @@ def blocked_text(images: ImageSet) -> str:
     for block in images.blocks:
         reason = f"{block.reason} ({block.detail})" if block.detail else block.reason
         parts.append(f"{reason} — {block.message}" if block.message else reason)
-    return "Blocked: " + "; ".join(parts) + ". Rephrase the prompt; blocked images are not charged."
+    said = "; ".join(parts)
+    advice = "" if "rephras" in said.lower() else "Rephrase the prompt; "
+    return f"Blocked: {said.rstrip('. ')}. {advice}blocked images are not charged.".replace(". blocked", ". Blocked")
 
 
 _ERROR_PREFIXES: tuple[tuple[type[BaseException], str], ...] = (

@@ -3,12 +3,14 @@
 Some users would rather click than type. The panel builds the same typed requests as the magics
 (``core.api.agenerate_request`` for one-shot generation, ``ImageSession.asend_detailed`` for a
 conversation), so results are saved by the store and sessions are shared through
-``registry.state().sessions``: a session started with ``%%gemini_image -s foo`` continues here when
-``foo`` is chosen, and the other way round.
+``registry.state().sessions``: a session started with ``%%gemini_image -S foo`` continues here when
+``foo`` is chosen, and the other way round. Without a session named, the panel continues this
+notebook's own unnamed session (the one ``%%gemini_image`` without ``-S`` uses), never one from disk;
+choosing a session that is only on disk resumes it and says so in the status line.
 
 The panel follows the session it shows as it changes: it subscribes to that session
 (``ImageSession.subscribe``) and to the registry's names (``registry.subscribe_sessions``), so a turn,
-``undo`` or ``reset`` made by a magic, and ``%%gemini_image -s foo --new`` replacing ``foo``, show up in
+``undo`` or ``reset`` made by a magic, and ``%%gemini_image -S foo --new`` replacing ``foo``, show up in
 the history strip, the Undo button and the session list without Refresh. Both hold the panel weakly.
 Refresh stays for sessions changed on disk by another kernel.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,9 +42,10 @@ from ...base.errors import InvalidRequest, VertexImageError
 from ...base.notify import Unsubscribe
 from ...base.text import clip
 from ...core.api import GenerateRequest, agenerate_request
-from ...core.named_sessions import session_named, session_names
+from ...core.named_sessions import default_session_name, session_named, session_names
 from ...core.registry import state, subscribe_sessions
 from ...core.session import Exchange, ImageSession
+from ..grammar import notebook_path
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
 from .status import (
@@ -59,7 +63,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...results.images import GeneratedImage, ImageSet
 
 TICK_S = 0.5
-DEFAULT_SESSION = "default"
 
 OnRetry = Callable[[Any], None]
 Work = Callable[[OnRetry], Awaitable[Any]]
@@ -73,7 +76,7 @@ class ImagePanel(PanelControls):
     then wait on ``panel.pending.result()``.
 
     Args:
-        session: the name of the session to continue (``None``: the first one known, if any).
+        session: the name of the session to continue (``None``: this notebook's own, never one from disk).
         model: a model id or alias to preselect.
         mode: ``one-shot`` or ``conversation`` (default: conversation when a session is named).
         runtime: where work runs (default: the kernel's runtime loop; tests may pass another).
@@ -117,6 +120,7 @@ class ImagePanel(PanelControls):
         self._unfollow_names = subscribe_sessions(self._on_sessions_changed)
         self.refresh_sessions(select=session)
         self.mode.value = mode or (CONVERSATION if session else ONE_SHOT)
+        self._show_mode_controls()
         self._fill_models(prefer=model)
         self._show_history()
         self._update_buttons()
@@ -150,7 +154,12 @@ class ImagePanel(PanelControls):
 
     # display --------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, plus a static ``text/html`` picture of the panel for pages without a widget
+        manager (a notebook rendered by nbconvert, GitHub): there it shows instead of ``VBox(children=...``."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle = {**bundle, "text/html": static_html(self)}
+        return bundle
 
     def __repr__(self) -> str:
         return f"ImagePanel(mode={self.mode.value!r}, model={self.model.value!r}, session={self.session.value!r})"
@@ -162,6 +171,7 @@ class ImagePanel(PanelControls):
 
     def _on_mode(self, change: dict[str, Any]) -> None:
         self._fill_models()
+        self._show_mode_controls()
         self._update_buttons()
 
     def _on_model(self, change: dict[str, Any]) -> None:
@@ -173,10 +183,16 @@ class ImagePanel(PanelControls):
         """Sessions in this kernel plus those saved on disk under the output folder."""
         return session_names()
 
+    def default_session(self) -> str:
+        """This notebook's unnamed session (shared with ``%%gemini_image`` without ``-S``)."""
+        shell = self._shell if self._shell is not None else get_ipython()
+        namespace = getattr(shell, "user_ns", None) or {}
+        return default_session_name(notebook_path(namespace))
+
     def refresh_sessions(self, select: str | None = None) -> None:
         """Re-read the session names (a magic may have started one since)."""
         names = self.session_names()
-        wanted = select or self.session.value
+        wanted = select or self.session.value or self.default_session()
         if wanted and wanted not in names:
             names.append(wanted)
         self._syncing = True
@@ -192,13 +208,17 @@ class ImagePanel(PanelControls):
         A new one takes its name in the registry only when its first turn is recorded, so a failed or
         cancelled first turn leaves no empty session behind (as with ``%%gemini_image``).
         """
-        name = self.session.value or (DEFAULT_SESSION if create else None)
+        name = self.session.value or (self.default_session() if create else None)
         if not name:
             return None
-        session = session_named(name, create=create, model=self._gemini_model())
+        session = session_named(name, create=create, model=self._gemini_model(), tell=self._tell)
         if session is not None and self.session.value != name:
             self.refresh_sessions(select=name)
         return session
+
+    def _tell(self, line: str) -> None:
+        """A one-line notice (a session resumed from disk) in the status line."""
+        self._set_status(line[:1].upper() + line[1:] + ".", "info")
 
     def _gemini_model(self) -> str | None:
         value = self.model.value
@@ -318,6 +338,9 @@ class ImagePanel(PanelControls):
         self._show_results(list(last))
         self._set_status(f"Undid turn {len(session) + 1} ({clip(exchange.prompt, 40)!r}) of "
                          f"session {session.name!r}.", "info")
+        self.last_code = ""  # the undone turn's magic no longer stands for what is shown
+        if self.code.layout.display != "none":
+            self.code.value = f"%gemini_image undo -S {session.name}"
         self._update_buttons()
 
     def new_session(self) -> None:
@@ -346,16 +369,20 @@ class ImagePanel(PanelControls):
         self._update_buttons()
 
     def save_selected(self) -> Path | None:
-        """Copy the selected image to the path in the box (a file or folder; default: the current folder)."""
+        """Copy the selected image to the path in the box (a file or folder; default: the current folder).
+
+        The extension decides the format (``fox.jpg`` converts), missing folders are made, a file is
+        never replaced; in a folder the file is named after the prompt and a short content id.
+        """
         image = self.selected
         if image is None:
             self._set_status("Select an image first.", "error")
             return None
         target = self.save_path.value.strip() or "."
         try:
-            path = image.save(Path(target).expanduser())
-        except FileExistsError as exc:
-            self._set_status(str(exc), "error")
+            path = image.save(target)  # a folder (or a path ending in /): <prompt-words>-<short id>.<ext>
+        except VertexImageError as exc:
+            self._set_status(describe_error(exc), "error")
             return None
         self._set_status(f"Saved the selected image to {path}.", "ok")
         return path
@@ -390,7 +417,7 @@ class ImagePanel(PanelControls):
     def code_for_current(self) -> str:
         """The magic equivalent to the panel's current settings."""
         if self.mode.value == CONVERSATION:
-            return gemini_magic(self.session.value or DEFAULT_SESSION, self.prompt.value,
+            return gemini_magic(self.session.value or self.default_session(), self.prompt.value,
                                 model=self._gemini_model(), aspect_ratio=self.aspect_ratio.value or None,
                                 image_size=self.image_size.value or None, seed=self._seed_value())
         return imagen_magic(GenerateRequest(
@@ -612,7 +639,7 @@ def panel(session: str | None = None, model: str | None = None, mode: str | None
     """Open the image panel (``vi.panel()``, ``%vertex_image panel``); leave it last in a cell to show it.
 
     Args:
-        session: a session to continue (shared with ``%%gemini_image -s NAME``).
+        session: a session to continue (shared with ``%%gemini_image -S NAME``).
         model: a model id or alias to preselect.
         mode: ``one-shot`` or ``conversation``.
     """
@@ -620,6 +647,31 @@ def panel(session: str | None = None, model: str | None = None, mode: str | None
 
 
 # helpers ----------------------------------------------------------------------------------------
+def static_html(p: ImagePanel) -> str:
+    """A still picture of the panel as it is now (mode, model, session, status, images), for static pages."""
+    def chip(text: str, on: bool = False) -> str:
+        style = "background:#e0e0e0;font-weight:600" if on else "background:#f5f5f5"
+        return f'<span style="{style};border:1px solid #ccc;border-radius:3px;padding:2px 10px">{text}</span>'
+
+    mode = chip("One-shot", p.mode.value == ONE_SHOT) + chip("Conversation", p.mode.value == CONVERSATION)
+    session = (f" &nbsp;Session <b>{html.escape(str(p.session.value or ''))}</b>"
+               if p.mode.value == CONVERSATION else "")  # fmt: skip
+    buttons = " ".join(chip(name) for name in ("Generate", "Cancel", "Refine", "Insert code", "Save selected"))
+    thumbs = "".join(f'<img src="{image.data_url}" style="width:120px;margin:2px" alt="">'
+                     for image in p.results[:8] if image.data)  # fmt: skip
+    return (
+        '<div class="vi-panel-static" style="border:1px solid #ddd;border-radius:4px;padding:8px;'
+        'font-family:sans-serif;font-size:13px;max-width:760px">'
+        f"<b>vertex-image</b> panel <small style='color:#666'>(a still picture: the panel is live in a running "
+        f"notebook)</small><div style='margin:6px 0'>{mode}{session}</div>"
+        '<div style="border:1px solid #ccc;height:3em;color:#999;padding:4px;margin-bottom:6px">'
+        f"{html.escape(p.prompt.value) or 'Describe the image, or the change to make…'}</div>"
+        f"<div>Model <b>{html.escape(str(p.model.value))}</b> &nbsp;Count {p.count.value}</div>"
+        f"<div style='margin:6px 0'>{buttons}</div>"
+        f"<div style='color:#444'>{html.escape(p.status_text)}</div>{thumbs}</div>"
+    )
+
+
 def _in_comm_message(shell: Any) -> bool:
     """True while the kernel handles a comm message (a widget click), not a cell's execution."""
     get_parent = getattr(shell, "get_parent", None)
