@@ -471,6 +471,7 @@ PUBLIC_NAMES = [
     "edit_image",
     "gallery",
     "generate_images",
+    "generate_many",  # added by issue 14: many prompts (rows, files, sweeps) now or as a batch job
     "list_models",  # added by issue 11: the lineup today, and (live=True) what the service lists
     "load",
     "load_ipython_extension",
