@@ -464,6 +464,7 @@ PUBLIC_NAMES = [
     "__version__",
     "aedit_image",
     "agenerate_images",
+    "batches",  # added by issue 14: the batch jobs saved in the image folder (after a restart too)
     "chat",
     "compare",
     "configure",

@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "list_models": "core.api",
     "cost": "core.api",
     "generate_many": "core.many",
+    "batches": "core.batches",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover
         settings,
         upscale_image,
     )
+    from .core.batches import batches
     from .core.many import generate_many
     from .core.session import ImageSession
     from .notebook.panel.widget import panel

@@ -14,94 +14,22 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from ..base.errors import InvalidRequest, VertexImageError
-from ..base.pricing import Cost, total
-from ..results.images import GeneratedImage, ImageSet
+from ..base.pricing import Cost
+from ..results.images import ImageSet
 from .api import agenerate_request
+from .batches import BatchJob, submit
 from .costs import DryRun
 from .operations import GenerateRequest
 from .registry import state
-from .rows import Row, expand, request_fields
+from .rows import ManyResult, Row, RowResult, expand, request_fields
 
 MODES = ("now", "batch", "auto")
 AUTO_BATCH_ROWS = 50
 ProgressSink = Callable[[str], object]
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """One row's outcome: its images (saved) or its error."""
-
-    row: Row
-    images: ImageSet | None = None
-    error: BaseException | None = None
-
-    @property
-    def key(self) -> str:
-        return self.row.key
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.images is not None
-
-    def __repr__(self) -> str:
-        if self.ok:
-            assert self.images is not None
-            return f"RowResult({self.key!r}, {len(self.images.images)} image(s))"
-        return f"RowResult({self.key!r}, failed: {self.error})"
-
-
-@dataclass(frozen=True)
-class ManyResult(Sequence[RowResult]):
-    """The rows of a many-image call, in order: ``.images`` (every saved image), ``.failed`` (rows with their
-    error), ``.by_key``, ``.cost``."""
-
-    rows: tuple[RowResult, ...]
-    model: str = ""
-    mode: str = "now"
-    job: str = ""
-    notices: tuple[str, ...] = field(default=())
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.rows[index]
-
-    def __iter__(self) -> Iterator[RowResult]:
-        return iter(self.rows)
-
-    @property
-    def images(self) -> ImageSet:
-        found: list[GeneratedImage] = [image for row in self.rows if row.images for image in row.images.images]
-        return ImageSet(images=tuple(found), model=self.model, prompt="", cost=self.cost)
-
-    @property
-    def failed(self) -> list[RowResult]:
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def by_key(self) -> dict[str, RowResult]:
-        return {row.key: row for row in self.rows}
-
-    @property
-    def cost(self) -> Cost | None:
-        return total(row.images.cost for row in self.rows if row.images is not None)
-
-    def __repr__(self) -> str:
-        failed = self.failed
-        cost = self.cost
-        text = (f"ManyResult({len(self.rows) - len(failed)} of {len(self.rows)} rows made images"
-                f"{', ' + str(len(failed)) + ' failed' if failed else ''}"
-                f"{', ' + cost.text if cost is not None else ''}, {self.mode}{' job ' + self.job if self.job else ''})")  # fmt: skip
-        if failed:
-            text += "\nfailed: " + ", ".join(f"{row.key} ({row.error})" for row in failed[:5])
-            text += f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-        return text
 
 
 def generate_many(
@@ -114,7 +42,7 @@ def generate_many(
     bucket: str | None = None,
     display_name: str | None = None,
     **options: Any,
-) -> ManyResult:
+) -> ManyResult | BatchJob:
     """Many images in one call, one per row, each saved with its row's prompt, options and key.
 
     Args:
@@ -154,7 +82,7 @@ def generate_many(
             notices.append(notice)
             _say(progress, notice, final=True)
     if mode == "batch":
-        raise InvalidRequest("mode='batch' is not built yet.")  # step 3 of issue 14
+        return submit(rows, chosen, bucket=bucket, display_name=display_name, notices=tuple(notices))
     if bucket is not None:
         raise InvalidRequest("bucket= is for mode='batch' on Vertex AI; mode='now' writes nothing to Cloud Storage.")
     return kernel.runtime().run(arun_now(rows, chosen, progress=progress, notices=tuple(notices)))

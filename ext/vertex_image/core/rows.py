@@ -1,4 +1,4 @@
-"""The rows of a many-image call: prompts, dicts, a CSV/JSONL/text file, and sweeps expanded into rows.
+"""The rows of a many-image call (prompts, dicts, a CSV/JSONL/text file, sweeps expanded) and their results.
 
 A row is one request for one image: its key (unique in the call: the name its result comes back
 under, in a batch job too), its prompt and its options (the keyword arguments of ``generate_images``).
@@ -12,12 +12,14 @@ import io
 import itertools
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..base.errors import InvalidRequest
+from ..base.pricing import Cost, total
+from ..results.images import GeneratedImage, ImageSet
 
 FILE_SUFFIXES = (".csv", ".jsonl", ".json", ".txt")
 REQUEST_FIELDS = ("aspect_ratio", "image_size", "negative_prompt", "seed")
@@ -190,4 +192,76 @@ def request_fields(row: Row) -> tuple[dict[str, Any], dict[str, Any]]:
     return fields_, rest
 
 
-__all__ = ["FILE_SUFFIXES", "Row", "expand", "request_fields"]
+@dataclass(frozen=True)
+class RowResult:
+    """One row's outcome: its images (saved) or its error."""
+
+    row: Row
+    images: ImageSet | None = None
+    error: BaseException | None = None
+
+    @property
+    def key(self) -> str:
+        return self.row.key
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.images is not None
+
+    def __repr__(self) -> str:
+        if self.ok:
+            assert self.images is not None
+            return f"RowResult({self.key!r}, {len(self.images.images)} image(s))"
+        return f"RowResult({self.key!r}, failed: {self.error})"
+
+
+@dataclass(frozen=True)
+class ManyResult(Sequence[RowResult]):
+    """The rows of a many-image call, in order: ``.images`` (every saved image), ``.failed`` (rows with their
+    error), ``.by_key``, ``.cost``."""
+
+    rows: tuple[RowResult, ...]
+    model: str = ""
+    mode: str = "now"
+    job: str = ""
+    notices: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[RowResult]:
+        return iter(self.rows)
+
+    @property
+    def images(self) -> ImageSet:
+        found: list[GeneratedImage] = [image for row in self.rows if row.images for image in row.images.images]
+        return ImageSet(images=tuple(found), model=self.model, prompt="", cost=self.cost)
+
+    @property
+    def failed(self) -> list[RowResult]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def by_key(self) -> dict[str, RowResult]:
+        return {row.key: row for row in self.rows}
+
+    @property
+    def cost(self) -> Cost | None:
+        return total(row.images.cost for row in self.rows if row.images is not None)
+
+    def __repr__(self) -> str:
+        failed = self.failed
+        cost = self.cost
+        text = (f"ManyResult({len(self.rows) - len(failed)} of {len(self.rows)} rows made images"
+                f"{', ' + str(len(failed)) + ' failed' if failed else ''}"
+                f"{', ' + cost.text if cost is not None else ''}, {self.mode}{' job ' + self.job if self.job else ''})")  # fmt: skip
+        if failed:
+            text += "\nfailed: " + ", ".join(f"{row.key} ({row.error})" for row in failed[:5])
+            text += f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        return text
+
+
+__all__ = ["FILE_SUFFIXES", "ManyResult", "Row", "RowResult", "expand", "request_fields"]

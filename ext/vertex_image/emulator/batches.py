@@ -19,7 +19,7 @@ Shapes from MODELS-2026-11.md §5 and what google-genai 3.6.1 sends and reads:
 
 Time: a job is PENDING for ``delay_s``, RUNNING for ``delay_s`` more, then ends; every row is answered when
 the job ends. Trigger words: ``failrow`` in a row's prompt fails that row every time; ``failonce`` fails it
-the first time that exact request is batched (a retry of the row succeeds); ``expireme`` in the display name
+the first time that prompt is batched for that model (a retry of the row succeeds); ``expireme`` in the display name
 makes the job EXPIRE instead of ending with results.
 """
 
@@ -340,7 +340,7 @@ class BatchEngine:
 
     def _answer_row(self, job: Job, request: dict[str, Any]) -> dict[str, Any]:
         text = _prompt_text(request)
-        canonical = hashlib.sha256(json.dumps([job.model, request], sort_keys=True).encode()).hexdigest()
+        canonical = hashlib.sha256(json.dumps([job.model, text]).encode()).hexdigest()  # the row, whatever its labels
         if has_word(text, FAIL_ALWAYS) or (has_word(text, FAIL_ONCE) and canonical not in self._seen_once):
             self._seen_once.add(canonical)
             return {"error": {"code": 13, "message": ROW_ERROR, "status": "INTERNAL"}}
