@@ -160,3 +160,23 @@ def test_unknown_method_is_refused() -> None:
 def test_model_ids_that_would_change_the_url_are_refused(model_id: str) -> None:
     with pytest.raises(InvalidRequest):
         model_url(PROJECT, model_id=model_id, method="predict", location="us-central1")
+
+
+def test_batch_files_storage_and_vertex_job_urls() -> None:
+    from vertex_image.client import endpoints
+
+    gemini = Settings(backend="gemini-api", api_key=KEY)
+    assert endpoints.gemini_api_url(gemini, "batches/abc") == "https://generativelanguage.googleapis.com/v1beta/batches/abc"
+    assert endpoints.files_upload_url(gemini) == "https://generativelanguage.googleapis.com/upload/v1beta/files"
+    assert endpoints.file_download_url(gemini, "files/x") == (
+        "https://generativelanguage.googleapis.com/download/v1beta/files/x:download?alt=media")
+    assert endpoints.vertex_jobs_url(PROJECT, "us-central1") == (
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-central1/batchPredictionJobs")
+    name = "projects/my-proj/locations/us-central1/batchPredictionJobs/42"
+    assert endpoints.vertex_jobs_url(PROJECT, "us-central1", name).endswith("/v1/" + name)
+    with pytest.raises(ConfigError, match="needs a Google Cloud project"):
+        endpoints.vertex_jobs_url(Settings(backend="vertex", api_key=KEY), "global")
+    assert endpoints.storage_upload_url(PROJECT, "b", "a/b.jsonl") == (
+        "https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=media&name=a%2Fb.jsonl")
+    assert endpoints.storage_object_url(PROJECT, "b", "a/b.jsonl").endswith("/storage/v1/b/b/o/a%2Fb.jsonl?alt=media")
+    assert endpoints.storage_list_url(PROJECT, "b", "out/").endswith("/storage/v1/b/b/o?prefix=out%2F")

@@ -440,8 +440,8 @@ def _checked_bucket(bucket: str | None, engine: str) -> str:
         return ""
     if not bucket:
         raise InvalidRequest(
-            "Vertex AI batch prediction reads and writes Cloud Storage: pass bucket='my-bucket' (a bucket in your "
-            "project you can write)."
+            "Vertex AI batch prediction reads and writes Cloud Storage: pass bucket='my-bucket' (%imagen: --bucket my-bucket), a bucket in your "
+            "project you can write."
         )
     name = bucket.removeprefix("gs://").strip("/")
     if not _BUCKET.match(name):
