@@ -464,6 +464,7 @@ PUBLIC_NAMES = [
     "__version__",
     "aedit_image",
     "agenerate_images",
+    "batches",  # added by issue 14: the batch jobs saved in the image folder (after a restart too)
     "chat",
     "compare",
     "configure",
@@ -471,6 +472,7 @@ PUBLIC_NAMES = [
     "edit_image",
     "gallery",
     "generate_images",
+    "generate_many",  # added by issue 14: many prompts (rows, files, sweeps) now or as a batch job
     "list_models",  # added by issue 11: the lineup today, and (live=True) what the service lists
     "load",
     "load_ipython_extension",

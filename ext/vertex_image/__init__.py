@@ -28,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "chat": "core.api",
     "list_models": "core.api",
     "cost": "core.api",
+    "generate_many": "core.many",
+    "batches": "core.batches",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -95,6 +97,8 @@ if TYPE_CHECKING:  # pragma: no cover
         settings,
         upscale_image,
     )
+    from .core.batches import batches
+    from .core.many import generate_many
     from .core.session import ImageSession
     from .notebook.panel.widget import panel
     from .results.images import GeneratedImage, ImageSet, compare

@@ -194,3 +194,23 @@ def test_openai_routes_and_the_root_whatever_suffix_was_given() -> None:
 def test_a_gateway_without_a_url_says_how_to_give_one() -> None:
     with pytest.raises(ConfigError, match="LITELLM_PROXY_URL.*use litellm http://proxy:4000"):
         gateway_root(gateway(backend="litellm"))
+
+
+def test_batch_files_storage_and_vertex_job_urls() -> None:
+    from vertex_image.client import endpoints
+
+    gemini = Settings(backend="gemini-api", api_key=KEY)
+    assert endpoints.gemini_api_url(gemini, "batches/abc") == "https://generativelanguage.googleapis.com/v1beta/batches/abc"
+    assert endpoints.files_upload_url(gemini) == "https://generativelanguage.googleapis.com/upload/v1beta/files"
+    assert endpoints.file_download_url(gemini, "files/x") == (
+        "https://generativelanguage.googleapis.com/download/v1beta/files/x:download?alt=media")
+    assert endpoints.vertex_jobs_url(PROJECT, "us-central1") == (
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-central1/batchPredictionJobs")
+    name = "projects/my-proj/locations/us-central1/batchPredictionJobs/42"
+    assert endpoints.vertex_jobs_url(PROJECT, "us-central1", name).endswith("/v1/" + name)
+    with pytest.raises(ConfigError, match="needs a Google Cloud project"):
+        endpoints.vertex_jobs_url(Settings(backend="vertex", api_key=KEY), "global")
+    assert endpoints.storage_upload_url(PROJECT, "b", "a/b.jsonl") == (
+        "https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=media&name=a%2Fb.jsonl")
+    assert endpoints.storage_object_url(PROJECT, "b", "a/b.jsonl").endswith("/storage/v1/b/b/o/a%2Fb.jsonl?alt=media")
+    assert endpoints.storage_list_url(PROJECT, "b", "out/").endswith("/storage/v1/b/b/o?prefix=out%2F")

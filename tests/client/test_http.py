@@ -702,3 +702,20 @@ def test_ping_gets_the_base_url_root_once_without_credentials() -> None:
     with pytest.raises(TransportError, match=r"http://127\.0\.0\.1:9/ does not answer \(ConnectError\)") as caught:
         asyncio.run(make_client(handler, Settings(backend="emulator", base_url="http://127.0.0.1:9")).ping())
     assert isinstance(caught.value.__cause__, httpx.ConnectError) and len(seen) == 2
+
+
+def test_send_carries_raw_bytes_headers_and_retries_only_when_asked() -> None:
+    handler, seen = sequence(error(503, "UNAVAILABLE"), httpx.Response(200, content=b"raw", headers={"X-Goog-Upload-URL": "u"}))
+    client = make_client(handler)
+    headers, content = asyncio.run(client.send("POST", "https://storage.googleapis.com/upload", content=b"a\nb\n",
+                                               content_type="application/jsonl", headers={"x-goog-upload-command": "start"}))  # fmt: skip
+    assert content == b"raw" and headers["x-goog-upload-url"] == "u" and len(seen) == 2
+    assert seen[-1].content == b"a\nb\n" and seen[-1].headers["content-type"] == "application/jsonl"
+    assert seen[-1].headers["x-goog-upload-command"] == "start" and "authorization" in seen[-1].headers
+    handler, seen = sequence(error(503, "UNAVAILABLE"), ok())
+    with pytest.raises(ServiceError):
+        asyncio.run(make_client(handler).send_json("POST", "https://x/v1beta/models/m:batchGenerateContent", {}, retry=False))
+    assert len(seen) == 1  # creating a job is not sent twice
+    handler, seen = sequence(ok({"name": "batches/1"}))
+    assert asyncio.run(make_client(handler).send_json("GET", "https://x/v1beta/batches/1")) == {"name": "batches/1"}
+    assert seen[0].method == "GET" and not seen[0].content

@@ -126,3 +126,59 @@ def gateway_route(settings: Settings) -> str:
     if settings.backend == "litellm":
         return LITELLM_ROUTES[settings.speaks]
     return "/v1" if settings.backend == "openai" else ""
+
+
+# batches (MODELS-2026-11 §5) -------------------------------------------------------------------------
+STORAGE_HOST = "https://storage.googleapis.com"
+BATCH_VERSION = "v1beta"  # Gemini API Batch Mode and the Files API
+VERTEX_BATCH_VERSION = "v1"
+
+
+def gemini_api_url(settings: Settings, path: str) -> str:
+    """A Gemini API resource URL (``batches/ID``, ``models/M:batchGenerateContent``, ``files/ID``)."""
+    host = settings.base_url or GEMINI_API_HOST
+    return f"{host.rstrip('/')}/{BATCH_VERSION}/{path.lstrip('/')}"
+
+
+def files_upload_url(settings: Settings) -> str:
+    """Where the Files API takes uploads."""
+    host = settings.base_url or GEMINI_API_HOST
+    return f"{host.rstrip('/')}/upload/{BATCH_VERSION}/files"
+
+
+def file_download_url(settings: Settings, file_name: str) -> str:
+    """The bytes of a generated file (``files/ID``, e.g. a batch's responses file)."""
+    host = settings.base_url or GEMINI_API_HOST
+    return f"{host.rstrip('/')}/download/{BATCH_VERSION}/{file_name}:download?alt=media"
+
+
+def vertex_jobs_url(settings: Settings, location: str, job: str = "") -> str:
+    """``batchPredictionJobs`` of the project (``job``: a job's id or full name, with an optional ``:cancel``)."""
+    if not settings.project:
+        raise ConfigError(
+            "Vertex batch prediction needs a Google Cloud project: set GOOGLE_CLOUD_PROJECT, or call "
+            "vi.configure(project='my-project')."
+        )
+    host = (settings.base_url or vertex_host(location)).rstrip("/")
+    parent = f"projects/{settings.project}/locations/{location}/batchPredictionJobs"
+    if job.startswith("projects/"):
+        return f"{host}/{VERTEX_BATCH_VERSION}/{job}"
+    return f"{host}/{VERTEX_BATCH_VERSION}/{parent}" + (f"/{job}" if job else "")
+
+
+def storage_upload_url(settings: Settings, bucket: str, name: str) -> str:
+    """Cloud Storage JSON API: upload one object (``uploadType=media``)."""
+    host = (settings.base_url or STORAGE_HOST).rstrip("/")
+    return f"{host}/upload/storage/v1/b/{quote(bucket, safe='')}/o?uploadType=media&name={quote(name, safe='')}"
+
+
+def storage_object_url(settings: Settings, bucket: str, name: str) -> str:
+    """Cloud Storage JSON API: one object's bytes."""
+    host = (settings.base_url or STORAGE_HOST).rstrip("/")
+    return f"{host}/storage/v1/b/{quote(bucket, safe='')}/o/{quote(name, safe='')}?alt=media"
+
+
+def storage_list_url(settings: Settings, bucket: str, prefix: str) -> str:
+    """Cloud Storage JSON API: the objects under a prefix."""
+    host = (settings.base_url or STORAGE_HOST).rstrip("/")
+    return f"{host}/storage/v1/b/{quote(bucket, safe='')}/o?prefix={quote(prefix, safe='')}"

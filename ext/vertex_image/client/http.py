@@ -210,6 +210,56 @@ class Client:
             on_retry,
         )
 
+    async def send(
+        self,
+        verb: str,
+        url: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+        on_retry: OnRetry | None = None,
+    ) -> tuple[dict[str, str], bytes]:
+        """Any other call of the batch APIs, Files API and Cloud Storage: ``verb`` to ``url`` with a JSON
+        ``body`` or raw ``content``; the answer's headers (lower-case) and bytes when it is HTTP 200.
+
+        The same credentials, redaction, limits and typed errors as the model calls; ``retry=False`` for
+        a call that must not run twice (creating a job).
+        """
+        payload = _encode(body) if body is not None else content
+        extra = dict(headers or {})
+
+        async def attempt(number: int, timeout: float) -> tuple[dict[str, str], bytes]:
+            http, semaphore = self._connection()
+            sent = await self._headers()
+            sent["content-type"] = content_type
+            if payload is None:
+                sent.pop("content-type", None)
+            sent.update(extra)
+            async with semaphore:
+                request = http.build_request(verb, url, content=payload, headers=sent, timeout=timeout)
+                self._debug("%s %s attempt %d", verb, url, number)
+                response = await http.send(request)
+                self._debug("%s %s -> %d (attempt %d)", verb, url, response.status_code, number)
+                if response.status_code != 200:
+                    raise self._api_error(response, response.content, url, "")
+                return {k.lower(): v for k, v in response.headers.items()}, response.content
+
+        if not retry:
+            try:
+                return await attempt(1, self.settings.timeout_s)
+            except httpx.TransportError as exc:
+                raise self._final(exc, url, 1, "") from exc
+        return await self._with_retries(url, attempt, on_retry)
+
+    async def send_json(self, verb: str, url: str, body: Mapping[str, Any] | None = None, *,
+                        retry: bool = True) -> dict[str, Any]:  # fmt: skip
+        """``send`` with a JSON answer (an object)."""
+        _, content = await self.send(verb, url, body=body, retry=retry)
+        return _json_object(content, url, self._redact)
+
     async def ping(self, *, timeout_s: float = PING_TIMEOUT_S) -> int:
         """GET the root of the base URL once (no credentials, no retries): the HTTP status, any one of which
         means something answers there. For the doctor's emulator check.

@@ -88,6 +88,7 @@ class GenerateRequest:
     mask: ImageInput | None = None
     mode: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)  # recorded with each image, never sent (a row's key)
 
 
 @dataclass(frozen=True)
@@ -638,6 +639,7 @@ def _parameters(request: GenerateRequest) -> dict[str, Any]:
         "input_images": len(request.images) or None,
         "mask": True if request.mask is not None else None,
         **request.options,
+        **request.provenance,
     }
 
 

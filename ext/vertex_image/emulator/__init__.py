@@ -114,6 +114,8 @@ class Emulator:
         as_of: the emulated day (which models are live, retired or not yet released); None: ``today()``.
             The request header ``x-emulator-as-of: YYYY-MM-DD`` overrides it for one request.
         today: the clock giving the emulated day when ``as_of`` is None (default ``datetime.date.today``).
+        batch_delay_s: how long a batch job stays PENDING, then RUNNING, before it ends (``batches.py``).
+        storage_dir: the folder behind the emulated Cloud Storage JSON API (default: a temporary folder).
     """
 
     def __init__(
@@ -129,6 +131,8 @@ class Emulator:
         verbose: bool = False,
         as_of: datetime.date | None = None,
         today: Callable[[], datetime.date] = datetime.date.today,
+        batch_delay_s: float = 2.0,
+        storage_dir: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -142,6 +146,8 @@ class Emulator:
             extra_models=extra_models,
             as_of=as_of,
             today=today,
+            batch_delay_s=batch_delay_s,
+            storage_dir=storage_dir,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

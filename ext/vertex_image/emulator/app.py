@@ -12,15 +12,17 @@ import hashlib
 import json
 import logging
 import re
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import errors, faults, gemini_handler, imagen_handler, lineup, listing
+from . import batches, errors, faults, gemini_handler, imagen_handler, lineup, listing
 from .call import DEFAULT_BLOCKED_WORDS, Call
 from .catalog import ModelSpec, build_catalog
 from .errors import ApiError
@@ -119,6 +121,8 @@ class EmulatorApp:
         sleep: Callable[[float], None] = time.sleep,
         as_of: datetime.date | None = None,
         today: Callable[[], datetime.date] = datetime.date.today,
+        batch_delay_s: float = 2.0,
+        storage_dir: str | None = None,
     ) -> None:
         self.latency_s = latency_s
         self.rpm = rpm
@@ -137,6 +141,10 @@ class EmulatorApp:
         self._lock = threading.Lock()
         self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=max_logged)
         self._window: collections.deque[float] = collections.deque()
+        if storage_dir is None:
+            self._storage_tmp = tempfile.TemporaryDirectory(prefix="vertex-image-emulator-gcs-")
+            storage_dir = self._storage_tmp.name
+        self.batches = batches.BatchEngine(self._batch_answer, delay_s=batch_delay_s, storage_dir=Path(storage_dir))
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -197,6 +205,8 @@ class EmulatorApp:
             self._log.append(RecordedRequest(method, path, query, headers, body))
         if self.latency_s:
             self._sleep(self.latency_s)
+        if batches.BatchEngine.handles(path):
+            return self._batch(method, path, query, headers, raw, too_large, environ)
         route = _listing_route(path) or _route(path)
         allowed = "GET" if route.method in LISTING_METHODS else "POST"
         if method != allowed:
@@ -224,6 +234,28 @@ class EmulatorApp:
         if fault is not None and fault.kind in faults.AFTER:
             return _after_fault(fault, reply)
         return reply
+
+    def _batch(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes,
+               too_large: bool, environ: dict[str, Any]) -> Reply:  # fmt: skip
+        """Batch jobs, files and Cloud Storage (``batches.py``): the surface's credentials, then the engine."""
+        surface = batches.BatchEngine.surface(path)
+        upload_session = bool(query.get("upload_id"))  # the upload URL is the credential, as on Google's side
+        if not upload_session:
+            self._authenticate(Route(surface, "v1", "", "", "google", "", "batch"), headers, query)
+        if too_large:
+            raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+        host = headers.get("host") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '')}"
+        status, extra, body = self.batches.serve(method, path, query, headers, raw, host)
+        return Reply(status, extra, [body])
+
+    def _batch_answer(self, dialect: str, version: str, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One request of a batch, answered as ``:generateContent`` would answer it on that day."""
+        model = self.catalog.get(model_id)
+        route = Route(dialect, version, "", "", "google", model_id, "generateContent")
+        if model is None or model.family != "gemini" or not self.serves(model_id, dialect, self.day()):
+            raise self._not_found(route)
+        call = Call(dialect, version, model, "generateContent", self.blocked_words)
+        return gemini_handler.unary(call, body, gemini_handler.answer(call, body))
 
     def _authenticate(self, route: Route, headers: dict[str, str], query: dict[str, str]) -> None:
         key = headers.get("x-goog-api-key", "").strip() or query.get("key", "").strip()

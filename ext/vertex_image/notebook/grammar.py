@@ -36,7 +36,7 @@ SAFETY_LEVELS = {
 PERSON_SETTINGS = ("dont_allow", "allow_none", "allow_adult", "allow_all")
 
 GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost")
+VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost", "batches")
 
 
 # the values options take ----------------------------------------------------------------------
@@ -96,6 +96,11 @@ IMAGEN_ARGUMENTS = (
     argument("-o", "--out", metavar="NAME", help="Also bind the result to this variable."),
     DRY_RUN,
     MAX_COST,
+    argument("--many", metavar="FILE_OR_VARIABLE",
+             help="One image per row: a list variable (prompts or dicts) or a .csv/.jsonl/.txt file."),
+    argument("--mode", choices=("now", "batch", "auto"), default="auto",
+             help="With --many: now (here), batch (Google's batch engine, half the price) or auto (batch above 50)."),
+    argument("--bucket", help="With --many --mode batch on Vertex AI: the Cloud Storage bucket for the job's files."),
     argument("--no-interpolate", action="store_true", help="Send {name} references as written."),
     argument("--debug", action="store_true", help="Show the full traceback of an error."),
     argument("prompt", nargs="*", help="What to draw (line form); in the cell form the cell body."),

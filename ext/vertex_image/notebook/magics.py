@@ -163,6 +163,8 @@ class VertexImageMagics(Magics, Configurable):
         if args is None:
             return None  # type: ignore[return-value]
         out = check_variable_name(args.out)
+        if args.many is not None:
+            return self._imagen_many(args, prompt, out)
         with user_facing_errors(args.debug):
             from ..core.api import GenerateRequest, agenerate_request  # lazy: asyncio (core.api), not at %load_ext
             from ..core.costs import DryRun  # lazy: with core.api, not at %load_ext
@@ -201,6 +203,26 @@ class VertexImageMagics(Magics, Configurable):
             if not images.images:
                 images.raise_for_block()
         return self._bind(out, images)
+
+    def _imagen_many(self, args: Any, prompt: str, out: str | None) -> Any:
+        """``%imagen --many ROWS``: ``vi.generate_many`` with the line's options for every row."""
+        with user_facing_errors(args.debug):
+            from ..core.many import generate_many  # lazy: asyncio (core.api), not at %load_ext
+
+            if prompt.strip():
+                raise UsageError("--many takes its prompts from the rows; leave the prompt out.")
+            if args.count != 1 or args.dry_run:
+                raise UsageError("--many makes one image per row: sweep seeds in the rows; --count and --dry-run "
+                                 "do not apply.")  # fmt: skip
+            namespace = self.shell.user_ns if self.shell is not None else {}
+            source = namespace[args.many] if args.many.isidentifier() and args.many in namespace else args.many
+            options = {"aspect_ratio": args.aspect_ratio, "image_size": args.size, "seed": args.seed,
+                       "thinking": args.thinking, "google_search": args.search, "person_generation": args.person,
+                       "output_mime_type": f"image/{args.format}" if args.format else None,
+                       "compression_quality": args.quality}  # fmt: skip
+            result = generate_many(source, args.model, mode=args.mode, bucket=args.bucket,
+                                   **{key: value for key, value in options.items() if value is not None})  # fmt: skip
+        return self._bind(out, result)
 
     # %%gemini_image ------------------------------------------------------------------------
     @with_arguments(GEMINI_IMAGE_ARGUMENTS)
@@ -421,6 +443,8 @@ class VertexImageMagics(Magics, Configurable):
             %vertex_image panel [-S NAME] [-m MODEL]  the interactive panel (ipywidgets)
             %vertex_image cost            this kernel's spend by model, session and day (measured vs
                                           estimated), the budget left, and the image folder's all-time total
+            %vertex_image batches [--refresh]  the batch jobs saved in the image folder, newest first
+                                          (--refresh: ask Google for the state of the unfinished ones)
         """
         words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
@@ -435,6 +459,8 @@ class VertexImageMagics(Magics, Configurable):
             parser.add_argument("n", type=int, nargs="?", default=20)
         elif command == "models":
             parser.add_argument("--live", action="store_true")
+        elif command == "batches":
+            parser.add_argument("--refresh", action="store_true")
         elif command == "panel":
             parser.add_argument("-S", "--session")
             parser.add_argument("-m", "--model")
@@ -462,6 +488,11 @@ class VertexImageMagics(Magics, Configurable):
         from .reports import cost_view  # lazy: %vertex_image tables only, not at %load_ext
 
         return cost_view(cost())
+
+    def _vertex_batches(self, args: Any) -> Any:
+        from ..core.batches import batches  # lazy: the client (httpx) for --refresh, not at %load_ext
+
+        return batches(refresh=args.refresh)
 
     def _vertex_use(self, args: Any) -> None:
         from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext
