@@ -5,6 +5,7 @@ The tree::
     VertexImageError
     ├── ConfigError          no backend, project, location or credentials could be resolved
     ├── InvalidRequest       options refused before any request (also a ValueError)
+    │   ├── TargetExists     a save over an existing file without overwrite=True
     │   ├── ModelRetired     a shut-down model, answered before sending
     │   └── BudgetExceeded   the call's estimate would cross the budget or its max_cost
     ├── Cancelled            the user interrupted the request
@@ -58,6 +59,10 @@ class ConfigError(VertexImageError):
 
 class InvalidRequest(VertexImageError, ValueError):
     """Options refused before any request was sent (a model that cannot take them, a bad value)."""
+
+
+class TargetExists(InvalidRequest, FileExistsError):
+    """A save was asked to write over an existing file without ``overwrite=True`` (also a FileExistsError)."""
 
 
 class ModelRetired(InvalidRequest):
@@ -244,6 +249,7 @@ __all__ = [
     "ResponseFormatError",
     "ServiceError",
     "StorageError",
+    "TargetExists",
     "TransportError",
     "VertexImageError",
 ]

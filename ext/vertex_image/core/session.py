@@ -37,6 +37,7 @@ from ..base.pricing import Cost, total
 from ..base.values import ParsedResponse
 from ..results.files import atomic_write, os_reason
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
+from ..results.store import read_metadata, strip_metadata
 from ..wire import gemini
 from .costs import DryRun, check_max_cost
 from .inputs import to_image_inputs
@@ -580,6 +581,18 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def _saved_image(path: Path) -> bool:
+    """Whether ``path`` is an image file saved by a vertex-image store (its embedded id matches its bytes)."""
+    try:
+        raw = path.read_bytes() if path.is_file() else b""
+    except OSError:
+        return False
+    if not sniff_mime_type(raw):
+        return False
+    recorded = read_metadata(raw).get("id")
+    return bool(recorded) and recorded == GeneratedImage.from_bytes(strip_metadata(raw)).id
+
+
 def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
     result = copy.deepcopy(content)
     for blob in gemini.inline_blobs(result):
@@ -620,10 +633,10 @@ def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
     store = state().store()
     if path:
         candidate = Path(path) if os.path.isabs(path) else base / path
-        if not (_inside(candidate, store.root) or _inside(candidate, base / "blobs")):
+        if not (_inside(candidate, store.root) or _inside(candidate, base / "blobs") or _saved_image(candidate)):
             raise InvalidRequest(
                 f"The session's image {path!r} is outside the image folder ({store.root}) and the session's "
-                "blobs folder; it is not read (a session file may only refer to its own images)."
+                "blobs folder, and is not an image saved by vertex-image; it is not read."
             )
     try:
         return store.load(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from ..base.config import Secret
-from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned
+from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError, TargetExists
 from ..base.imageinfo import image_size, sniff_mime_type
 from ..base.pricing import Cost
 from ..base.openai_shapes import chat_message, draft_items, message_drafts, message_image_urls, split_data_url
@@ -322,8 +322,20 @@ class GeneratedImage:
         elif not target.suffix:
             target = target.with_name(target.name + self.extension)
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it, or choose another name.")
-        atomic_write(target, self.data)
+            raise TargetExists(f"{target} exists; pass overwrite=True to replace it, or choose another name.")
+        if not target.parent.is_dir():
+            raise StorageError(
+                f"Cannot save to {target}: the folder {target.parent} does not exist (or is not a folder); "
+                "create it first or choose another path.",
+                path=str(target.parent),
+            )
+        try:
+            atomic_write(target, self.data)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot save to {target}: {exc.strerror or type(exc).__name__}; choose another path.",
+                path=str(target.parent),
+            ) from exc
         return target
 
 
