@@ -23,8 +23,8 @@ from typing import Any, overload
 from ..base.config import Secret
 from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError, TargetExists
 from ..base.imageinfo import image_size, sniff_mime_type
-from ..base.pricing import Cost
 from ..base.openai_shapes import chat_message, draft_items, message_drafts, message_image_urls, split_data_url
+from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block
 from .display import (
