@@ -86,7 +86,9 @@ ROWS = _rows()
 
 
 @pytest.mark.parametrize(("label", "call"), ROWS, ids=[label for label, _ in ROWS])
-def test_a_bad_api_input_is_one_typed_line_and_sends_nothing(kernel: Recorder, label: str, call: Callable[[], Any]) -> None:
+def test_a_bad_api_input_is_one_typed_line_and_sends_nothing(
+    kernel: Recorder, label: str, call: Callable[[], Any]
+) -> None:
     before = vi.settings()
     sent = len(kernel.exchanges)
     with pytest.raises(VertexImageError) as caught:
