@@ -161,7 +161,7 @@ def test_8_saving_does_what_the_name_says(folder: Path) -> None:
 
     assert cells[1]["text"].strip() == "JPEG fox.jpg"
     assert cells[2]["text"].strip() == "out/deeper/fox.png" and (folder / "out" / "deeper" / "fox.png").is_file()
-    assert cells[3]["text"].strip() == "StorageError: fox.jpg exists; pass overwrite=True to replace it, or choose another name."
+    assert cells[3]["text"].strip() == "TargetExists: fox.jpg exists; pass overwrite=True to replace it, or choose another name."
     assert len(re.findall(r"a-red-fox-[0-9a-f]{8}\.\w+", cells[4]["text"])) == 2
     assert re.fullmatch(r"a-red-fox-[0-9a-f]{8}\.\w+", cells[5]["text"].strip())  # the store's name too
 

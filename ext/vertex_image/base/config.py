@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -422,6 +423,8 @@ def _text(name: str, value: Any, origin: str) -> str:
         value = os.fspath(value)
     if not isinstance(value, str):
         raise _fail(origin, f"{name} must be a string, not {type(value).__name__}.")
+    if "\0" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise _fail(origin, f"{name} {value!r} contains a NUL character or a lone surrogate; give plain text.")
     return value.strip()
 
 
@@ -502,6 +505,13 @@ def _base_url(name: str, value: Any, origin: str) -> str:
     text = _text(name, value, origin)
     if not text.startswith(("http://", "https://")):
         raise _fail(origin, f"Invalid base_url {text!r}; it must start with http:// or https://.")
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535 or not a number
+    except ValueError as exc:
+        raise _fail(origin, f"Invalid base_url {text!r}: {exc}.") from None
+    if not parts.hostname:
+        raise _fail(origin, f"Invalid base_url {text!r}: it names no host.")
     return text
 
 

@@ -5,6 +5,7 @@ The tree::
     VertexImageError
     ├── ConfigError          no backend, project, location or credentials could be resolved
     ├── InvalidRequest       options refused before any request (also a ValueError)
+    │   ├── TargetExists     a save over an existing file without overwrite=True
     │   ├── ModelRetired     a shut-down model, answered before sending
     │   └── BudgetExceeded   the call's estimate would cross the budget or its max_cost
     ├── Cancelled            the user interrupted the request
@@ -133,6 +134,10 @@ class StorageError(VertexImageError):
         self.path = path
 
 
+class TargetExists(StorageError, FileExistsError):
+    """A save was asked to write over an existing file without ``overwrite=True`` (also a FileExistsError)."""
+
+
 class TransportError(VertexImageError):
     """The network failed (connect error, timeout, dropped connection) after every retry."""
 
@@ -244,6 +249,7 @@ __all__ = [
     "ResponseFormatError",
     "ServiceError",
     "StorageError",
+    "TargetExists",
     "TransportError",
     "VertexImageError",
 ]

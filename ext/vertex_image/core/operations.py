@@ -696,13 +696,17 @@ def saved_image_set(
     try:
         return state().store().save_all(result)
     except StorageError as exc:  # the answer came and was paid for: keep the images in memory, say how to save them
-        return replace(result, notices=(*result.notices, unsaved_notice(exc)))
+        kept = getattr(exc, "partial", None) or result  # those that could be saved have their path
+        return replace(kept, notices=(*kept.notices, unsaved_notice(exc)))
 
 
 def unsaved_notice(error: StorageError) -> str:
-    """The one line of a result whose images could not be saved: why, and how to save them."""
-    reason = str(error).split(". Choose another folder", 1)[0].rstrip(".")
-    return (f"not saved: {reason[:1].lower() + reason[1:]}. The images are kept in memory only: "
+    """The one line of a result whose images could not (all) be saved: why, how many, and how to save them."""
+    reason = str(getattr(error, "reason", None) or error).split(". Choose another folder", 1)[0].rstrip(".")
+    partial = getattr(error, "partial", None)
+    unsaved = sum(1 for image in partial if not image.path) if partial is not None else None
+    which = f"{unsaved} of {len(partial)} images are" if partial is not None and len(partial) > 1 else "the images are"
+    return (f"not saved: {reason[:1].lower() + reason[1:]}. {which[:1].upper() + which[1:]} kept in memory only: "
             "save them with x.save('another/folder') (x: this result, or _ right after the cell).")
 
 

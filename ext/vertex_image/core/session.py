@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError, VertexImageError
+from ..base.imageinfo import sniff_mime_type
 from ..base.models import check_lifecycle, resolve_model, validate_options
 from ..base.notify import Subscribers, Unsubscribe
 from ..base.pricing import Cost, total
 from ..base.values import ParsedResponse
 from ..results.files import atomic_write, os_reason
 from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
+from ..results.store import read_metadata, strip_metadata
 from ..wire import gemini
 from .costs import DryRun, check_max_cost
 from .inputs import to_image_inputs
@@ -588,11 +590,37 @@ def _externalize(content: dict[str, Any], blobs: Path, base: Path) -> dict[str, 
     return result
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (links resolved) lies inside ``folder``: a session file never reaches outside its own folders."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _saved_image(path: Path) -> bool:
+    """Whether ``path`` is an image file saved by a vertex-image store (its embedded id matches its bytes)."""
+    try:
+        raw = path.read_bytes() if path.is_file() else b""
+    except OSError:
+        return False
+    if not sniff_mime_type(raw):
+        return False
+    recorded = read_metadata(raw).get("id")
+    return bool(recorded) and recorded == GeneratedImage.from_bytes(strip_metadata(raw)).id
+
+
 def _internalize(content: dict[str, Any], base: Path) -> dict[str, Any]:
     result = copy.deepcopy(content)
     for blob in gemini.inline_blobs(result):
         if "$file" in blob:
-            file_path = base / blob.pop("$file")
+            reference = blob.pop("$file")
+            file_path = base / reference if isinstance(reference, str) and "\0" not in reference else None
+            if file_path is None or not _inside(file_path, base / "blobs"):
+                raise InvalidRequest(
+                    f"The session refers to {reference!r}, outside its own blobs folder ({base / 'blobs'}); "
+                    "it is not read (a session file may only refer to its own images)."
+                )
             try:
                 blob["data"] = base64.b64encode(file_path.read_bytes()).decode("ascii")
             except OSError:
@@ -617,9 +645,21 @@ def _image_record(image: GeneratedImage) -> dict[str, Any]:
 
 def _load_image(record: dict[str, Any], base: Path) -> GeneratedImage:
     path = record.get("path", "")
+    if not isinstance(path, str) or "\0" in path:
+        raise InvalidRequest(f"The session's image path {path!r} is not a file path; it is not read.")
+    store = state().store()
+    if path:
+        candidate = Path(path) if os.path.isabs(path) else base / path
+        if not (_inside(candidate, store.root) or _inside(candidate, base / "blobs") or _saved_image(candidate)):
+            raise InvalidRequest(
+                f"The session's image {path!r} is outside the image folder ({store.root}) and the session's "
+                "blobs folder, and is not an image saved by vertex-image; it is not read."
+            )
     try:
-        return state().store().load(path)
+        return store.load(path)
     except Exception:  # noqa: BLE001 - a moved store still resumes; the image is then bytes-only
         candidate = Path(path) if os.path.isabs(path) else base / path
-        data = candidate.read_bytes() if candidate.is_file() else b""
+        data = candidate.read_bytes() if path and candidate.is_file() else b""
+        if data and not sniff_mime_type(data):
+            data = b""  # not an image: never read in as one
         return GeneratedImage.from_bytes(data, record.get("mime_type", ""), path=path)

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, overload
 
 from ..base.config import Secret
-from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError
+from ..base.errors import ImageBlocked, InvalidRequest, NoImageReturned, StorageError, TargetExists
 from ..base.imageinfo import image_size, sniff_mime_type
-from ..base.pricing import Cost
 from ..base.openai_shapes import chat_message, draft_items, message_drafts, message_image_urls, split_data_url
+from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block
 from .display import (
@@ -334,7 +334,7 @@ class GeneratedImage:
         elif not target.suffix:
             target = target.with_name(target.name + self.extension)
         if target.exists() and not overwrite:
-            raise StorageError(f"{target} exists; pass overwrite=True to replace it, or choose another name.",
+            raise TargetExists(f"{target} exists; pass overwrite=True to replace it, or choose another name.",
                                path=str(target.parent))  # fmt: skip
         data = self._data_as(target.suffix.lower(), quality)
         try:

@@ -294,7 +294,32 @@ class ImageStore:
         fsynced once, then all their index lines are appended with one fsync. A crash leaves complete
         files, listed or not yet listed, never an index line without its file.
         """
-        return replace(images, images=tuple(self._save_batch([(image, None) for image in images])))
+        try:
+            return replace(images, images=tuple(self._save_batch([(image, None) for image in images])))
+        except StorageError as error:
+            if len(images.images) < 2:
+                error.partial = images  # type: ignore[attr-defined]  # kept in memory, with the way to save it
+                raise
+            first = error
+        # one image could not be written: save every other one alone, keep the rest in memory (paid for)
+        kept: list[GeneratedImage] = []
+        failed = 0
+        for image in images:
+            try:
+                kept.append(self._save_batch([(image, None)])[0])
+            except StorageError:
+                kept.append(image)
+                failed += 1
+        partial = replace(images, images=tuple(kept))
+        count = len(kept)
+        error = StorageError(
+            f"{count - failed} of {count} images saved; {failed} kept in memory only (the error's .partial holds "
+            f"all {count}: save those with img.save(path)). {first.message}",
+            path=first.path,
+        )
+        error.partial = partial  # type: ignore[attr-defined]
+        error.reason = first.message  # type: ignore[attr-defined]
+        raise error from first.__cause__
 
     def _save_batch(self, items: list[tuple[GeneratedImage, str | None]]) -> list[GeneratedImage]:
         for image, name in items:
@@ -363,18 +388,26 @@ class ImageStore:
             InvalidRequest: no such image.
             StorageError: the file exists but cannot be read.
         """
+        if not isinstance(ref, (str, os.PathLike)) or "\0" in os.fspath(ref):
+            raise InvalidRequest(
+                f"vi.load takes a content id or a file path (text), not {ref!r} ({type(ref).__name__})."
+            )
         path = self._find(ref)
         try:
             raw = path.read_bytes()
         except OSError as exc:
             raise storage_error(exc, self.root, "read saved images in") from exc
+        if not sniff_mime_type(raw) and not self._sidecar(path).is_file():
+            raise InvalidRequest(
+                f"{display_path(str(path))} is not an image (no PNG, JPEG, WebP or GIF signature); nothing loaded."
+            )
         info = self._recorded(path) or read_metadata(raw)
         return _image_from(strip_metadata(raw), info, path)
 
     def entries(self) -> list[dict[str, Any]]:
         """The index lines, oldest first; a torn or unreadable line (crash while appending) is skipped."""
         try:
-            lines = self.index_path.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = self.index_path.read_text(encoding="utf-8", errors="replace").split("\n")
         except (FileNotFoundError, NotADirectoryError):
             return []  # nothing saved yet (or a file where the folder would be: nothing saved there either)
         except OSError as exc:
@@ -405,7 +438,7 @@ class ImageStore:
     def charges(self) -> list[dict[str, Any]]:
         """The ``charge`` of every index line that has one, oldest first (a torn or odd line is skipped)."""
         try:
-            lines = self.index_path.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = self.index_path.read_text(encoding="utf-8", errors="replace").split("\n")
         except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as exc:
@@ -431,6 +464,11 @@ class ImageStore:
             model: keep images whose recorded model id equals this (resolve aliases before calling).
             contains: keep images whose prompt contains this text (case-insensitive).
         """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidRequest(f"n must be a whole number of images (0 or more), not {n!r}.")
+        for label, value in (("model", model), ("contains", contains)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidRequest(f"{label} must be text or None, not {value!r} ({type(value).__name__}).")
         needle = (contains or "").casefold()
         images: list[GeneratedImage] = []
         seen: set[str] = set()
@@ -448,6 +486,8 @@ class ImageStore:
                 data = path.read_bytes()
             except OSError as exc:
                 raise storage_error(exc, self.root, "read saved images in") from exc
+            if not sniff_mime_type(data):
+                continue  # a tampered entry naming the index, a sidecar or any other non-image
             seen.add(str(entry.get("id")))
             images.append(_image_from(strip_metadata(data), entry, path))
         return ImageSet(images=tuple(images), model=model or "", prompt="")

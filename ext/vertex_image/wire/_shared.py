@@ -130,10 +130,24 @@ def text_option(value: Any, option: str) -> Any:
     return value
 
 
+def flag_option(value: Any, option: str) -> bool | None:
+    """``value`` when it is True, False or None: a string such as 'no' is refused (it would read as true)."""
+    if value is not None and not isinstance(value, bool):
+        raise InvalidRequest(f"{option} must be True or False, not {short_repr(value)}.")
+    return value
+
+
 def prompt_text(prompt: Any, option: str = "prompt") -> str:
     """The prompt, which must be text (None or a number is a mistake, not an empty prompt)."""
     if not isinstance(prompt, str):
         raise InvalidRequest(f"The {option} must be text (a str), not {short_repr(prompt)}.")
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(
+            f"The {option} holds a lone surrogate {prompt[exc.start]!r} at position {exc.start} (broken text, "
+            "not a character); it cannot be sent as UTF-8. Remove it or re-decode the text it came from."
+        ) from None
     return prompt
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..base.errors import InvalidRequest
 from ..base.models import normalize_search, normalize_thinking
 from ..base.values import ImageInput
-from ._shared import image_size_value, label_map, output_options, prompt_text, short_repr, text_option
+from ._shared import flag_option, image_size_value, label_map, output_options, prompt_text, short_repr, text_option
 from .gemini_response import FINISH_MESSAGES, PROMPT_BLOCKED_MESSAGE, parse_generate_content_response, snake_keys
 from .gemini_stream import SSEParser, merge_stream_chunks
 
@@ -234,7 +234,7 @@ def _generation_config(
         config["responseModalities"] = [str(m).strip().upper() for m in response_modalities]
     thinking: dict[str, Any] = {}
     if include_thoughts is not None:
-        thinking["includeThoughts"] = bool(include_thoughts)
+        thinking["includeThoughts"] = flag_option(include_thoughts, "include_thoughts")
     level = normalize_thinking(thinking_level)
     if level is not None:
         thinking["thinkingLevel"] = level

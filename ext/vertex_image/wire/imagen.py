@@ -21,6 +21,7 @@ from ..base.imageinfo import sniff_mime_type
 from ..base.values import Block, ImageInput, ParsedResponse, ReceivedImage
 from ._shared import (
     decode_base64,
+    flag_option,
     image_size_value,
     label_map,
     output_options,
@@ -97,7 +98,7 @@ def build_generate_body(
     put(parameters, "sampleCount", _count(n))
     put(parameters, "aspectRatio", aspect_ratio)
     put(parameters, "sampleImageSize", image_size_value(image_size))
-    put(parameters, "enhancePrompt", enhance_prompt)
+    put(parameters, "enhancePrompt", flag_option(enhance_prompt, "enhance_prompt"))
     put(parameters, "language", text_option(language, "language"))
     _common_parameters(
         parameters,
@@ -209,7 +210,7 @@ def build_upscale_body(
 ) -> dict[str, Any]:
     """The ``:predict`` body for an upscale (WIRE.md §4.2): always one image, ``mode: "upscale"``."""
     upscale_config: dict[str, Any] = {"upscaleFactor": upscale_factor_value(factor)}
-    put(upscale_config, "enhanceInputImage", enhance_input_image)
+    put(upscale_config, "enhanceInputImage", flag_option(enhance_input_image, "enhance_input_image"))
     if image_preservation_factor is not None:
         upscale_config["imagePreservationFactor"] = _unit_float(
             image_preservation_factor, "image_preservation_factor"
@@ -370,6 +371,9 @@ def _common_parameters(
 ) -> None:
     """The parameters generate and edit share (upscale uses the safety and output ones)."""
     put(parameters, "negativePrompt", text_option(negative_prompt, "negative_prompt"))
+    add_watermark = flag_option(add_watermark, "add_watermark")
+    include_rai_reason = flag_option(include_rai_reason, "include_rai_reason")
+    flag_option(include_safety_attributes, "include_safety_attributes")
     if seed is not None:
         if add_watermark:
             raise InvalidRequest(
