@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "chat": "core.api",
     "list_models": "core.api",
     "cost": "core.api",
+    "export": "core.api",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -57,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "ModelRetired": "base.errors",
     "BudgetExceeded": "base.errors",
     "Cancelled": "base.errors",
+    "NotRecorded": "base.errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
@@ -74,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ModelRetired,
         NoImageReturned,
         NotFound,
+        NotRecorded,
         QuotaExceeded,
         ResponseFormatError,
         ServiceError,
@@ -88,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover
         configure,
         cost,
         edit_image,
+        export,
         gallery,
         generate_images,
         list_models,
