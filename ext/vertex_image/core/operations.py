@@ -238,7 +238,8 @@ async def generate_content(
     ]
     if dry_run:
         return _dry_run(kernel, info, "generateContent", bodies, total(estimates))
-    keys = [replay.request_key(info.id, "generateContent", dialect, body) for body in bodies]
+    inputs: list[list[str]] = [[] for _ in bodies]
+    keys = [replay.request_key(info.id, "generateContent", dialect, body, found) for body, found in zip(bodies, inputs)]
     chosen = replay.mode(kernel.settings(), replay_mode)
     if replay.applies(chosen, seed=seed, session=bool(session)):
         found = replay.replayed(kernel.store(), keys, prompt=prompt, model=info.id)
@@ -264,6 +265,7 @@ async def generate_content(
             location=location,
             spend=spend,
             keys=keys,
+            inputs=dict(zip(keys, inputs)),
         )
 
 
@@ -528,6 +530,7 @@ async def _answer(
     location: str,
     spend: _Spend,
     keys: Sequence[str] = (),
+    inputs: Mapping[str, Sequence[str]] | None = None,
 ) -> Answer:
     """Run the calls, charge what they cost, save what came; raise the first failure (with ``.partial`` when
     some images came). ``keys``: each call's replay key; each answer is recorded under its own."""
@@ -557,7 +560,8 @@ async def _answer(
     )  # fmt: skip
     result = await asyncio.to_thread(save) if state().client().in_flight else save()
     if answered:
-        record = functools.partial(_record_answers, parsed_list, answered, answers, result, prompt=prompt, model=model)
+        record = functools.partial(_record_answers, parsed_list, answered, answers, result, prompt=prompt, model=model,
+                                   inputs=inputs or {})  # fmt: skip
         await asyncio.to_thread(record) if state().client().in_flight else record()
     if error is not None:
         raise _partly_failed(error, result, wanted)
@@ -565,7 +569,8 @@ async def _answer(
 
 
 def _record_answers(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], answers: Sequence[Cost],
-                    result: ImageSet, *, prompt: str, model: str) -> None:  # fmt: skip
+                    result: ImageSet, *, prompt: str, model: str,
+                    inputs: Mapping[str, Sequence[str]]) -> None:  # fmt: skip
     """Keep each answer under its request's key (``core.replay``), with the saved images it brought."""
     store = state().store()
     start = 0
@@ -573,7 +578,7 @@ def _record_answers(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], 
         images = result.images[start : start + len(parsed.images)]
         start += len(parsed.images)
         try:
-            replay.record(store, key, parsed, images, model=model, prompt=prompt, cost=cost)
+            replay.record(store, key, parsed, images, model=model, prompt=prompt, cost=cost, inputs=inputs.get(key, ()))
         except VertexImageError as exc:  # the images are saved; only a later replay of this request is lost
             logger.warning("vertex-image: an answer could not be recorded for replay: %s", exc)
 

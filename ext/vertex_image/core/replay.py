@@ -43,7 +43,7 @@ from ..base.errors import InvalidRequest, NotRecorded, VertexImageError
 from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block, ParsedResponse, ReceivedImage
-from ..results.images import EXTENSIONS, GeneratedImage, ImageSet, display_path
+from ..results.images import GeneratedImage, ImageSet, display_path
 from ..results.store import INDEX_NAME, REPLAY_FOLDER, ImageStore
 from ..wire import gemini
 
@@ -73,37 +73,45 @@ def applies(chosen: str, *, seed: int | None, session: bool) -> bool:
 
 
 # keys ------------------------------------------------------------------------------------------
-def request_key(model: str, method: str, dialect: str, body: Mapping[str, Any]) -> str:
-    """The hex SHA-256 of the canonical request (host, project, location and credentials left out)."""
-    canonical = {"path": f"models/{model}:{method}", "dialect": dialect, "body": _hashed(body)}
+def request_key(model: str, method: str, dialect: str, body: Mapping[str, Any], inputs: list[str] | None = None) -> str:
+    """The hex SHA-256 of the canonical request (host, project, location and credentials left out).
+
+    ``inputs``, when given, receives the content id (16 hex digits) of every inline image of the body, in order:
+    the images a request depends on (a session's earlier answers among them), for ``export``.
+    """
+    found: list[str] = [] if inputs is None else inputs
+    canonical = {"path": f"models/{model}:{method}", "dialect": dialect, "body": _hashed(body, found)}
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _hashed(value: Any) -> Any:
+def _hashed(value: Any, found: list[str]) -> Any:
     """``value`` with each inline base64 string replaced by ``sha256:<hex of the decoded bytes>``."""
     if isinstance(value, Mapping):
         return {
-            key: _blob_hash(item) if key in _BLOB_KEYS and isinstance(item, str) else _hashed(item)
+            key: _blob_hash(item, found) if key in _BLOB_KEYS and isinstance(item, str) else _hashed(item, found)
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return [_hashed(item) for item in value]
+        return [_hashed(item, found) for item in value]
     return value
 
 
-def _blob_hash(text: str) -> str:
+def _blob_hash(text: str, found: list[str]) -> str:
     try:
         data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
     except (binascii.Error, ValueError):
         data = text.encode("utf-8")
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    found.append(digest[:16])
+    return "sha256:" + digest
 
 
 # recording -------------------------------------------------------------------------------------
 def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str,
-           prompt: str, cost: Cost | None) -> None:  # fmt: skip
-    """Keep the answer ``parsed`` (whose images were saved as ``images``) under ``key``."""
+           prompt: str, cost: Cost | None, inputs: Sequence[str] = ()) -> None:  # fmt: skip
+    """Keep the answer ``parsed`` (whose images were saved as ``images``) under ``key``; ``inputs``: the content
+    ids of the request's inline images (``request_key``)."""
     files = {image.sha256: Path(image.path).name for image in images if image.path}
     blobs: list[tuple[str, bytes]] = []
     content = _externalized(parsed.model_content, files, blobs) if parsed.model_content else None
@@ -115,6 +123,7 @@ def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence
         "prompt": prompt,
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": [{"id": image.id, "file": Path(image.path).name} for image in images if image.path],
+        "inputs": list(dict.fromkeys(inputs)),
         "text": parsed.text,
         "finish_reason": parsed.finish_reason,
         "usage": dict(parsed.usage),
@@ -146,7 +155,7 @@ def _externalized(content: Mapping[str, Any], files: Mapping[str, str], blobs: l
         if digest in files:
             blob["$image"] = files[digest]
         else:
-            name = digest[:24] + EXTENSIONS.get(gemini.blob_mime_type(blob) or "", ".bin")
+            name = digest[:24] + ".bin"  # not a picture of the folder: the mime type is in the part
             blobs.append((name, data))
             blob["$blob"] = name
     return result
@@ -247,9 +256,11 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
     """Copy ``notebook`` and exactly the answers it used into the folder ``to`` (or a ``.zip``); returns it.
 
     What it used: the images named in its outputs' metadata (``vertex_image.images``, or ``vertex_image.id``
-    for one image), the recorded answers (``replay/<key>.json``) whose images those are, with every image and
-    blob those answers name (a session turn's history included), and the session files that show those
-    images (with their blobs). The bundle holds the notebook and a store folder beside it under the same
+    for one image); the recorded answers (``replay/<key>.json``) that brought those images, with every image
+    and blob they name; then, again and again, the answers that brought the images those requests sent (a
+    session turn's history, an edited earlier result), so a whole refinement comes along with its last turn;
+    and the session files that show any of those images (with their blobs). A result never shown in an
+    output (assigned, or silenced with ``;``) is found only through a later request that sent its images. The bundle holds the notebook and a store folder beside it under the same
     name relative to the notebook as ``output_dir`` (``vertex_images`` when that is not below the notebook's
     folder); its ``index.jsonl`` has only the lines of those images and of those answers' charges.
     Re-run it with ``VERTEX_IMAGE_REPLAY=only``: same pictures, no credentials, no network, no cost.
@@ -269,16 +280,24 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
     if not zipped and target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InvalidRequest(f"Cannot export into {target}: it exists and is not an empty folder; name a new one.")
     ids = set(_output_image_ids(cells))
-    entries = [entry for entry in store.entries()]
-    keys = {str(entry["replay_key"]) for entry in entries if entry.get("id") in ids and entry.get("replay_key")}
-    records = {key: store.replay_record(key) for key in sorted(keys)}
-    records = {key: found for key, found in records.items() if found is not None}
+    entries = store.entries()
+    records: dict[str, dict[str, Any]] = {}
     files: set[str] = set()
     blobs: set[str] = set()
-    for found in records.values():
-        files.update(str(item["file"]) for item in found.get("images", []))
-        ids.update(str(item["id"]) for item in found.get("images", []))
-        _references(found.get("model_content"), files, blobs)
+    pending = set(ids)
+    while pending:  # the answers that made these images, then the answers that made their inputs, ...
+        keys = {str(entry["replay_key"]) for entry in entries if entry.get("id") in pending and entry.get("replay_key")}
+        pending = set()
+        for key in sorted(keys - set(records)):
+            found = store.replay_record(key)
+            if found is None:
+                continue
+            records[key] = found
+            files.update(str(item["file"]) for item in found.get("images", []))
+            ids.update(str(item["id"]) for item in found.get("images", []))
+            _references(found.get("model_content"), files, blobs)
+            pending.update(str(item) for item in found.get("inputs", []) if str(item) not in ids)
+        ids.update(pending)
     files.update(str(entry["file"]) for entry in entries if entry.get("id") in ids)
     store_name = _store_name(source, store)
     with tempfile.TemporaryDirectory(prefix="vertex-image-export-") as scratch:

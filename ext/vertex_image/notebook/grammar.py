@@ -29,7 +29,7 @@ SAFETY_LEVELS = {
 PERSON_SETTINGS = ("dont_allow", "allow_none", "allow_adult", "allow_all")
 
 GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost")
+VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost", "replay", "export")
 
 
 # the values options take ----------------------------------------------------------------------
