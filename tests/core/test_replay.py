@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
-
 import vertex_image as vi
+from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
 from vertex_image.base.config import resolve_settings
 from vertex_image.base.errors import NotRecorded
 from vertex_image.core import registry, replay

@@ -16,22 +16,25 @@ import pytest
 from apihelpers import recorded_emulator, recorder
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
 from vertex_image.results.store import strip_metadata
 
 EXT = str(Path(__file__).resolve().parents[2] / "ext")
 
 CELLS = [
-    "import os\nimport vertex_image as vi\n%load_ext vertex_image\n"
-    "if os.environ.get('TEST_EMULATOR_URL'):\n"
-    "    vi.configure(backend='emulator', base_url=os.environ['TEST_EMULATOR_URL'], emulator_mode='gemini-api')",
+    (
+        "import os\nimport vertex_image as vi\n%load_ext vertex_image\n"
+        "if os.environ.get('TEST_EMULATOR_URL'):\n"
+        "    vi.configure(backend='emulator', base_url=os.environ['TEST_EMULATOR_URL'], emulator_mode='gemini-api')"
+    ),
     "%vertex_image replay on",
     "%imagen --seed 7 a red fox in the snow",
     "vi.generate_images('a lighthouse at dusk', seed=11, n=2)",
-    "walk = vi.chat(name='walk', new=True)\n"
-    "for prompt in ['a watercolor cat', 'make the sky purple', 'add a small moon']:\n"
-    "    walk.send(prompt, seed=5)\n"
-    "walk.send('add falling snow', seed=5)",
+    (
+        "walk = vi.chat(name='walk', new=True)\n"
+        "for prompt in ['a watercolor cat', 'make the sky purple', 'add a small moon']:\n"
+        "    walk.send(prompt, seed=5)\n"
+        "walk.send('add falling snow', seed=5)"
+    ),
 ]
 
 
@@ -119,8 +122,7 @@ def test_record_replay_export_and_run_offline_in_fresh_kernels(kernel_available:
 
     # export from the recording kernel's folder, copy to a fresh place, run with no emulator and no credentials
     bundle = _notebook(work / "export.ipynb", [
-        "import vertex_image as vi\n"
-        f"print(vi.export({str(path)!r}, {str(tmp_path / 'bundle')!r}))",
+        f"import vertex_image as vi\nprint(vi.export({str(path)!r}, {str(tmp_path / 'bundle')!r}))",
     ])  # fmt: skip
     _run(bundle, _kernel_env())
     fresh = tmp_path / "elsewhere"

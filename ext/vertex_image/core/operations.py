@@ -28,10 +28,10 @@ from ..base.values import ImageInput, ParsedResponse
 from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
+from ..wire import openai as openai_wire
 from . import costs, replay
 from .costs import Charge, DryRun
 from .registry import KernelState, state
-from ..wire import openai as openai_wire
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings

@@ -200,8 +200,9 @@ def replayed(store: ImageStore, keys: Sequence[str], *, prompt: str, model: str)
 def _parsed(store: ImageStore, found: Mapping[str, Any], images: Sequence[GeneratedImage]) -> ParsedResponse:
     content = found.get("model_content")
     return ParsedResponse(
-        images=tuple(ReceivedImage(image.data, image.mime_type, thought_signature=image.thought_signature)
-                     for image in images),  # fmt: skip
+        images=tuple(
+            ReceivedImage(image.data, image.mime_type, thought_signature=image.thought_signature) for image in images
+        ),
         blocks=tuple(Block(**block) for block in found.get("blocks", [])),
         text=str(found.get("text", "")),
         finish_reason=str(found.get("finish_reason", "")),
