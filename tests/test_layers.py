@@ -455,6 +455,7 @@ PUBLIC_NAMES = [
     "ModelRetired",  # added by issue 11: a shut-down model, answered before sending
     "NoImageReturned",
     "NotFound",
+    "NotRecorded",  # added by issue 18: replay="only" and the request was never recorded
     "QuotaExceeded",
     "ResponseFormatError",
     "ServiceError",
@@ -470,6 +471,7 @@ PUBLIC_NAMES = [
     "configure",
     "cost",  # added by issue 13: this kernel's spend by model, session and day, and the store's all-time total
     "edit_image",
+    "export",  # added by issue 18: a notebook with exactly the images and recorded answers it used
     "gallery",
     "generate_images",
     "generate_many",  # added by issue 14: many prompts (rows, files, sweeps) now or as a batch job

@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "cost": "core.api",
     "generate_many": "core.many",
     "batches": "core.batches",
+    "export": "core.api",
     # results
     "GeneratedImage": "results.images",
     "ImageSet": "results.images",
@@ -59,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "ModelRetired": "base.errors",
     "BudgetExceeded": "base.errors",
     "Cancelled": "base.errors",
+    "NotRecorded": "base.errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__", "load_ipython_extension", "unload_ipython_extension"])
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ModelRetired,
         NoImageReturned,
         NotFound,
+        NotRecorded,
         QuotaExceeded,
         ResponseFormatError,
         ServiceError,
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
         configure,
         cost,
         edit_image,
+        export,
         gallery,
         generate_images,
         list_models,

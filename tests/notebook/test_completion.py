@@ -134,7 +134,8 @@ def test_subcommands_and_backends() -> None:
     assert words("%gemini_image sessions ") == []
     assert words("%gemini_image load ") == ["default", "fox", "wide"]
     assert analyse("%gemini_image load ", facts=FACTS).files
-    assert words("%vertex_image ") == ["status", "doctor", "use", "models", "config", "gallery", "panel", "cost", "batches"]
+    assert words("%vertex_image ") == ["status", "doctor", "use", "models", "config", "gallery", "panel", "cost",
+                                         "batches", "replay", "export"]
     assert sorted(words("%vertex_image use ")) == ["emulator", "gemini-api", "litellm", "openai", "vertex"]
     assert words("%vertex_image use g") == ["gemini-api"]
     assert words("%vertex_image use emulator ") == []

@@ -28,6 +28,7 @@ GATEWAY_PROJECT = "gateway-project"  # Vertex URLs need a project; the proxy's o
 DEFAULT_IMAGEN_MODEL = "gemini-nano-banana-2.1"  # the model of %imagen (the name is kept for old configs)
 DEFAULT_GEMINI_MODEL = "gemini-nano-banana-2.1"
 RETIRED_MODELS = ("refuse", "migrate", "send")
+REPLAY_MODES = ("off", "auto", "only")  # "on" is taken as "auto"
 DEFAULT_IMAGEN_LOCATION = "us-central1"  # Imagen is regional-only (WIRE.md §1.1)
 DEFAULT_GEMINI_LOCATION = "global"
 DEFAULT_VERTEX_API_VERSION = "v1"  # the version of Google's REST reference and samples
@@ -79,6 +80,10 @@ class Settings:
             cross what is left is refused before anything is sent. ``None``: no budget.
         prices: the user's own rates by model id (``{model: {"image_output_per_m": 24.0, ...}}``), over the
             catalog's (a negotiated rate); see ``pricing.PRICE_KEYS``.
+        replay: answer a request from the answer saved for the same request (``core.replay``): ``off``
+            (default), ``auto`` (requests with a seed and session turns; a seedless one-shot call is sent, as
+            asking again usually wants a new picture), ``only`` (every request; one never recorded is refused,
+            nothing is ever sent). ``on`` means ``auto``.
         sources: for each field set by something other than the default, where it came from:
             ``argument``, ``configure``, ``environment (NAME)``, ``adc``.
     """
@@ -104,6 +109,7 @@ class Settings:
     timeout_s: float = 120.0
     budget_usd: float | None = None
     prices: dict[str, dict[str, Any]] | None = field(default=None, compare=False)
+    replay: str = "off"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -278,6 +284,7 @@ def _environment(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     take("gateway_dialect", "VERTEX_IMAGE_GATEWAY_DIALECT")
     take("retired_models", "VERTEX_IMAGE_RETIRED_MODELS")
     take("budget_usd", "VERTEX_IMAGE_BUDGET_USD")
+    take("replay", "VERTEX_IMAGE_REPLAY")
     return found
 
 
@@ -501,6 +508,15 @@ def _prices(name: str, value: Any, origin: str) -> dict[str, dict[str, Any]]:
         raise _fail(origin, exc.message) from None
 
 
+def _replay(name: str, value: Any, origin: str) -> str:
+    """``replay``: off, auto or only (``on`` is ``auto``)."""
+    text = _text(name, value, origin).strip().lower()
+    text = "auto" if text == "on" else text
+    if text not in REPLAY_MODES:
+        raise _fail(origin, f"Invalid replay {value!r}; choose off, auto (or on) or only.")
+    return text
+
+
 def _base_url(name: str, value: Any, origin: str) -> str:
     text = _text(name, value, origin)
     if not text.startswith(("http://", "https://")):
@@ -539,4 +555,5 @@ _COERCERS: dict[str, Callable[[str, Any, str], Any]] = {
     "timeout_s": _number(float, 0, strict=True),
     "budget_usd": _number(float, 0),
     "prices": _prices,
+    "replay": _replay,
 }

@@ -115,6 +115,10 @@ class Cancelled(VertexImageError):
         super().__init__(message)
 
 
+class NotRecorded(VertexImageError):
+    """``replay="only"`` and the request has no saved answer: nothing was sent (``core.replay``)."""
+
+
 CHOOSE_OUTPUT_DIR = "vi.configure(output_dir=...) or %config VertexImageMagics.output_dir = '...'"
 """How to choose another image folder: the end of every ``StorageError`` about the folder."""
 

@@ -24,6 +24,8 @@ from .model_choice import choose_model
 from .named_sessions import open_session
 from .operations import GEMINI_OPTIONS, UPSCALE_OPTIONS, GenerateRequest, OnRetry, check_names, check_option_names
 from .registry import state
+from .replay import export as export_bundle
+from .replay import mode as replay_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings
@@ -88,6 +90,7 @@ def generate_images(
     *,
     dry_run: bool = False,
     max_cost: float | None = None,
+    replay: str | None = None,
     **options: Any,
 ) -> ImageSet | DryRun:
     """Generate ``n`` images from a prompt with any image model.
@@ -106,6 +109,8 @@ def generate_images(
         dry_run: send nothing; return a ``DryRun``: the requests that would be sent (no secret, image base64
             shortened), their size in bytes and the estimated cost.
         max_cost: refuse the call (``BudgetExceeded``, nothing sent) when its estimate is over this many USD.
+        replay: ``off``, ``auto`` or ``only`` for this call (default: ``configure(replay=...)``): answer it from
+            the answer saved for the same request, sending nothing and paying nothing (``core.replay``).
         **options: model-family options, e.g. ``enhance_prompt``, ``safety_setting``,
             ``person_generation``, ``output_mime_type``, ``temperature``, ``google_search``.
 
@@ -119,7 +124,8 @@ def generate_images(
             some failed, the images that did arrive are saved first; the error says so and carries them as
             ``error.partial`` (an ``ImageSet``).
     """
-    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
+    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options,
+                              replay=replay)  # fmt: skip
     return _run(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
@@ -134,10 +140,12 @@ async def agenerate_images(
     *,
     dry_run: bool = False,
     max_cost: float | None = None,
+    replay: str | None = None,
     **options: Any,
 ) -> ImageSet | DryRun:
     """``generate_images`` for async code: ``await vi.agenerate_images(...)``; many at once with gather."""
-    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options)
+    request = GenerateRequest(prompt, model, n, aspect_ratio, image_size, negative_prompt, seed, options=options,
+                              replay=replay)  # fmt: skip
     return await state().runtime().arun(agenerate_request(request, dry_run=dry_run, max_cost=max_cost))
 
 
@@ -271,10 +279,18 @@ async def agenerate_request(
         output_mime_type=request.options.get("output_mime_type"),
     )
     check_max_cost(max_cost)
+    replay_mode(base_settings, request.replay)  # a bad mode is refused before anything is sent
     result = await operations.generate(request, info, on_retry=on_retry, dry_run=dry_run, max_cost=max_cost)
     if isinstance(result, DryRun):
         return result
     return replace(result, notices=(*result.notices, chosen.notice)) if chosen.notice else result
+
+
+def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str]) -> str:
+    """Copy a notebook with exactly the images and recorded answers it used into the folder ``to`` (or a
+    ``.zip``), for someone to re-run with ``VERTEX_IMAGE_REPLAY=only``: same pictures, no credentials, no
+    network, no cost. What "used" means: ``core.replay.export``. Returns where the bundle is."""
+    return str(export_bundle(notebook, to, state().store()))
 
 
 def _given_options(request: GenerateRequest) -> list[str]:

@@ -50,6 +50,7 @@ class Charge:
         kind: ``call`` (the answers of a call) or ``attempt`` (a failed attempt that may have been billed).
         backend: ``vertex``, ``gemini-api`` or ``emulator``.
         when: Unix seconds.
+        replay_keys: the keys of the requests a call answered (``core.replay``), in the index line when known.
     """
 
     cost: Cost
@@ -58,6 +59,7 @@ class Charge:
     kind: str = "call"
     backend: str = ""
     when: float = field(default_factory=time.time)
+    replay_keys: tuple[str, ...] = ()
 
     @property
     def day(self) -> str:
@@ -66,8 +68,11 @@ class Charge:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, for the store's index."""
-        return {"cost": self.cost.as_dict(), "model": self.model, "session": self.session or None,
+        line = {"cost": self.cost.as_dict(), "model": self.model, "session": self.session or None,
                 "kind": self.kind, "backend": self.backend, "day": self.day}  # fmt: skip
+        if self.replay_keys:
+            line["replay_keys"] = list(self.replay_keys)
+        return line
 
 
 class Ticket:

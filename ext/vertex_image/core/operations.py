@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,10 +28,10 @@ from ..base.values import ImageInput, ParsedResponse
 from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
-from . import costs
+from ..wire import openai as openai_wire
+from . import costs, replay
 from .costs import Charge, DryRun
 from .registry import KernelState, state
-from ..wire import openai as openai_wire
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base.config import Settings
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..client.http import Client, RetryEvent
 
 OnRetry = Callable[["RetryEvent"], None]
+logger = logging.getLogger("vertex_image")
 
 IMAGEN_OPTIONS = (
     "add_watermark",
@@ -89,6 +91,7 @@ class GenerateRequest:
     mode: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)  # recorded with each image, never sent (a row's key)
+    replay: str | None = None  # this call's replay mode (``core.replay``); None: the setting
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ async def generate(
     Before anything is sent the call's estimate is checked against the budget and ``max_cost``
     (``costs.Ledger``); ``dry_run`` gives back what would be sent (``DryRun``) and sends nothing.
     """
+    if state().settings().backend == "openai" or info.family != "gemini":
+        _refuse_unrecorded(request.prompt, info, _parameters(request), request.replay, dry_run)
     if state().settings().backend == "openai":
         return await _openai_generate(request, info, on_retry)
     if info.family == "gemini":
@@ -152,6 +157,7 @@ async def generate(
             dry_run=dry_run,
             max_cost=max_cost,
             response_modalities=("TEXT", "IMAGE") if want_text else ("IMAGE",),
+            replay_mode=request.replay,
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
             **options,
@@ -198,6 +204,7 @@ async def generate_content(
     dry_run: bool = False,
     max_cost: float | None = None,
     session: str = "",
+    replay_mode: str | None = None,
     **body_options: Any,
 ) -> Answer | DryRun:
     """``n`` Gemini ``:generateContent`` requests for ``contents`` (request k with seed + k): built, sent
@@ -207,10 +214,15 @@ async def generate_content(
     the budget and ``max_cost`` before the first is sent; ``dry_run`` returns a ``DryRun`` instead of
     sending. ``session`` names the session a turn belongs to, for the kernel's totals.
 
+    Every answer is recorded under its request's key (``core.replay``); with ``replay_mode`` (or the setting)
+    ``auto`` a request with a seed or a session turn whose every request was recorded is answered from the
+    store (nothing sent, $0.00); ``only`` answers every request so and refuses one not recorded.
+
     ``body_options`` are the keyword arguments of ``gemini.build_generate_content_body``.
     """
     kernel = state()
     if kernel.settings().backend == "openai":
+        _refuse_unrecorded(prompt, info, parameters, replay_mode, dry_run)
         return await _openai_chat(info, contents, prompt, parameters, n, seed, on_retry, body_options)
     dialect = kernel.settings().speaks
     bodies = [
@@ -228,6 +240,15 @@ async def generate_content(
     ]
     if dry_run:
         return _dry_run(kernel, info, "generateContent", bodies, total(estimates))
+    inputs: list[list[str]] = [[] for _ in bodies]
+    keys = [replay.request_key(info.id, "generateContent", dialect, body, found) for body, found in zip(bodies, inputs)]
+    chosen = replay.mode(kernel.settings(), replay_mode)
+    if replay.applies(chosen, seed=seed, session=bool(session)):
+        found = replay.replayed(kernel.store(), keys, prompt=prompt, model=info.id)
+        if found is not None:
+            return Answer(*found)
+        if chosen == "only":
+            raise replay.not_recorded(prompt, info.id, parameters, kernel.store())
     async with spend.reserved(estimates, max_cost):
         check_can_save()  # nothing is sent when the answer could not be kept
         client = kernel.client()
@@ -246,6 +267,8 @@ async def generate_content(
             settings=client.settings,
             location=location,
             spend=spend,
+            keys=keys,
+            inputs=dict(zip(keys, inputs)),
         )
 
 
@@ -255,6 +278,7 @@ async def upscale(
     """Build, send, parse and save one Imagen upscale whose options were checked."""
     body = imagen.build_upscale_body(image, factor=factor, **options)
     kernel = state()
+    _refuse_unrecorded("(upscale)", info, {"upscale_factor": factor}, None, False)
     spend = _Spend.for_call(kernel, info, session="")
     estimates = [costs.estimate_imagen(spend.prices, 1, prices_as_of=spend.as_of)]
     async with spend.reserved(estimates, max_cost):
@@ -335,10 +359,11 @@ class _Spend:
         kept = {name: usd for name, usd in guess.items.items() if name.startswith("input")}
         return Cost(sum(kept.values()), estimated=True, prices_as_of=guess.prices_as_of, items=kept)
 
-    def charge_call(self, answers: Sequence[Cost]) -> None:
+    def charge_call(self, answers: Sequence[Cost], keys: Sequence[str] = ()) -> None:
         cost = total(answers)
         if cost is not None:
-            self.ledger.record(Charge(cost, self.model, self.session, kind="call", backend=self.backend))
+            self.ledger.record(Charge(cost, self.model, self.session, kind="call", backend=self.backend,
+                                      replay_keys=tuple(keys)))  # fmt: skip
 
 
 class _Held:
@@ -476,6 +501,14 @@ def _refuse_on_openai(info: ModelInfo, options: Mapping[str, Any], negative: Any
         )
 
 
+def _refuse_unrecorded(prompt: str, info: ModelInfo, parameters: Mapping[str, Any], per_call: str | None,
+                       dry_run: bool) -> None:  # fmt: skip
+    """``replay="only"`` on a request that cannot be replayed (Imagen, an upscale, an OpenAI-shaped route)."""
+    if not dry_run and replay.mode(state().settings(), per_call) == "only":
+        raise replay.not_recorded(prompt, info.id, parameters, state().store(),
+                                  why="cannot be answered from the store (only Gemini :generateContent requests are)")
+
+
 # sending and parsing ---------------------------------------------------------------------------
 async def _send_imagen(
     client: Client, model_id: str, body: dict[str, Any], location: str, on_retry: OnRetry | None
@@ -502,9 +535,11 @@ async def _answer(
     settings: Settings,
     location: str,
     spend: _Spend,
+    keys: Sequence[str] = (),
+    inputs: Mapping[str, Sequence[str]] | None = None,
 ) -> Answer:
     """Run the calls, charge what they cost, save what came; raise the first failure (with ``.partial`` when
-    some images came)."""
+    some images came). ``keys``: each call's replay key; each answer is recorded under its own."""
     outcomes = await _every_call(calls)
     parsed_list = [outcome for outcome in outcomes if isinstance(outcome, ParsedResponse)]
     errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
@@ -513,23 +548,45 @@ async def _answer(
             spend.charge_attempt(number)  # the last attempt of a request that failed for good
     answers = [spend.answer_cost(outcome, number) for number, outcome in enumerate(outcomes)
                if isinstance(outcome, ParsedResponse)]  # fmt: skip
-    spend.charge_call(answers)
+    answered = [keys[number] for number, outcome in enumerate(outcomes)
+                if isinstance(outcome, ParsedResponse) and number < len(keys)]  # fmt: skip
+    spend.charge_call(answers, answered)
     error = errors[0] if errors else None
     if error is not None and not parsed_list:
         raise error
     parsed = _combine(parsed_list)
     image_costs = [cost.scaled(1 / len(one.images)) for one, cost in zip(parsed_list, answers) for _ in one.images]
+    image_keys = [key for one, key in zip(parsed_list, answered) for _ in one.images]
     # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread while other requests are in
     # flight on the loop, so they go on meanwhile; alone, it runs here (a thread hop costs more than it saves).
     # Either way the images are on disk when this returns, before anyone sees them.
     save = functools.partial(
         saved_image_set, parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings,
-        location=location, image_costs=image_costs, cost=total([*answers, *spend.attempts]),
+        location=location, image_costs=image_costs, cost=total([*answers, *spend.attempts]), replay_keys=image_keys,
     )  # fmt: skip
     result = await asyncio.to_thread(save) if state().client().in_flight else save()
+    if answered:
+        record = functools.partial(_record_answers, parsed_list, answered, answers, result, prompt=prompt, model=model,
+                                   inputs=inputs or {})  # fmt: skip
+        await asyncio.to_thread(record) if state().client().in_flight else record()
     if error is not None:
         raise _partly_failed(error, result, wanted)
     return Answer(result, parsed)
+
+
+def _record_answers(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], answers: Sequence[Cost],
+                    result: ImageSet, *, prompt: str, model: str,
+                    inputs: Mapping[str, Sequence[str]]) -> None:  # fmt: skip
+    """Keep each answer under its request's key (``core.replay``), with the saved images it brought."""
+    store = state().store()
+    start = 0
+    for parsed, key, cost in zip(parsed_list, keys, answers):
+        images = result.images[start : start + len(parsed.images)]
+        start += len(parsed.images)
+        try:
+            replay.record(store, key, parsed, images, model=model, prompt=prompt, cost=cost, inputs=inputs.get(key, ()))
+        except VertexImageError as exc:  # the images are saved; only a later replay of this request is lost
+            logger.warning("vertex-image: an answer could not be recorded for replay: %s", exc)
 
 
 def _maybe_billed(error: Exception) -> bool:
@@ -654,6 +711,7 @@ def saved_image_set(
     location: str,
     image_costs: Sequence[Cost | None] = (),
     cost: Cost | None = None,
+    replay_keys: Sequence[str] = (),
 ) -> ImageSet:
     """The images of a response with their provenance, each saved to disk before anyone sees it.
 
@@ -680,6 +738,7 @@ def saved_image_set(
             gcs_uri=received.gcs_uri,
             thought_signature=received.thought_signature,
             cost=image_costs[index] if index < len(image_costs) else None,
+            replay_key=replay_keys[index] if index < len(replay_keys) else "",
         )
         for index, received in enumerate(parsed.images)
     )

@@ -193,28 +193,32 @@ class ImageSession:
         return total(exchange.cost for exchange in self.exchanges)
 
     def send(
-        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None, **options: Any
-    ) -> ImageSet | DryRun:
+        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None,
+        replay: str | None = None, **options: Any,
+    ) -> ImageSet | DryRun:  # fmt: skip
         """Send the next turn and return its images (also recorded in the session).
 
         The turn's cost is on the result (``.cost``) and on the exchange; the request replays the history, so
         each turn costs more than the last. ``dry_run=True`` sends nothing and records nothing: it returns
         the request the turn would send (``DryRun``: history included, no secret, image base64 shortened),
         its size and its estimated cost. ``max_cost`` refuses the turn when its estimate is over it.
+        ``replay`` (``off``/``auto``/``only``; default the setting) answers a recorded turn from the store: the
+        same images and model turn, signatures included, so the conversation goes on live afterwards.
 
         Raises the library's typed errors; on any error or block the session is unchanged.
         """
         result = state().runtime().run(
-            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, **options)
+            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, replay=replay, **options)
         )
         return result if isinstance(result, DryRun) else result.images
 
     async def asend(
-        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None, **options: Any
-    ) -> ImageSet | DryRun:
+        self, prompt: str, images: Any = None, *, dry_run: bool = False, max_cost: float | None = None,
+        replay: str | None = None, **options: Any,
+    ) -> ImageSet | DryRun:  # fmt: skip
         """``send`` for async code."""
         result = await state().runtime().arun(
-            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, **options)
+            self.asend_detailed(prompt, images, dry_run=dry_run, max_cost=max_cost, replay=replay, **options)
         )
         return result if isinstance(result, DryRun) else result.images
 
@@ -226,6 +230,7 @@ class ImageSession:
         on_retry: Any = None,
         dry_run: bool = False,
         max_cost: float | None = None,
+        replay: str | None = None,
         **options: Any,
     ) -> SendResult | DryRun:
         """Send a turn on the runtime loop; returns the images and how much history went along.
@@ -237,11 +242,12 @@ class ImageSession:
         if self._turn_lock[0] is not loop:  # a lock serves one loop; the registry may have made a new one
             self._turn_lock = (loop, asyncio.Lock())
         async with self._turn_lock[1]:
-            return await self._send_turn(prompt, images, on_retry, options, dry_run=dry_run, max_cost=max_cost)
+            return await self._send_turn(prompt, images, on_retry, options, dry_run=dry_run, max_cost=max_cost,
+                                         replay=replay)  # fmt: skip
 
     async def _send_turn(
         self, prompt: str, images: Any, on_retry: Any, options: dict[str, Any], *, dry_run: bool = False,
-        max_cost: float | None = None,
+        max_cost: float | None = None, replay: str | None = None,
     ) -> SendResult | DryRun:  # fmt: skip
         """Check the turn, send it with the history that fits (``operations.generate_content``: the same
         operation as a one-shot call), and record the exchange when an image came."""
@@ -283,7 +289,7 @@ class ImageSession:
         check_max_cost(max_cost)
         answer = await generate_content(
             info, [*history, user], prompt=prompt, parameters=parameters, seed=seed, on_retry=on_retry,
-            dry_run=dry_run, max_cost=max_cost, session=self.name, **body_options,
+            dry_run=dry_run, max_cost=max_cost, session=self.name, replay_mode=replay, **body_options,
         )  # fmt: skip
         if isinstance(answer, DryRun):
             return answer

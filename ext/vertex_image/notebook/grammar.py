@@ -36,7 +36,9 @@ SAFETY_LEVELS = {
 PERSON_SETTINGS = ("dont_allow", "allow_none", "allow_adult", "allow_all")
 
 GEMINI_SUBCOMMANDS = ("history", "undo", "reset", "sessions", "branch", "save", "load", "show")
-VERTEX_SUBCOMMANDS = ("status", "doctor", "use", "models", "config", "gallery", "panel", "cost", "batches")
+VERTEX_SUBCOMMANDS = (
+    "status", "doctor", "use", "models", "config", "gallery", "panel", "cost", "batches", "replay", "export",
+)  # fmt: skip
 
 
 # the values options take ----------------------------------------------------------------------

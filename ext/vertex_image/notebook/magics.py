@@ -77,6 +77,7 @@ _TRAIT_SETTINGS = {
     "api_version": "api_version",
     "retired_models": "retired_models",
     "budget_usd": "budget_usd",
+    "replay": "replay",
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
@@ -115,6 +116,10 @@ class VertexImageMagics(Magics, Configurable):
     budget_usd = Float(
         None, allow_none=True, config=True,
         help="The most this kernel may spend (USD); a call whose estimate would cross what is left is refused.",
+    )
+    replay = Unicode(
+        None, allow_none=True, config=True,
+        help="Answer recorded requests from the image folder: off, auto (on: seeded calls and session turns) or only.",
     )
     show_progress = CaselessStrEnum(
         ("auto", "always", "never"), default_value="auto", config=True,
@@ -445,6 +450,12 @@ class VertexImageMagics(Magics, Configurable):
                                           estimated), the budget left, and the image folder's all-time total
             %vertex_image batches [--refresh]  the batch jobs saved in the image folder, newest first
                                           (--refresh: ask Google for the state of the unfinished ones)
+            %vertex_image replay on|off|only
+                                          answer recorded requests from the image folder, nothing sent, $0
+                                          (on = auto: seeded calls and session turns; only: never send)
+            %vertex_image export NOTEBOOK TO
+                                          copy the notebook with exactly the images and answers it used into
+                                          the folder TO (or TO.zip), to re-run with replay only
         """
         words = split_words(line)
         command, rest = (words[0], words[1:]) if words else ("status", [])
@@ -464,6 +475,11 @@ class VertexImageMagics(Magics, Configurable):
         elif command == "panel":
             parser.add_argument("-S", "--session")
             parser.add_argument("-m", "--model")
+        elif command == "replay":
+            parser.add_argument("mode", choices=("on", "off", "auto", "only"), nargs="?")
+        elif command == "export":
+            parser.add_argument("notebook")
+            parser.add_argument("to")
         args = parse_subcommand(parser, rest)
         with user_facing_errors():
             return getattr(self, f"_vertex_{command}")(args)
@@ -493,6 +509,25 @@ class VertexImageMagics(Magics, Configurable):
         from ..core.batches import batches  # lazy: the client (httpx) for --refresh, not at %load_ext
 
         return batches(refresh=args.refresh)
+
+    def _vertex_replay(self, args: Any) -> None:
+        if args.mode is not None:
+            self.replay = "auto" if args.mode == "on" else args.mode  # the trait applies it (vi.configure)
+        from ..core.replay import mode as replay_mode  # lazy: %vertex_image replay only, not at %load_ext
+
+        mode = replay_mode(state().settings())
+        forced = " (VERTEX_IMAGE_REPLAY=only in the environment wins over any setting)" if mode != state().settings().replay else ""
+        meaning = {"off": "every request is sent",
+                   "auto": "recorded requests with a seed and recorded session turns are answered from the image folder",
+                   "only": "every request is answered from the image folder; one never recorded fails, nothing is sent"}  # fmt: skip
+        print(f"replay {mode}: {meaning[mode]}{forced}.")
+
+    def _vertex_export(self, args: Any) -> None:
+        from ..core.api import export  # lazy: asyncio (core.api), not at %load_ext
+
+        where = export(args.notebook, args.to)
+        print(f"Exported {args.notebook} with its images and answers to {where}; "
+              "re-run it there with VERTEX_IMAGE_REPLAY=only (no credentials, no network, no cost).")  # fmt: skip
 
     def _vertex_use(self, args: Any) -> None:
         from .reports import use_message  # lazy: %vertex_image tables only, not at %load_ext

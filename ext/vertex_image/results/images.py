@@ -126,6 +126,8 @@ class GeneratedImage:
         thought_signature: the signature that came on the image part (Gemini), as received.
         cost: what this image cost (its answer's cost; an answer with several images is shared among them),
             or None for an image from before costs were recorded or from elsewhere.
+        replay_key: the hash of the request that brought it (``core.replay``), "" when unknown; kept in the
+            sidecar and the index, so the same request can be answered from the store.
     """
 
     data: bytes
@@ -148,6 +150,7 @@ class GeneratedImage:
     gcs_uri: str = ""
     thought_signature: str = ""
     cost: Cost | None = None
+    replay_key: str = ""
 
     @classmethod
     def from_bytes(cls, data: bytes, mime_type: str = "", **provenance: Any) -> GeneratedImage:
@@ -229,6 +232,8 @@ class GeneratedImage:
         if full:
             info["sha256"] = self.sha256
             info["thought_signature"] = self.thought_signature
+            if self.replay_key:
+                info["replay_key"] = self.replay_key
         return info
 
     def preview(self, size: int | None = None) -> Preview:

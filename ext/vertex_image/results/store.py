@@ -3,7 +3,9 @@
 Layout of the folder (``./vertex_images`` by default)::
 
     3f9a0c1d2e4b5a69.png        the image: received bytes + our metadata chunk (pixels untouched)
-    3f9a0c1d2e4b5a69.png.json   sidecar: full provenance (with the image's ``cost``)
+    3f9a0c1d2e4b5a69.png.json   sidecar: full provenance (with the image's ``cost`` and ``replay_key``)
+    replay/<key>.json           the answer to one request, by the hash of its body (``core.replay``): the
+                                image ids, the text, the model turn with its signatures (images by id)
     index.jsonl                 append-only, one line per saved image (the commit point), and one
                                 ``{"charge": ...}`` line per call that cost something (``record_charge``)
 
@@ -43,7 +45,8 @@ META_KEY = "vertex_image"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
 _LOCK = threading.RLock()  # one lock for every store: saves are short and rare
-_REQUEST_KEYS = ("prompt", "model", "parameters", "seed")  # what makes a save of known bytes a new event
+_REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")
+REPLAY_FOLDER = "replay"  # one ``<key>.json`` per answered request (``core.replay``), ``blobs/`` beside them  # what makes a save of known bytes a new event
 
 
 # -- metadata inside the image file, pixels untouched ------------------------------------------------
@@ -434,6 +437,39 @@ class ImageStore:
                 self._append_index([{"charge": charge, "saved_at": self._now()}])
         except OSError as exc:
             raise storage_error(exc, self.root, "record costs in") from exc
+
+    def write_replay(self, key: str, record: dict[str, Any], blobs: Sequence[tuple[str, bytes]] = ()) -> None:
+        """Keep the answer to the request ``key`` (``replay/<key>.json``; ``blobs``: (name, bytes) files that
+        the record refers to, written first into ``replay/blobs/``)."""
+        folder = self.root / REPLAY_FOLDER
+        files: list[tuple[Path, Sequence[bytes | memoryview]]] = [
+            (folder / "blobs" / name, [data]) for name, data in blobs if not (folder / "blobs" / name).exists()
+        ]
+        files.append((folder / f"{key}.json", [_json(record).encode("utf-8")]))
+        try:
+            with _LOCK:
+                (folder / "blobs").mkdir(parents=True, exist_ok=True)
+                atomic_write_all(files, fsync=self._fsync, replace=self._replace)
+        except OSError as exc:
+            raise storage_error(exc, self.root, "record answers in") from exc
+
+    def replay_record(self, key: str) -> dict[str, Any] | None:
+        """The answer kept for the request ``key`` (``write_replay``), or None."""
+        path = self.root / REPLAY_FOLDER / f"{key}.json"
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) and value.get("key") == key else None
+
+    def replay_blob(self, name: str) -> bytes:
+        """A file of ``replay/blobs/`` (``StorageError`` when it is missing)."""
+        path = self.root / REPLAY_FOLDER / "blobs" / name
+        try:
+            check_name(name)
+            return path.read_bytes()
+        except (OSError, InvalidRequest) as exc:
+            raise StorageError(f"The recorded answer needs {path}, which is missing or unreadable.", path=str(path)) from exc
 
     def charges(self) -> list[dict[str, Any]]:
         """The ``charge`` of every index line that has one, oldest first (a torn or odd line is skipped)."""
