@@ -17,28 +17,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from gateway_proxy import MODEL, UPSTREAM_KEY, Proxy  # noqa: F401 - MODEL for the tests
 from vertex_image.emulator import Emulator
 
 HERE = Path(__file__).parent
 START_TIMEOUT_S = 120.0
-UPSTREAM_KEY = "upstream-google-key-held-by-the-proxy"
-MODEL = "gemini-nano-banana-2.1"
-
-
-@dataclass
-class Proxy:
-    """The running proxy: its URL, its (canary) master key, the emulator behind it, its log, start-up time."""
-
-    url: str
-    key: str
-    emulator: Emulator
-    log: Path
-    start_s: float
 
 
 def _free_port() -> int:

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from conftest import MODEL, UPSTREAM_KEY, Proxy
+from gateway_proxy import MODEL, UPSTREAM_KEY, Proxy
 from litellm_launcher import PROXY_GOOGLE_TOKEN
 from magicshell import Cell, Shell
 from vertex_image.core import registry
 from vertex_image.emulator import faults
 
-SESSION_CELL = "%%gemini_image -s fox -m " + MODEL
+SESSION_CELL = "%%gemini_image -S fox -m " + MODEL
 
 
 class Gateway:
@@ -201,7 +201,7 @@ def test_openai_backend_generates_edits_and_chats_through_the_openai_routes(gate
     assert any("inlineData" in part for part in sent.body["contents"][0]["parts"])
 
     for prompt in ("a paper boat", "now make it red"):
-        cell = gateway.run(f"%%gemini_image -s boat -m {MODEL}\n{prompt}")
+        cell = gateway.run(f"%%gemini_image -S boat -m {MODEL}\n{prompt}")
         assert cell.error is None, cell.shown
         assert len(cell.result) == 1
     second = gateway.upstream(":generateContent")[-1].body["contents"]
