@@ -69,7 +69,7 @@ def _row(info: ModelInfo, surface: str, today: date | None) -> ModelRow:
     ratios = {}
     for ratio in info.aspect_ratios:
         width, height = output_size(info, ratio, size)
-        ratios[ratio] = f"{width}x{height}" if width else "?"
+        ratios[ratio] = f"{width}x{height}" if width else ""  # Imagen 3: Google published no pixel table
     return ModelRow(
         id=info.id,
         name=info.display_name,

@@ -88,7 +88,7 @@ def models_view(rows: Sequence[Any], *, surface: str = "vertex", live: bool = Fa
         if live:
             state += " · listed" if row.listed else " · not listed here"
         replacement = f"→ {row.replacement}" if row.replacement and row.state != "live" else ""
-        ratios = " ".join(f"{ratio} {pixels}" for ratio, pixels in row.ratios.items()) or "-"
+        ratios = " ".join(f"{ratio} {pixels}".strip() for ratio, pixels in row.ratios.items()) or "-"
         price = " ".join(f"{size} ${usd:.3f}" for size, usd in row.price_per_image.items()) or "-"
         table_rows.append((
             row.id, ", ".join(row.aliases) or "-", state,
