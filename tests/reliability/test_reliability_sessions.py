@@ -18,7 +18,7 @@ CANARY = b"-----BEGIN OPENSSH PRIVATE KEY----- canary-7f3a9c\n"
 def _saved_session(tmp_path: Path) -> tuple[Path, dict]:
     chat = vi.chat(name="trip")
     chat.send("a lighthouse")
-    path = chat.save(tmp_path / "shared" / "trip.json")
+    path = chat.save(tmp_path / "from-a-colleague" / "trip.json")
     return path, json.loads(path.read_text())
 
 

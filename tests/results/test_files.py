@@ -54,3 +54,15 @@ def test_os_reason_gives_the_system_reason_and_another_file_it_names(tmp_path: P
     error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "index.jsonl"))
     assert os_reason(error, tmp_path) == f"Permission denied ({tmp_path / 'index.jsonl'})"
     assert os_reason(PermissionError(errno.EACCES, "Permission denied", str(tmp_path)), tmp_path) == "Permission denied"
+
+
+def test_append_lines_closes_off_a_torn_last_line_and_fsyncs(tmp_path: Path) -> None:
+    from vertex_image.results.files import append_lines
+
+    synced: list[int] = []
+    path = tmp_path / "log.jsonl"
+    assert append_lines(path, b'{"a": 1}\n', fsync=synced.append) is True  # created by this append
+    path.write_bytes(path.read_bytes() + b'{"torn')  # a crash in the middle of a line
+    assert append_lines(path, b'{"b": 2}\n', fsync=synced.append) is False
+    assert path.read_bytes().split(b"\n") == [b'{"a": 1}', b'{"torn', b'{"b": 2}', b""]
+    assert len(synced) == 2

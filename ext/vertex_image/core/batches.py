@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
 import sys
@@ -38,7 +37,7 @@ from ..client.endpoints import (
     storage_upload_url,
     vertex_jobs_url,
 )
-from ..results.files import atomic_write
+from ..results.files import append_lines, atomic_write
 from ..results.images import ImageSet
 from ..wire import batch as wire
 from ..wire import gemini
@@ -149,16 +148,7 @@ class BatchJob:
         return done
 
     def _log(self, entry: Mapping[str, Any]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        with open(self.log_path, "a+b") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell():
-                handle.seek(-1, os.SEEK_END)
-                if handle.read(1) != b"\n":
-                    line = b"\n" + line
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_lines(self.log_path, (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
 
     # what it shows --------------------------------------------------------------------------------
     @property

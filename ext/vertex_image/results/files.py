@@ -82,6 +82,22 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+def append_lines(path: Path, data: bytes, *, fsync: Callable[[int], None] = os.fsync) -> bool:
+    """Append whole lines in one write, flushed and fsynced; a torn last line (a crash mid-append) is closed
+    off first so the new lines stay readable. True when the file was created by this append."""
+    created = not path.exists()
+    with open(path, "a+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell():
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                data = b"\n" + data
+        handle.write(data)
+        handle.flush()
+        fsync(handle.fileno())
+    return created
+
+
 def os_reason(exc: OSError, folder: str | os.PathLike[str]) -> str:
     """Why ``exc`` happened in ``folder``, in words: a file where a folder should be, or the OS's reason."""
     target = Path(os.path.abspath(os.fspath(folder)))

@@ -37,7 +37,7 @@ from typing import Any
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
 from ..base.pricing import Cost
-from .files import TMP_PREFIX, atomic_write_all, fsync_folder, os_reason
+from .files import TMP_PREFIX, append_lines, atomic_write_all, fsync_folder, os_reason
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
 
 INDEX_NAME = "index.jsonl"
@@ -607,17 +607,7 @@ class ImageStore:
     def _append_index(self, entries: list[dict[str, Any]]) -> None:
         """Append the lines in one write, flushed and fsynced; a torn last line from a crash is closed off first."""
         data = "".join(_json(entry) + "\n" for entry in entries).encode("utf-8")
-        created = not self.index_path.exists()
-        with open(self.index_path, "a+b") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell():
-                handle.seek(-1, os.SEEK_END)
-                if handle.read(1) != b"\n":
-                    data = b"\n" + data
-            handle.write(data)
-            handle.flush()
-            self._fsync(handle.fileno())
-        if created:
+        if append_lines(self.index_path, data, fsync=self._fsync):
             fsync_folder(self.root)
 
     def _now(self) -> str:
