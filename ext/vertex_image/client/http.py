@@ -6,20 +6,31 @@ jitter, waiting what ``Retry-After`` / ``RetryInfo`` ask for when they are given
 ``max_attempts`` and ``deadline_s``; a 401 refreshes the credentials once. Streams are retried only
 before their first chunk. Every message and log record goes through the auth's secrets first.
 
+Every wait has a bound: one attempt (sending, the answer's headers and its whole body) is bounded by
+``timeout_s`` and by what is left of ``deadline_s``, so a server that drips its body cannot hold a call
+past its deadline; a body larger than ``max_response_bytes`` is refused without being read further.
+
+Concurrency adapts (AIMD): the limit starts at ``max_concurrency``, halves on a 429, and grows back by one
+after as many successes as the limit; the ``Retry-After`` of a 429 holds every new attempt of the client
+until it has passed, not only the retry of the request that got it.
+
 A ``Client`` belongs to the event loop it first runs in (its ``httpx.AsyncClient`` does):
-in the extension that is the ``Runtime`` loop.
+in the extension that is the ``Runtime`` loop. ``retire()`` is how a configuration change drops a client:
+calls in flight finish on it, and its connections close when the last one is done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
 import platform
 import random
+import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,6 +57,8 @@ BACKOFF_FACTOR = 2.0
 MAX_BACKOFF_S = 60.0
 JITTER_S = 1.0
 PING_TIMEOUT_S = 2.0
+# The largest answer read: 4 images of 4096 px as base64 PNG stay well under it; a 300 MB body does not.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
@@ -99,8 +112,10 @@ class Client:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.settings = settings
+        self.max_response_bytes = max_response_bytes
         self._auth = auth
         self._transport = transport
         self._sleep = sleep
@@ -108,9 +123,12 @@ class Client:
         self._rng = rng
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        self._limit: AdaptiveLimit | None = None
         self._closed = False
+        self._retired = False
         self._in_flight = 0
+        self._hold_until = 0.0  # a 429's Retry-After: no new attempt before this clock time
+        self._last_epoch = 0  # the limit's epoch when the last 429 was sent
 
     def __repr__(self) -> str:
         return (
@@ -122,6 +140,16 @@ class Client:
     def in_flight(self) -> int:
         """Requests of this client started and not finished (waiting for a slot, sent, or between retries)."""
         return self._in_flight
+
+    @property
+    def concurrency(self) -> int:
+        """Requests allowed in flight right now: ``max_concurrency``, less after 429s (it grows back)."""
+        return self._limit.limit if self._limit is not None else self.settings.max_concurrency
+
+    @property
+    def retired(self) -> bool:
+        """True once ``retire()`` was called: the calls in flight finish, then the connections close."""
+        return self._retired
 
     # --- public calls ----------------------------------------------------------------------------
 
@@ -148,12 +176,12 @@ class Client:
         """
         url = self._url(model_id, "streamGenerateContent", location)
         payload = _encode(body)
-        self._in_flight += 1
+        self._enter()
         try:
             async for chunk in self._stream(url, payload, model_id, on_retry):
                 yield chunk
         finally:
-            self._in_flight -= 1
+            await self._leave()
 
     async def _stream(
         self, url: str, payload: bytes, model_id: str, on_retry: OnRetry | None
@@ -179,17 +207,18 @@ class Client:
 
     async def get_json(self, url: str, *, on_retry: OnRetry | None = None) -> dict[str, Any]:
         """GET a JSON resource (a model listing, a health check) with the same auth, retries and limits."""
-        return await self._with_retries(
+        return await self._held(self._with_retries(
             url, lambda attempt, timeout: self._unary_attempt(url, None, "", attempt, timeout), on_retry
-        )
+        ))
+
     async def post_json(
         self, url: str, body: Mapping[str, Any], *, on_retry: OnRetry | None = None, model_id: str = ""
     ) -> dict[str, Any]:
         """POST a JSON body to a full URL (a gateway's OpenAI route) with the same auth, retries and limits."""
         payload = _encode(body)
-        return await self._with_retries(
+        return await self._held(self._with_retries(
             url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
-        )
+        ))
 
     async def post_form(
         self,
@@ -202,13 +231,13 @@ class Client:
     ) -> dict[str, Any]:
         """POST ``multipart/form-data`` (OpenAI's ``/v1/images/edits``): text ``fields`` and ``files`` as
         ``(field name, (file name, bytes, MIME type))``, with the same auth, retries and limits."""
-        return await self._with_retries(
+        return await self._held(self._with_retries(
             url,
             lambda attempt, timeout: self._unary_attempt(
                 url, b"", model_id, attempt, timeout, form=(dict(fields), list(files))
             ),
             on_retry,
-        )
+        ))
 
     async def send(
         self,
@@ -232,27 +261,25 @@ class Client:
         extra = dict(headers or {})
 
         async def attempt(number: int, timeout: float) -> tuple[dict[str, str], bytes]:
-            http, semaphore = self._connection()
             sent = await self._headers()
             sent["content-type"] = content_type
             if payload is None:
                 sent.pop("content-type", None)
             sent.update(extra)
-            async with semaphore:
-                request = http.build_request(verb, url, content=payload, headers=sent, timeout=timeout)
-                self._debug("%s %s attempt %d", verb, url, number)
-                response = await http.send(request)
-                self._debug("%s %s -> %d (attempt %d)", verb, url, response.status_code, number)
-                if response.status_code != 200:
-                    raise self._api_error(response, response.content, url, "")
-                return {k.lower(): v for k, v in response.headers.items()}, response.content
+            status, headers, answer = await self._exchange(verb, url, sent, timeout, number, content=payload)
+            if status != 200:
+                raise self._api_error(status, headers, answer, url, "")
+            return {k.lower(): v for k, v in headers.items()}, bytes(answer)
 
         if not retry:
+            self._enter()
             try:
                 return await attempt(1, self.settings.timeout_s)
             except httpx.TransportError as exc:
                 raise self._final(exc, url, 1, "") from exc
-        return await self._with_retries(url, attempt, on_retry)
+            finally:
+                await self._leave()
+        return await self._held(self._with_retries(url, attempt, on_retry))
 
     async def send_json(self, verb: str, url: str, body: Mapping[str, Any] | None = None, *,
                         retry: bool = True) -> dict[str, Any]:  # fmt: skip
@@ -267,7 +294,7 @@ class Client:
         Raises:
             TransportError: nothing answers; the httpx error is its ``__cause__``.
         """
-        http, _ = self._connection()
+        http = self._connection()[0]
         url = self.settings.base_url.rstrip("/") + "/"
         try:
             response = await http.get(url, timeout=timeout_s)
@@ -276,11 +303,47 @@ class Client:
         return response.status_code
 
     async def aclose(self) -> None:
-        """Close the connection pool; the client cannot be used afterwards."""
+        """Close the connection pool now; the client cannot be used afterwards (see ``retire``)."""
         self._closed = True
+        await self._close_pool()
+
+    async def retire(self) -> None:
+        """Stop being the client new calls use, without breaking the ones in flight.
+
+        Calls in flight (and any started later by a holder of this object) finish normally; the
+        connections close when the last of them is done. A configuration change uses this, never
+        ``aclose``: new settings apply to new calls.
+        """
+        self._retired = True
+        if not self._in_flight:
+            await self._close_pool()
+
+    async def _close_pool(self) -> None:
         http, self._http = self._http, None
         if http is not None:
             await http.aclose()
+
+    def _enter(self) -> None:
+        if self._closed:
+            raise RuntimeError("This Client was closed (aclose); create a new one.")
+        self._in_flight += 1
+
+    async def _leave(self) -> None:
+        self._in_flight -= 1
+        if self._retired and not self._in_flight:
+            await self._close_pool()
+
+    async def _held(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work`` counted in flight: a retired client keeps its connections open until it is done."""
+        try:
+            self._enter()
+        except RuntimeError:
+            work.close()  # type: ignore[attr-defined]
+            raise
+        try:
+            return await work
+        finally:
+            await self._leave()
 
     # --- one request with its retries -----------------------------------------------------------
 
@@ -289,13 +352,9 @@ class Client:
     ) -> dict[str, Any]:
         url = self._url(model_id, method, location)
         payload = _encode(body)
-        self._in_flight += 1
-        try:
-            return await self._with_retries(
-                url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
-            )
-        finally:
-            self._in_flight -= 1
+        return await self._held(self._with_retries(
+            url, lambda attempt, timeout: self._unary_attempt(url, payload, model_id, attempt, timeout), on_retry
+        ))
 
     async def _with_retries(
         self, url: str, attempt_once: Callable[[int, float], Awaitable[T]], on_retry: OnRetry | None
@@ -322,6 +381,8 @@ class Client:
                 if reason is None:
                     raise self._final(exc, url, failures, "") from _cause(exc)
                 wait = self._wait_s(exc, failures)
+                if isinstance(exc, APIError) and exc.code == 429:
+                    self._throttled(exc)
                 if failures >= self.settings.max_attempts:
                     raise self._final(exc, url, failures, "") from _cause(exc)
                 if self._clock() + wait > deadline:
@@ -363,43 +424,143 @@ class Client:
         form: tuple[dict[str, str], list[Any]] | None = None,
     ) -> dict[str, Any]:
         """One POST of ``payload`` (a GET when it is None; multipart when ``form`` is given) and its JSON answer."""
-        http, semaphore = self._connection()
         headers = await self._headers()
         verb = "GET" if payload is None else "POST"
         if payload is None or form is not None:
             headers.pop("content-type", None)  # multipart: httpx sets it with the boundary
-        async with semaphore:
+        status, response_headers, content = await self._exchange(
+            verb, url, headers, timeout, attempt, content=payload, form=form
+        )
+        if status != 200:
+            raise self._api_error(status, response_headers, content, url, model_id)
+        data = _json_object(content, url, self._redact)
+        del content  # the body goes as soon as it is read: only its images stay (as str, then bytes)
+        if is_bare_error(data):
+            raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
+        return data
+
+    async def _exchange(
+        self,
+        verb: str,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,
+        attempt: int,
+        *,
+        content: bytes | None = None,
+        form: tuple[dict[str, str], list[Any]] | None = None,
+    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
+        """One request in a slot: status, headers and the whole body, all within ``timeout`` seconds.
+
+        The time bound covers the body read (httpx's own timeouts are per network read, which a server
+        sending a byte now and then never trips); a body over ``max_response_bytes`` is refused unread.
+        """
+        http, limit = self._connection()
+        epoch = await self._slot(limit)
+        try:
             if form is not None:
-                request = http.build_request(
-                    verb, url, data=form[0], files=form[1], headers=headers, timeout=timeout
-                )
+                request = http.build_request(verb, url, data=form[0], files=form[1], headers=headers, timeout=timeout)
             else:
-                request = http.build_request(verb, url, content=payload, headers=headers, timeout=timeout)
+                request = http.build_request(verb, url, content=content, headers=headers, timeout=timeout)
             self._debug("%s %s attempt %d", verb, url, attempt)
-            response = await http.send(request)
-            self._debug("%s %s -> %d (attempt %d)", verb, url, response.status_code, attempt)
-            if response.status_code != 200:
-                raise self._api_error(response, response.content, url, model_id)
-            data = _json_object(response.content, url, self._redact)
-            if is_bare_error(data):
-                raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
-            return data
+            try:
+                status, response_headers, body = await _within(timeout, self._send_and_read(http, request, url))
+            except TimeoutError:
+                raise httpx.ReadTimeout(f"no complete answer within {timeout:g} s") from None
+        finally:
+            limit.release()
+        self._debug("%s %s -> %d (attempt %d)", verb, url, status, attempt)
+        if status == 200:
+            limit.succeeded()
+        elif status == 429:
+            self._last_epoch = epoch
+        return status, response_headers, body
+
+    async def _send_and_read(
+        self, http: httpx.AsyncClient, request: httpx.Request, url: str
+    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
+        response = await http.send(request, stream=True)
+        try:
+            return response.status_code, response.headers, await self._read_body(response, url)
+        finally:
+            await response.aclose()
+
+    async def _read_body(self, response: httpx.Response, url: str) -> bytes | bytearray:
+        """The whole body, refused past ``max_response_bytes`` (before reading, when it says its length).
+
+        A body whose length is known is read into one buffer of that size: the network's small reads are
+        copied in as they come and freed, never all held at once and then joined (a second copy).
+        """
+        cap = self.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        length = int(declared) if declared.isdigit() else None
+        if length is not None and length > cap:
+            raise self._too_large(url, f"it says it is {_megabytes(length)}")
+        if response.is_stream_consumed:  # made whole in memory (a mock transport's canned answer)
+            content = response.content
+            if len(content) > cap:
+                raise self._too_large(url, f"it is {_megabytes(len(content))}")
+            return content
+        if length is not None and response.headers.get("content-encoding", "identity") == "identity":
+            buffer = bytearray(length)
+            view = memoryview(buffer)
+            position = 0
+            async for chunk in response.aiter_raw():
+                end = position + len(chunk)
+                if end > length:
+                    raise httpx.RemoteProtocolError("the body is longer than its Content-Length")
+                view[position:end] = chunk
+                position = end
+            view.release()
+            if position != length:
+                raise httpx.RemoteProtocolError("the body is shorter than its Content-Length")
+            return buffer
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(url, f"more than {_megabytes(cap)} arrived")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, url: str, what: str) -> ResponseFormatError:
+        return ResponseFormatError(self._redact(
+            f"The answer from {url} is larger than the {_megabytes(self.max_response_bytes)} cap on a response "
+            f"({what}); it was not read further. A proxy may be in the way: check HTTPS_PROXY and base_url."
+        ))
+
+    async def _slot(self, limit: AdaptiveLimit) -> int:
+        """Wait out a 429's Retry-After, then for a slot; the limit's epoch when the slot was taken."""
+        while (wait := self._hold_until - self._clock()) > 0:
+            await self._sleep(wait)
+        return await limit.acquire()
+
+    def _throttled(self, exc: APIError) -> None:
+        """A 429: halve the concurrency (once per burst) and hold new attempts for its Retry-After."""
+        if self._limit is not None:
+            self._limit.throttled(self._last_epoch)
+        if exc.retry_after_s:
+            self._hold_until = max(self._hold_until, self._clock() + exc.retry_after_s)
 
     async def _open_stream(
         self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
     ) -> _OpenStream:
-        http, semaphore = self._connection()
+        http, limit = self._connection()
         headers = await self._headers()
         stack = contextlib.AsyncExitStack()
         try:
-            await stack.enter_async_context(semaphore)
+            self._last_epoch = await self._slot(limit)
+            stack.callback(limit.release)
             request = http.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
             self._debug("POST %s attempt %d (stream)", url, attempt)
-            response = await http.send(request, stream=True)
+            response = await _within(timeout, http.send(request, stream=True))
             stack.push_async_callback(response.aclose)
             self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
             if response.status_code != 200:
-                raise self._api_error(response, await response.aread(), url, model_id)
+                body = await _within(timeout, self._read_body(response, url))
+                raise self._api_error(response.status_code, response.headers, body, url, model_id)
+            limit.succeeded()
             raw = response.aiter_bytes()
             parser = SSEParser()
             first, ended = await self._next_chunks(raw, parser)
@@ -437,21 +598,26 @@ class Client:
 
     # --- plumbing -------------------------------------------------------------------------------
 
-    def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """The client's httpx client and semaphore, created in (and bound to) the running loop."""
+    def _connection(self) -> tuple[httpx.AsyncClient, AdaptiveLimit]:
+        """The client's httpx client and limit, created in (and bound to) the running loop.
+
+        A retired client whose connections were closed opens new ones for a call that still comes to it.
+        """
         loop = asyncio.get_running_loop()
         if self._closed:
             raise RuntimeError("This Client was closed (aclose); create a new one.")
-        if self._http is None or self._semaphore is None:
-            self._http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout_s)
-            self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+        if self._loop is None:
             self._loop = loop
+            self._limit = AdaptiveLimit(self.settings.max_concurrency)
         elif loop is not self._loop:
             raise RuntimeError(
                 "This Client belongs to another event loop; run its calls on the vertex-image "
                 "runtime loop (await runtime.arun(coro))."
             )
-        return self._http, self._semaphore
+        if self._http is None:
+            self._http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout_s)
+        assert self._limit is not None
+        return self._http, self._limit
 
     def _url(self, model_id: str, method: str, location: str) -> str:
         return model_url(self.settings, model_id=model_id, method=method, location=location)
@@ -464,10 +630,10 @@ class Client:
             **await self._auth.headers(),
         }
 
-    def _api_error(self, response: httpx.Response, body: bytes, url: str, model_id: str) -> APIError:
-        error = error_from_response(
-            response.status_code, body, headers=response.headers, url=url, model=model_id
-        )
+    def _api_error(
+        self, status: int, headers: httpx.Headers, body: bytes | bytearray, url: str, model_id: str
+    ) -> APIError:
+        error = error_from_response(status, bytes(body), headers=headers, url=url, model=model_id)
         return self._scrub(error)
 
     def _transport_error(
@@ -496,7 +662,91 @@ class Client:
             logger.debug("%s", self._redact(template % args))
 
 
+class AdaptiveLimit:
+    """How many requests may be in flight: AIMD between 1 and ``ceiling`` (``max_concurrency``).
+
+    ``throttled`` (a 429) halves the limit, once per burst: a 429 to a request sent before the last
+    halving (an older ``epoch``) does not halve it again. ``succeeded`` adds one after as many successes
+    as the limit. Waiters are served first come, first served. Loop-bound, like ``asyncio.Semaphore``.
+    """
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = self.ceiling
+        self.active = 0
+        self.epoch = 0
+        self._successes = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def __repr__(self) -> str:
+        return f"AdaptiveLimit(limit={self.limit}/{self.ceiling}, active={self.active}, waiting={len(self._waiters)})"
+
+    async def acquire(self) -> int:
+        """Wait for a slot; the epoch it was taken in (for ``throttled``)."""
+        if self.active < self.limit and not self._waiters:
+            self.active += 1
+            return self.epoch
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the slot was handed over as the wait was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+        return self.epoch
+
+    def release(self) -> None:
+        self.active -= 1
+        self._wake()
+
+    def succeeded(self) -> None:
+        self._successes += 1
+        if self.limit < self.ceiling and self._successes >= self.limit:
+            self.limit += 1
+            self._successes = 0
+            self._wake()
+
+    def throttled(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            return  # sent before the last halving: that one already answered this burst
+        self.limit = max(1, self.limit // 2)
+        self.epoch += 1
+        self._successes = 0
+
+    def _wake(self) -> None:
+        while self._waiters and self.active < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.active += 1
+                waiter.set_result(None)
+
+
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(seconds: float, work: Awaitable[T]) -> T:
+        """``await work``, raising ``TimeoutError`` after ``seconds`` (and cancelling it)."""
+        async with asyncio.timeout(seconds):
+            return await work
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _within(seconds: float, work: Awaitable[T]) -> T:
+        """``await work``, raising ``TimeoutError`` after ``seconds`` (and cancelling it)."""
+        try:
+            return await asyncio.wait_for(work, seconds)
+        except asyncio.TimeoutError:
+            raise TimeoutError from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MB" if size % (1024 * 1024) == 0 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def _encode(body: Mapping[str, Any]) -> bytes:
@@ -556,4 +806,4 @@ def _redact_tree(value: Any, redact: Callable[[str], str]) -> Any:
     return value
 
 
-__all__ = ["Client", "OnRetry", "RetryEvent"]
+__all__ = ["MAX_RESPONSE_BYTES", "AdaptiveLimit", "Client", "OnRetry", "RetryEvent"]

@@ -564,11 +564,11 @@ async def _answer(
         saved_image_set, parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings,
         location=location, image_costs=image_costs, cost=total([*answers, *spend.attempts]), replay_keys=image_keys,
     )  # fmt: skip
-    result = await asyncio.to_thread(save) if state().client().in_flight else save()
+    result = await asyncio.to_thread(save) if state().busy() else save()
     if answered:
         record = functools.partial(_record_answers, parsed_list, answered, answers, result, prompt=prompt, model=model,
                                    inputs=inputs or {})  # fmt: skip
-        await asyncio.to_thread(record) if state().client().in_flight else record()
+        await asyncio.to_thread(record) if state().busy() else record()
     if error is not None:
         raise _partly_failed(error, result, wanted)
     return Answer(result, parsed)

@@ -88,6 +88,8 @@ class KernelState:
         """Set options (``None`` unsets one) and return the new effective settings.
 
         A ``base_url`` is kept only while the backend it was given with stays (``merge_configured``).
+        New settings apply to new calls: the calls in flight finish on the client they started with,
+        which is closed when the last of them is done (``Client.retire``), never under them.
 
         Raises ``ConfigError`` / ``InvalidRequest`` for a bad value, leaving the old settings in place.
         """
@@ -96,7 +98,7 @@ class KernelState:
             self.configured = merged
             self._settings = None
             client, runtime, self._client, self._auth = self._client, self._runtime, None, None
-        _close_client(client, runtime)
+        _retire_client(client, runtime)
         return self.settings()
 
     def checked(self, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,6 +140,11 @@ class KernelState:
                 self._settings = settings
                 self._client = Client(settings, auth=self._auth)  # type: ignore[arg-type]
             return self._client
+
+    def busy(self) -> bool:
+        """Whether the current client has requests in flight; creates nothing (a cheap per-call check)."""
+        client = self._client
+        return client is not None and client.in_flight > 0
 
     def connected_settings(self) -> Settings:
         """Settings after credentials were resolved (project from ADC, emulator URL)."""
@@ -207,6 +214,16 @@ class KernelState:
             emulator.stop()
         if runtime is not None:
             runtime.stop()
+
+
+def _retire_client(client: Client | None, runtime: Runtime | None) -> None:
+    """Let a superseded client finish its calls in flight, then close (on its loop, without waiting here:
+    ``configure`` may be called from a thread while the loop is busy, or from the loop itself)."""
+    if client is not None and runtime is not None:
+        try:
+            runtime.submit(client.retire())
+        except RuntimeError:  # the loop was stopped: its connections went with it
+            pass
 
 
 def _close_client(client: Client | None, runtime: Runtime | None) -> None:

@@ -93,7 +93,9 @@ def parse_generate_content_response(body: Mapping[str, Any]) -> ParsedResponse:
 
     Thought images (drafts) are counted, not returned. A blocked or empty answer is a
     ``Block``, never an exception; a body that is not a ``GenerateContentResponse`` raises
-    ``ResponseFormatError``.
+    ``ResponseFormatError``. An image that cannot be decoded does not cost its neighbours: the
+    good ones are returned with one ``UNDECODABLE_IMAGE`` block naming the parts that failed; only
+    an answer whose every image failed raises (there is nothing to keep).
     """
     check_response_shape(body)
     candidates = get_field(body, "candidates") or []
@@ -104,10 +106,12 @@ def parse_generate_content_response(body: Mapping[str, Any]) -> ParsedResponse:
     texts: list[str] = []
     thoughts: list[str] = []
     thought_images = 0
+    failures: list[ResponseFormatError] = []
     for position, candidate in enumerate(candidates):
         if not isinstance(candidate, Mapping):
             raise ResponseFormatError(f"Gemini candidate {position} is not a JSON object.")
         reading = _read_candidate(candidate, position)
+        failures.extend(reading.failures)
         images.extend(reading.images)
         blocks.extend(reading.blocks)
         if reading.text:
@@ -117,6 +121,10 @@ def parse_generate_content_response(body: Mapping[str, Any]) -> ParsedResponse:
         thought_images += reading.thought_images
     if not candidates:
         blocks.extend(_prompt_block(get_field(body, "promptFeedback")))
+    if failures:
+        if not images:
+            raise failures[0]
+        blocks.append(_undecodable_block(failures, kept=len(images)))
     first: Mapping[str, Any] = candidates[0] if candidates else {}
     content = get_field(first, "content")
     return ParsedResponse(
@@ -144,6 +152,7 @@ class _CandidateReading:
     text: str = ""
     thought_text: str = ""
     thought_images: int = 0
+    failures: list[ResponseFormatError] = field(default_factory=list)
 
 
 def _read_candidate(candidate: Mapping[str, Any], position: int) -> _CandidateReading:
@@ -158,7 +167,12 @@ def _read_candidate(candidate: Mapping[str, Any], position: int) -> _CandidateRe
         text = part.get("text")
         if inline is not None:
             where = f"Gemini candidate {position}, part {part_number}"
-            image = _received_image(inline, part, candidate_index, where)
+            try:
+                image = _received_image(inline, part, candidate_index, where)
+            except ResponseFormatError as exc:
+                if not thought:
+                    reading.failures.append(exc)  # a lost draft costs nothing; a lost image is told
+                continue
             if image is None:
                 continue
             if thought:
@@ -220,6 +234,17 @@ def _received_image(
         b64=str(b64),
         thought_signature=str(get_field(part, "thoughtSignature") or ""),
         candidate_index=candidate_index,
+    )
+
+
+def _undecodable_block(failures: Sequence[ResponseFormatError], *, kept: int) -> Block:
+    """One block for the images of an answer that could not be read, naming each, and what was kept."""
+    what = "; ".join(str(failure).rstrip(".") for failure in failures)
+    return Block(
+        "UNDECODABLE_IMAGE",
+        f"{len(failures)} image(s) of the answer could not be read ({what}); the {kept} other(s) are kept. "
+        "Try again for the missing one(s).",
+        count=len(failures),
     )
 
 
