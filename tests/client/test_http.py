@@ -436,6 +436,128 @@ def test_backoff_sleep_does_not_hold_a_slot() -> None:
     assert order == ["first", "second", "first"]
 
 
+# --- adaptive concurrency (AIMD) and Retry-After ---------------------------------------------------
+
+
+def test_a_429_halves_the_concurrency_and_successes_grow_it_back() -> None:
+    time = FakeTime()
+    handler, seen = sequence(error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "3"}), ok())
+    client = make_client(handler, Settings(project="p", max_concurrency=8), time=time)
+
+    async def go() -> list[int]:
+        limits = []
+        await client.predict(IMAGEN, {"i": 0}, location="us-central1")
+        limits.append(client.concurrency)
+        for number in range(4):  # as many successes as the limit: one more slot
+            await client.predict(IMAGEN, {"i": number + 1}, location="us-central1")
+        limits.append(client.concurrency)
+        await client.aclose()
+        return limits
+
+    assert asyncio.run(go()) == [4, 5]
+    assert time.waits == [3.0]  # the Retry-After, not a backoff
+
+
+def test_a_429s_retry_after_holds_the_next_request_too() -> None:
+    time = FakeTime()
+    handler, seen = sequence(error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "5"}), ok())
+    client = make_client(handler, Settings(project="p", max_attempts=1), time=time)
+    sent_at: list[float] = []
+
+    async def go() -> None:
+        with pytest.raises(QuotaExceeded):
+            await client.predict(IMAGEN, {"i": 0}, location="us-central1")
+        assert time.waits == []  # no retry of that one (max_attempts=1)...
+        await client.predict(IMAGEN, {"i": 1}, location="us-central1")
+        sent_at.append(time.now)
+        await client.aclose()
+
+    asyncio.run(go())
+    assert time.waits == [5.0]  # ...but the next request waited out the service's delay before sending
+    assert len(seen) == 2 and sent_at == [1005.0]
+
+
+def test_a_burst_of_429s_halves_the_limit_once() -> None:
+    from vertex_image.client.http import AdaptiveLimit
+
+    async def go() -> tuple[int, int]:
+        limit = AdaptiveLimit(8)
+        epochs = [await limit.acquire() for _ in range(8)]  # eight requests out at once
+        for epoch in epochs:  # all eight come back 429
+            limit.release()
+            limit.throttled(epoch)
+        after_burst = limit.limit
+        limit.throttled(await limit.acquire())  # a request sent after the halving: halves again
+        return after_burst, limit.limit
+
+    assert asyncio.run(go()) == (4, 2)
+
+
+def test_the_limit_never_goes_under_one_nor_over_max_concurrency() -> None:
+    from vertex_image.client.http import AdaptiveLimit
+
+    async def go() -> list[int]:
+        limit = AdaptiveLimit(2)
+        for _ in range(5):
+            limit.throttled(limit.epoch)
+        low = limit.limit
+        for _ in range(100):
+            limit.succeeded()
+        return [low, limit.limit]
+
+    assert asyncio.run(go()) == [1, 2]
+
+
+def test_a_halved_limit_holds_back_requests_until_slots_free() -> None:
+    in_flight, peaks = 0, []
+    first = True
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, first
+        if first:
+            first = False
+            return error(429, "RESOURCE_EXHAUSTED")
+        in_flight += 1
+        peaks.append(in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return ok()
+
+    client = make_client(handler, Settings(project="p", max_concurrency=4))
+
+    async def go() -> None:
+        await client.predict(IMAGEN, {"i": -1}, location="us-central1")  # 429, retried: the limit is now 2
+        await asyncio.gather(*(client.predict(IMAGEN, {"i": i}, location="us-central1") for i in range(12)))
+        await client.aclose()
+
+    asyncio.run(go())
+    assert max(peaks[:3]) == 2  # two at first; then one more after as many successes as the limit...
+    assert max(peaks) == 4  # ...back up to max_concurrency, never over it
+
+
+def test_the_emulators_429_fault_halves_the_limit_and_its_retry_after_is_waited() -> None:
+    from vertex_image.emulator import Emulator
+
+    time = FakeTime()
+    with Emulator(fault="429x1;retry-after=2") as emulator:
+        client = Client(Settings(project="p", base_url=emulator.base_url), auth=FakeAuth(),
+                        sleep=time.sleep, clock=time.clock)  # fmt: skip
+
+        async def go() -> dict[str, Any]:
+            try:
+                return await client.generate_content(
+                    "gemini-nano-banana-2.1", {"contents": [{"role": "user", "parts": [{"text": "a fox"}]}]},
+                    location="global",
+                )
+            finally:
+                await client.aclose()
+
+        answer = asyncio.run(go())
+    assert answer["candidates"]
+    assert time.waits == [2.0]
+    assert client.concurrency == 4
+
+
 # --- streaming -------------------------------------------------------------------------------------
 
 

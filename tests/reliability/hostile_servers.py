@@ -108,13 +108,16 @@ def hanging_after_headers(server: HostileServer, handler: BaseHTTPRequestHandler
     server.released.wait(60)
 
 
-def declaring(length: int) -> Behaviour:
-    """Headers declaring a ``length``-byte body, then a trickle of it until the client goes away."""
+def declaring(length: int, trickle: int = 40) -> Behaviour:
+    """Headers declaring a ``length``-byte body, ``trickle`` KB of it (one every 0.05 s), then nothing."""
 
     def behave(server: HostileServer, handler: BaseHTTPRequestHandler) -> None:
         headers(handler, length=length)
-        while not server.released.wait(0.05):
+        for _ in range(trickle):
+            if server.released.wait(0.05):
+                return
             server.write(handler, b" " * 1024)
+        server.released.wait(60)
 
     return behave
 
