@@ -441,7 +441,7 @@ def test_backoff_sleep_does_not_hold_a_slot() -> None:
 
 def test_a_429_halves_the_concurrency_and_successes_grow_it_back() -> None:
     time = FakeTime()
-    handler, seen = sequence(error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "3"}), ok())
+    handler, _ = sequence(error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "3"}), ok())
     client = make_client(handler, Settings(project="p", max_concurrency=8), time=time)
 
     async def go() -> list[int]:
@@ -506,6 +506,31 @@ def test_the_limit_never_goes_under_one_nor_over_max_concurrency() -> None:
         return [low, limit.limit]
 
     assert asyncio.run(go()) == [1, 2]
+
+
+def test_the_default_concurrency_grows_until_the_first_429_then_only_slowly() -> None:
+    from vertex_image.client.http import AdaptiveLimit
+
+    limit = AdaptiveLimit(8, grow_to=32)
+    for _ in range(8):
+        limit.succeeded()
+    grown = limit.limit
+    limit.throttled(limit.epoch)
+    halved = limit.limit
+    for _ in range(7):
+        limit.succeeded()
+    assert (grown, halved, limit.limit) == (16, 8, 8)  # after a 429: one more per limit's worth of successes
+    limit.succeeded()
+    assert limit.limit == 9
+
+
+def test_a_set_max_concurrency_is_a_hard_cap() -> None:
+    from vertex_image.client.http import AdaptiveLimit
+
+    limit = AdaptiveLimit(8)
+    for _ in range(100):
+        limit.succeeded()
+    assert limit.limit == 8
 
 
 def test_a_halved_limit_holds_back_requests_until_slots_free() -> None:

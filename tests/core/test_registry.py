@@ -11,7 +11,7 @@ import httpx
 import pytest
 import vertex_image as vi
 from apihelpers import Recorder, em, kernel, recorder  # noqa: F401 - fixtures
-from vertex_image.base.errors import ConfigError, InvalidRequest, VertexImageError
+from vertex_image.base.errors import ConfigError, InvalidRequest, TransportError, VertexImageError
 from vertex_image.core import registry
 from vertex_image.core.registry import KernelState
 from vertex_image.emulator import Emulator
@@ -77,6 +77,27 @@ def test_configure_drops_the_client_so_new_settings_take_effect(kernel: Recorder
     vertex_path, gemini_api_path = (call.path for call in kernel.sent())
     assert vertex_path.startswith("/v1/projects/")
     assert gemini_api_path == "/v1beta/models/gemini-nano-banana-2.1:generateContent"
+
+
+def test_the_default_concurrency_may_grow_and_a_set_one_is_a_hard_cap(kstate: KernelState) -> None:
+    from vertex_image.client.http import ADAPTIVE_CEILING
+
+    kstate.configure(backend="emulator", base_url="http://127.0.0.1:9")
+    assert kstate.client().grow_to == ADAPTIVE_CEILING and kstate.client().concurrency == 8
+    kstate.configure(max_concurrency=8)
+    assert kstate.client().grow_to is None
+
+
+def test_configure_retires_the_old_client_without_closing_it_under_a_call(kstate: KernelState) -> None:
+    kstate.configure(backend="emulator", base_url="http://127.0.0.1:9")
+    old = kstate.client()
+    with pytest.raises(TransportError):  # used once on the loop (nothing answers on port 9)
+        kstate.runtime().run(old.ping(timeout_s=1))
+    kstate.configure(preview_size=256)
+    kstate.runtime().run(asyncio.sleep(0))  # the retirement runs on the loop
+    assert old.retired and kstate.client() is not old
+    with pytest.raises(TransportError, match="does not answer"):  # not "closed": a holder may still use it
+        kstate.runtime().run(old.ping(timeout_s=1))
 
 
 def test_the_store_follows_the_output_folder(kstate: KernelState, tmp_path: Path) -> None:

@@ -12,7 +12,10 @@ past its deadline; a body larger than ``max_response_bytes`` is refused without 
 
 Concurrency adapts (AIMD): the limit starts at ``max_concurrency``, halves on a 429, and grows back by one
 after as many successes as the limit; the ``Retry-After`` of a 429 holds every new attempt of the client
-until it has passed, not only the retry of the request that got it.
+until it has passed, not only the retry of the request that got it. A ``max_concurrency`` the user set is
+a hard cap; the default one is a start: with ``grow_to`` (what the registry gives when the user set none)
+the limit grows by one per success up to ``grow_to`` until the first 429, so a quota that takes more
+is used, and one that does not says so at once.
 
 A ``Client`` belongs to the event loop it first runs in (its ``httpx.AsyncClient`` does):
 in the extension that is the ``Runtime`` loop. ``retire()`` is how a configuration change drops a client:
@@ -59,6 +62,8 @@ JITTER_S = 1.0
 PING_TIMEOUT_S = 2.0
 # The largest answer read: 4 images of 4096 px as base64 PNG stay well under it; a 300 MB body does not.
 MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+# How far the default concurrency (max_concurrency not set by the user) may grow while no 429 comes.
+ADAPTIVE_CEILING = 32
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
@@ -113,9 +118,11 @@ class Client:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        grow_to: int | None = None,
     ) -> None:
         self.settings = settings
         self.max_response_bytes = max_response_bytes
+        self.grow_to = grow_to
         self._auth = auth
         self._transport = transport
         self._sleep = sleep
@@ -143,7 +150,8 @@ class Client:
 
     @property
     def concurrency(self) -> int:
-        """Requests allowed in flight right now: ``max_concurrency``, less after 429s (it grows back)."""
+        """Requests allowed in flight right now: ``max_concurrency``, less after 429s (it grows back), more
+        with ``grow_to`` while no 429 came."""
         return self._limit.limit if self._limit is not None else self.settings.max_concurrency
 
     @property
@@ -608,7 +616,7 @@ class Client:
             raise RuntimeError("This Client was closed (aclose); create a new one.")
         if self._loop is None:
             self._loop = loop
-            self._limit = AdaptiveLimit(self.settings.max_concurrency)
+            self._limit = AdaptiveLimit(self.settings.max_concurrency, grow_to=self.grow_to)
         elif loop is not self._loop:
             raise RuntimeError(
                 "This Client belongs to another event loop; run its calls on the vertex-image "
@@ -663,16 +671,19 @@ class Client:
 
 
 class AdaptiveLimit:
-    """How many requests may be in flight: AIMD between 1 and ``ceiling`` (``max_concurrency``).
+    """How many requests may be in flight: AIMD from ``start`` (``max_concurrency``), between 1 and the ceiling.
 
-    ``throttled`` (a 429) halves the limit, once per burst: a 429 to a request sent before the last
-    halving (an older ``epoch``) does not halve it again. ``succeeded`` adds one after as many successes
-    as the limit. Waiters are served first come, first served. Loop-bound, like ``asyncio.Semaphore``.
+    The ceiling is ``start``, or ``grow_to`` when given: then, until the first 429, each success adds one
+    (a slow start, as TCP's). ``throttled`` (a 429) halves the limit, once per burst: a 429 to a request
+    sent before the last halving (an older ``epoch``) does not halve it again. After that ``succeeded``
+    adds one after as many successes as the limit. Waiters are served first come, first served.
+    Loop-bound, like ``asyncio.Semaphore``.
     """
 
-    def __init__(self, ceiling: int) -> None:
-        self.ceiling = max(1, ceiling)
-        self.limit = self.ceiling
+    def __init__(self, start: int, *, grow_to: int | None = None) -> None:
+        self.limit = max(1, start)
+        self.ceiling = max(self.limit, grow_to or 0)
+        self.slow_start = self.ceiling > self.limit
         self.active = 0
         self.epoch = 0
         self._successes = 0
@@ -705,7 +716,7 @@ class AdaptiveLimit:
 
     def succeeded(self) -> None:
         self._successes += 1
-        if self.limit < self.ceiling and self._successes >= self.limit:
+        if self.limit < self.ceiling and (self.slow_start or self._successes >= self.limit):
             self.limit += 1
             self._successes = 0
             self._wake()
@@ -714,6 +725,7 @@ class AdaptiveLimit:
         if epoch != self.epoch:
             return  # sent before the last halving: that one already answered this burst
         self.limit = max(1, self.limit // 2)
+        self.slow_start = False
         self.epoch += 1
         self._successes = 0
 
@@ -806,4 +818,4 @@ def _redact_tree(value: Any, redact: Callable[[str], str]) -> Any:
     return value
 
 
-__all__ = ["MAX_RESPONSE_BYTES", "AdaptiveLimit", "Client", "OnRetry", "RetryEvent"]
+__all__ = ["ADAPTIVE_CEILING", "MAX_RESPONSE_BYTES", "AdaptiveLimit", "Client", "OnRetry", "RetryEvent"]

@@ -129,8 +129,12 @@ class KernelState:
 
     # connection -----------------------------------------------------------------------------
     def client(self) -> Client:
-        """The shared client; the first call resolves credentials (and starts the emulator if chosen)."""
-        from ..client.http import Client  # lazy: httpx, loaded with the first request
+        """The shared client; the first call resolves credentials (and starts the emulator if chosen).
+
+        Its concurrency starts at ``max_concurrency``; when the user did not set it, it may grow (up to
+        ``client.http.ADAPTIVE_CEILING``) until the service answers 429 (``client.http.AdaptiveLimit``).
+        """
+        from ..client.http import ADAPTIVE_CEILING, Client  # lazy: httpx, loaded with the first request
 
         with self._lock:
             if self._client is None:
@@ -138,7 +142,9 @@ class KernelState:
                 assert self._settings is not None
                 settings = self._with_emulator(self._settings)
                 self._settings = settings
-                self._client = Client(settings, auth=self._auth)  # type: ignore[arg-type]
+                # max_concurrency set by the user is a hard cap; the default one may grow while no 429 comes
+                grow_to = None if "max_concurrency" in settings.sources else ADAPTIVE_CEILING
+                self._client = Client(settings, auth=self._auth, grow_to=grow_to)  # type: ignore[arg-type]
             return self._client
 
     def busy(self) -> bool:
