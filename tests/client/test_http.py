@@ -477,6 +477,21 @@ def test_a_429s_retry_after_holds_the_next_request_too() -> None:
     assert len(seen) == 2 and sent_at == [1005.0]
 
 
+def test_a_retry_after_past_the_deadline_holds_nobody() -> None:
+    time = FakeTime()
+    handler, seen = sequence(error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "3600"}), ok())
+    client = make_client(handler, time=time)
+
+    async def go() -> None:
+        with pytest.raises(QuotaExceeded):  # its own wait would pass the deadline: it gives up at once
+            await client.predict(IMAGEN, {"i": 0}, location="us-central1")
+        await client.predict(IMAGEN, {"i": 1}, location="us-central1")
+        await client.aclose()
+
+    asyncio.run(go())
+    assert time.waits == [] and len(seen) == 2
+
+
 def test_a_burst_of_429s_halves_the_limit_once() -> None:
     from vertex_image.client.http import AdaptiveLimit
 

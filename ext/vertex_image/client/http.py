@@ -373,6 +373,9 @@ class Client:
         failures = 0
         refreshed = False
         while True:
+            held = self._hold_until - self._clock()
+            if held > 0 and self._clock() + held <= deadline:  # another request's 429 asked everyone to wait
+                await self._sleep(held)
             timeout = max(0.001, min(self.settings.timeout_s, deadline - self._clock()))
             try:
                 return await attempt_once(failures + 1, timeout)
@@ -389,8 +392,11 @@ class Client:
                 if reason is None:
                     raise self._final(exc, url, failures, "") from _cause(exc)
                 wait = self._wait_s(exc, failures)
-                if isinstance(exc, APIError) and exc.code == 429:
-                    self._throttled(exc)
+                throttled = isinstance(exc, APIError) and exc.code == 429
+                if throttled and self._limit is not None:
+                    self._limit.throttled(self._last_epoch)  # halve the concurrency (once per burst)
+                if throttled and exc.retry_after_s and self._clock() + wait <= deadline:  # type: ignore[union-attr]
+                    self._hold_until = max(self._hold_until, self._clock() + wait)  # for every new attempt
                 if failures >= self.settings.max_attempts:
                     raise self._final(exc, url, failures, "") from _cause(exc)
                 if self._clock() + wait > deadline:
@@ -539,17 +545,8 @@ class Client:
         ))
 
     async def _slot(self, limit: AdaptiveLimit) -> int:
-        """Wait out a 429's Retry-After, then for a slot; the limit's epoch when the slot was taken."""
-        while (wait := self._hold_until - self._clock()) > 0:
-            await self._sleep(wait)
+        """Wait for a slot; the limit's epoch when it was taken (a 429 to it halves that epoch's limit)."""
         return await limit.acquire()
-
-    def _throttled(self, exc: APIError) -> None:
-        """A 429: halve the concurrency (once per burst) and hold new attempts for its Retry-After."""
-        if self._limit is not None:
-            self._limit.throttled(self._last_epoch)
-        if exc.retry_after_s:
-            self._hold_until = max(self._hold_until, self._clock() + exc.retry_after_s)
 
     async def _open_stream(
         self, url: str, payload: bytes, model_id: str, attempt: int, timeout: float
