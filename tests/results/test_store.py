@@ -456,3 +456,49 @@ def test_a_file_in_the_way_is_not_writable_and_is_refused_in_one_line(tmp_path: 
         store.check_writable()
     assert "\n" not in str(refused.value) and "nothing was sent" in str(refused.value)
     assert "is a file, not a folder" in str(refused.value) and "output_dir" in str(refused.value)
+
+
+# issue 14: the index in SQLite --------------------------------------------------------------------
+def test_gallery_since_keeps_images_saved_at_or_after_a_moment(tmp_path: Path) -> None:
+    import datetime as dt
+
+    moments = iter([1_780_000_000.0, 1_780_086_400.0, 1_780_172_800.0])  # three days apart, 2026-05-28 ...
+    store = ImageStore(tmp_path, clock=lambda: next(moments))
+    for colour, prompt in enumerate(["first day", "second day", "third day"]):
+        store.save(make(colour, prompt=prompt))
+    second = dt.datetime.fromtimestamp(1_780_086_400.0, tz=dt.timezone.utc)
+    for since in (second, second.isoformat(), 1_780_086_400, second.replace(tzinfo=None)):
+        assert [i.prompt for i in store.gallery(since=since)] == ["third day", "second day"]
+    assert [i.prompt for i in store.gallery(since=second.date())] == ["third day", "second day"]
+    assert [i.prompt for i in store.gallery(since=second, contains="DAY", model=MODEL, n=1)] == ["third day"]
+    for bad in ("yesterday", [1], True):
+        with pytest.raises(InvalidRequest, match="since must be a datetime"):
+            store.gallery(since=bad)
+
+
+def test_a_charge_with_an_id_is_recorded_once_across_store_objects(tmp_path: Path) -> None:
+    charge = {"cost": {"usd": 0.02, "estimated": False}, "model": "m", "kind": "call", "backend": "vertex",
+              "day": "2026-11-30", "charge_id": "batches/123/row-7"}  # fmt: skip
+    assert ImageStore(tmp_path).record_charge(charge)
+    assert not ImageStore(tmp_path).record_charge(charge)  # results() read again after the kernel was killed
+    assert [c["charge_id"] for c in ImageStore(tmp_path).charges()] == ["batches/123/row-7"]
+    assert ImageStore(tmp_path).charge_totals()["usd"] == pytest.approx(0.02)
+
+
+def test_an_old_folder_is_imported_on_open_and_keeps_its_images_costs_and_lookups(tmp_path: Path) -> None:
+    saved = ImageStore(tmp_path).save(make(5, prompt="from an old kernel"))
+    record = json.loads(Path(saved.path + ".json").read_text())
+    record.pop("thought_signature", None)
+    for name in INDEX_FILES:
+        (tmp_path / name).unlink(missing_ok=True)
+    charge = {"charge": {"cost": {"usd": 0.04}, "model": MODEL, "kind": "call", "backend": "vertex"}, "saved_at": "x"}
+    (tmp_path / "index.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(charge) + "\n")
+    store = ImageStore(tmp_path)
+    assert store.load(saved.id[:8]).data == saved.data and [i.id for i in store.gallery()] == [saved.id]
+    assert store.charge_totals()["usd"] == pytest.approx(0.04) and store.charges()[0]["model"] == MODEL
+    assert (tmp_path / "index.jsonl.imported").is_file() and not (tmp_path / "index.jsonl").exists()
+
+
+def test_a_bad_durability_is_refused() -> None:
+    with pytest.raises(InvalidRequest, match="durability must be 'process' or 'fsync'"):
+        ImageStore("x", durability="never")

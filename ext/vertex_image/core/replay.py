@@ -316,7 +316,7 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
         for name in sorted(blobs):
             shutil.copy2(store.root / REPLAY_FOLDER / "blobs" / name, folder / REPLAY_FOLDER / "blobs" / name)
         lines = [entry for entry in entries if entry.get("id") in ids]
-        charges = [line for line in _charge_lines(store) if set(line["charge"].get("replay_keys") or ()) & set(records)]
+        charges = [line for line in store.charge_lines() if set(line["charge"].get("replay_keys") or ()) & set(records)]
         (folder / INDEX_NAME).write_text("".join(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
                                                  for line in [*lines, *charges]), encoding="utf-8")  # fmt: skip
         _copy_sessions(store.root / "sessions", folder / "sessions", {Path(name).name for name in files})
@@ -343,23 +343,6 @@ def _references(content: Any, files: set[str], blobs: set[str]) -> None:
             files.add(str(blob["$image"]))
         if "$blob" in blob:
             blobs.add(str(blob["$blob"]))
-
-
-def _charge_lines(store: ImageStore) -> list[dict[str, Any]]:
-    try:
-        text = store.index_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    lines = []
-    for line in text.splitlines():
-        if '"charge"' in line:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict) and isinstance(entry.get("charge"), dict):
-                lines.append(entry)
-    return lines
 
 
 def _copy_sessions(source: Path, target: Path, images: set[str]) -> None:

@@ -603,8 +603,8 @@ class ImageStore:
                 with contextlib.closing(self._index.files_of_id(text.lower())) as files:
                     for filename in files:
                         path = self._child(filename)
-                        if path is not None and path.is_file():
-                            return path
+                        if path is not None and path.is_file() and _is_image(path):
+                            return path  # a row naming a sidecar, the index or another non-image is passed over
             except OSError as exc:
                 raise storage_error(exc, self.root, "read the index of") from exc
             for path in sorted(self.root.glob(f"{text.lower()}*")):
@@ -639,6 +639,15 @@ class ImageStore:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _is_image(path: Path) -> bool:
+    """Whether the file starts like an image (a tampered row may name anything in the folder)."""
+    try:
+        with open(path, "rb") as handle:
+            return bool(sniff_mime_type(handle.read(64)))
+    except OSError:
+        return False
 
 
 def since_seconds(since: Any) -> float | None:
