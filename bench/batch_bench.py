@@ -185,6 +185,7 @@ def bench_store(count: int) -> None:
         before_gallery = timed(lambda: _jsonl_gallery(folder, **query))
         before_newest = timed(lambda: _jsonl_gallery(folder, 20, None, None))
         before_cost = timed(lambda: total(_jsonl_charges(folder / "index.jsonl")))
+        before_none = timed(lambda: _jsonl_gallery(folder, 20, None, "no such words"))
         old = [image.id for image in _jsonl_gallery(folder, **query)]
         old_total = total(_jsonl_charges(folder / "index.jsonl"))
 
@@ -196,6 +197,12 @@ def bench_store(count: int) -> None:
         after_newest = timed(lambda: store.gallery(20))
         after_since = timed(lambda: store.gallery(20, since="2026-11-29", contains="take 4"))
         after_cost = timed(lambda: total(store.charge_totals()))
+        after_none = timed(lambda: store.gallery(20, contains="no such words"))
+        from vertex_image.results.images import GeneratedImage
+
+        png, saves = _png(), iter(range(10**6))
+        after_save = timed(lambda: store.save(GeneratedImage.from_bytes(png + f"{next(saves)}".encode(), "image/png",
+                                                                        prompt="one more mug", model="m")))  # fmt: skip
         assert [image.id for image in store.gallery(**query)] == old, "the same images, in the same order"
         assert abs(total(store.charge_totals()) - old_total) < 1e-6, "the same total"
         print(f"store: {count} images on disk, index.jsonl of {count} image lines + {count} charge lines ({size:.1f} MB)")
@@ -204,7 +211,10 @@ def bench_store(count: int) -> None:
               f"after (SQLite) {after_gallery * 1000:.1f} ms | {before_gallery / after_gallery:.0f}x faster")
         print(f"  gallery(20), newest:              before {before_newest * 1000:.0f} ms | "
               f"after {after_newest * 1000:.1f} ms | {before_newest / after_newest:.0f}x faster")
+        print(f"  gallery(contains=) matching none: before {before_none * 1000:.0f} ms | "
+              f"after (every row read) {after_none * 1000:.1f} ms | {before_none / after_none:.0f}x faster")
         print(f"  gallery(since=, contains=):      after {after_since * 1000:.1f} ms (no 'before': since= is new)")
+        print(f"  save one image into this folder (durability process): {after_save * 1000:.1f} ms")
         print(f"  all-time cost total (vi.cost()): before {before_cost * 1000:.0f} ms | "
               f"after (SUM in SQL) {after_cost * 1000:.1f} ms | {before_cost / after_cost:.0f}x faster")
 

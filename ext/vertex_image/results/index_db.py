@@ -49,6 +49,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS images_by_id ON images (id)",
     ("CREATE TABLE IF NOT EXISTS charges (seq INTEGER PRIMARY KEY, charge_id TEXT UNIQUE, usd REAL, "
      "is_call INTEGER NOT NULL, backend TEXT NOT NULL, day TEXT NOT NULL, record TEXT NOT NULL)"),
+    "CREATE INDEX IF NOT EXISTS charges_totals ON charges (backend, usd, is_call, day)",  # totals from the index alone
     "CREATE TABLE IF NOT EXISTS other_lines (seq INTEGER PRIMARY KEY, origin TEXT NOT NULL, line TEXT NOT NULL)",
 )
 

@@ -347,7 +347,7 @@ class ImageStore:
 
     def _save_batch(self, items: list[tuple[GeneratedImage, str | None]]) -> list[GeneratedImage]:
         for image, name in items:
-            if image.data:
+            if image.data and name is not None:
                 self._filename(image, name)  # a bad name is refused before anything is written
         if not any(image.data for image, _ in items):
             return [image for image, _ in items]
@@ -380,7 +380,7 @@ class ImageStore:
             if not image.data:
                 saved.append(image)
                 continue
-            filename = self._filename(image, name)
+            filename = self._filename(image, name, connection)
             path = self.root / filename
             record = image.provenance(full=True)
             record.update(file=filename, saved_at=saved_at)
@@ -567,18 +567,24 @@ class ImageStore:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _filename(self, image: GeneratedImage, name: str | None) -> str:
+    def _filename(self, image: GeneratedImage, name: str | None, connection: Any = None) -> str:
         """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
         (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
         """
         extension = EXTENSIONS.get(image.mime_type, ".bin")
         if name is None:
-            for found in sorted(self.root.glob(f"*{image.id[:8]}*{extension}")):  # the same content: one file
-                if found.name.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}")) and (
-                    self._recorded(found).get("id") == image.id
-                ):
-                    return found.name
             readable = image.file_name
+            # the same content: one file. Where it may be: the files the index lists for this id (saved under
+            # another prompt's words), this prompt's name, its full-id form, the ``<id>.<ext>`` of old stores.
+            # (Looked up, not globbed: listing a folder of 50,000 images at every save costs more than the save.)
+            known = [row[0] for row in connection.execute("SELECT DISTINCT file FROM images WHERE id = ?",
+                                                          (image.id,))] if connection is not None else []  # fmt: skip
+            full = readable[: -len(extension) - 8] + image.id + extension
+            for candidate in dict.fromkeys([*known, readable, full, f"{image.id}{extension}"]):
+                found = self._child(candidate)
+                if (found is not None and candidate.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}"))
+                        and found.is_file() and self._recorded(found).get("id") == image.id):  # fmt: skip
+                    return candidate
             if (self.root / readable).exists():  # another image whose short id is the same: the full id
                 return readable[: -len(extension) - 8] + image.id + extension
             return readable
