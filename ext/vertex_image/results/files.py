@@ -90,6 +90,12 @@ class GroupSync:
         self._pending: dict[Path, None] = {}
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        if hasattr(os, "register_at_fork"):  # a forked child has no such thread: it starts its own
+            os.register_at_fork(after_in_child=self._forget_thread)
+
+    def _forget_thread(self) -> None:
+        self._wake = threading.Condition()
+        self._thread = None
 
     def add(self, paths: Iterable[str | os.PathLike[str]]) -> None:
         with self._wake:
