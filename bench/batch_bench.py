@@ -129,12 +129,8 @@ def _jsonl_gallery(folder: Path, n: int, model: str | None, contains: str | None
             continue
         if needle and needle not in str(entry.get("prompt", "")).casefold():
             continue
-        try:
-            check_name(entry["file"])
-        except Exception:  # noqa: BLE001 - as the old reader: a tampered line is skipped
-            continue
-        path = folder / entry["file"]
-        if not path.is_file():
+        path = folder / entry["file"] if _plain_name(entry["file"], check_name) else None
+        if path is None or not path.is_file():
             continue
         data = path.read_bytes()
         if not sniff_mime_type(data):
@@ -142,6 +138,15 @@ def _jsonl_gallery(folder: Path, n: int, model: str | None, contains: str | None
         seen.add(str(entry.get("id")))
         images.append(_image_from(strip_metadata(data), entry, path))
     return images
+
+
+def _plain_name(name: str, check_name: Any) -> bool:
+    """As the old reader's ``_child``: a tampered line naming a path outside the folder is skipped."""
+    try:
+        check_name(name)
+    except ValueError:  # InvalidRequest is a ValueError
+        return False
+    return True
 
 
 def _jsonl_charges(index: Path) -> list[dict[str, Any]]:
