@@ -74,7 +74,7 @@ def cost() -> CostReport:
     """
     kernel = state()
     store = kernel.store()
-    return costs.report(kernel.ledger, budget=kernel.settings().budget_usd, stored=store.charges(),
+    return costs.report(kernel.ledger, budget=kernel.settings().budget_usd, stored=store.charge_totals(),
                         prices_as_of=PRICES_AS_OF, store=str(store.root))  # fmt: skip
 
 
@@ -319,9 +319,10 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 # saved images -----------------------------------------------------------------------------------
-def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
-    """The most recent images saved in this kernel's store (``output_dir``; see ``ImageStore.gallery``)."""
-    return state().store().gallery(n, model=model, contains=contains)
+def gallery(n: int = 20, model: str | None = None, contains: str | None = None, since: Any = None) -> ImageSet:
+    """The most recent images saved in this kernel's store (``output_dir``; see ``ImageStore.gallery``); ``since``:
+    a datetime, a date, ISO-8601 text or Unix seconds."""
+    return state().store().gallery(n, model=model, contains=contains, since=since)
 
 
 def load(ref: str | os.PathLike[str]) -> GeneratedImage:
