@@ -106,17 +106,19 @@ class Ledger:
         self.charges: list[Charge] = []
         self.reserved = 0.0
         self.record_to: Callable[[Charge], None] | None = None
+        self._spent = 0.0  # the sum of the charges, kept as they come: every call asks, and they only grow
 
     @property
     def spent(self) -> float:
         """USD of every charge so far (measured and estimated)."""
         with self.lock:
-            return sum(charge.cost.usd for charge in self.charges)
+            return self._spent
 
     def record(self, charge: Charge) -> None:
         """Add a charge (and write it to the store; a store that cannot be written does not lose the charge)."""
         with self.lock:
             self.charges.append(charge)
+            self._spent += charge.cost.usd
         if self.record_to is not None:
             self.record_to(charge)
 
