@@ -27,8 +27,9 @@ Rows (``--only`` keys in brackets):
              IPython cell each in a fresh process (the shell's own start not counted).
     [cold]   import + client + first 1K request saved to disk, fresh process.
     [1k]     a 1024 px answer: network + parse only; and the full call to a saved file.
-    [c32]    32 prompts at 0.5 s server latency: vertex-image at its default settings and at
-             ``max_concurrency=8``; the peers gathered under an ``asyncio.Semaphore(8)``; the ideal is 2.0 s.
+    [c32]    32 prompts at 0.5 s server latency: vertex-image at its default settings (a concurrency that starts
+             at 8 and grows while no 429 comes) and at ``max_concurrency=8`` (a cap); the peers gathered under an
+             ``asyncio.Semaphore(8)``; the ideal is 2.0 s (8 at a time).
     [tiny]   1x1 answers, requests per second, full call, sequential.
     [rss]    RSS growth of a fresh process that keeps 50 2048 px images (each result kept as a user keeps it).
     [ipynb]  bytes an .ipynb stores for one displayed 4096 px image: vertex-image's display of the result;
@@ -57,7 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -390,8 +391,9 @@ def profile_full_call(url: str, out: Path, count: int, size: str) -> str:
 
 
 PROFILE_PARTS = (  # (label, file as strip_dirs() shows it, function)
-    ("HTTP send and body read (httpx AsyncClient.send)", "_client.py", "send"),
-    ("  of which body reads (Response.aread)", "_models.py", "aread"),
+    ("HTTP request and answer, whole (Client._exchange)", "http.py", "_exchange"),
+    ("  of which send to headers (httpx AsyncClient.send)", "_client.py", "send"),
+    ("  of which body read (Client._read_body)", "http.py", "_read_body"),
     ("json.loads of the body", "decoder.py", "raw_decode"),
     ("base64 decode (binascii.a2b_base64)", "~", "<built-in method binascii.a2b_base64>"),
     ("response parse, with the decode", "gemini_response.py", "parse_generate_content_response"),
@@ -673,7 +675,8 @@ class Bench:
             eight.samples[name] = list(default.samples.get(name, []))
         if OURS in contenders:
             contenders[OURS].prepare(url)
-            default.note = f"vertex-image's default max_concurrency: {contenders[OURS].vi.settings().max_concurrency}"
+            default.note = (f"vertex-image's default max_concurrency: {contenders[OURS].vi.settings().max_concurrency}, "
+                            "a start that grows while no 429 comes (client.http.AdaptiveLimit); set, it is a cap")
         return [default, eight]
 
     def row_tiny(self) -> list[Row]:
