@@ -679,6 +679,46 @@ def test_stream_is_not_retried_after_the_first_chunk() -> None:
     assert len(seen) == 1
 
 
+def test_a_stream_that_stalls_after_its_first_chunk_ends_at_the_deadline() -> None:
+    got: list[dict[str, Any]] = []
+
+    async def go() -> bool:
+        body = BlockingStream(sse({"candidates": [{"index": 0}]}))
+        client = make_client(lambda request: httpx.Response(200, stream=body), Settings(project="p", deadline_s=0.3))
+        with pytest.raises(TransportError, match="passed its 0.3 s deadline") as info:
+            async for chunk in client.stream_generate_content(GEMINI, {}, location="global"):
+                got.append(chunk)
+        assert "after 1 stream chunk" in str(info.value)
+        return body.closed
+
+    assert asyncio.run(asyncio.wait_for(go(), 30))  # (a regression fails, not hangs); the connection was let go
+    assert len(got) == 1
+
+
+class EndlessStream(httpx.AsyncByteStream):
+    """An SSE stream whose second event never ends: data keeps coming without a blank line."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield sse({"candidates": [{"index": 0}]})
+        yield b"data: "
+        while True:
+            yield b"x" * 65536
+
+
+def test_a_stream_past_the_size_cap_is_refused() -> None:
+    async def go() -> list[dict[str, Any]]:
+        got = []
+        client = Client(Settings(project="p"), auth=FakeAuth(),
+                        transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=EndlessStream())),
+                        max_response_bytes=2**20)  # fmt: skip
+        with pytest.raises(ResponseFormatError, match="larger than the 1 MB cap"):
+            async for chunk in client.stream_generate_content(GEMINI, {}, location="global"):
+                got.append(chunk)
+        return got
+
+    assert len(asyncio.run(go())) == 1
+
+
 def test_empty_stream_is_a_response_format_error() -> None:
     handler, _ = sequence(httpx.Response(200, content=b""))
     with pytest.raises(ResponseFormatError):

@@ -96,6 +96,7 @@ class _OpenStream:
     parser: Any
     first: list[dict[str, Any]]
     ended: bool
+    received: int = 0
 
 
 class Client:
@@ -194,6 +195,8 @@ class Client:
     async def _stream(
         self, url: str, payload: bytes, model_id: str, on_retry: OnRetry | None
     ) -> AsyncIterator[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.deadline_s  # the whole stream, like a unary call's body
         opened = await self._with_retries(
             url, lambda attempt, timeout: self._open_stream(url, payload, model_id, attempt, timeout), on_retry
         )
@@ -207,7 +210,14 @@ class Client:
                 if ended:
                     return
                 try:
-                    chunks, ended = await self._next_chunks(opened.raw, opened.parser)
+                    chunks, ended = await _within(
+                        max(0.001, deadline - loop.time()), self._next_chunks(opened.raw, opened.parser, opened, url)
+                    )
+                except TimeoutError:
+                    raise self._transport_error(
+                        httpx.ReadTimeout(f"the stream passed its {self.settings.deadline_s:g} s deadline"),
+                        url, f"timeout after {delivered} stream chunk(s)",
+                    ) from None
                 except httpx.TransportError as exc:
                     raise self._transport_error(
                         exc, url, f"the connection dropped after {delivered} stream chunk(s)"
@@ -559,16 +569,28 @@ class Client:
             stack.callback(limit.release)
             request = http.build_request("POST", url, content=payload, headers=headers, timeout=timeout)
             self._debug("POST %s attempt %d (stream)", url, attempt)
-            response = await _within(timeout, http.send(request, stream=True))
+            started = asyncio.get_running_loop().time()
+            try:
+                response = await _within(timeout, http.send(request, stream=True))
+            except TimeoutError:
+                raise httpx.ReadTimeout(f"no answer within {timeout:g} s") from None
             stack.push_async_callback(response.aclose)
             self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
+            left = max(0.001, timeout - (asyncio.get_running_loop().time() - started))
             if response.status_code != 200:
-                body = await _within(timeout, self._read_body(response, url))
+                try:
+                    body = await _within(left, self._read_body(response, url))
+                except TimeoutError:
+                    raise httpx.ReadTimeout(f"no complete answer within {timeout:g} s") from None
                 raise self._api_error(response.status_code, response.headers, body, url, model_id)
             limit.succeeded()
             raw = response.aiter_bytes()
             parser = SSEParser()
-            first, ended = await self._next_chunks(raw, parser)
+            opened = _OpenStream(stack, raw, parser, [], False)
+            try:
+                first, ended = await _within(left, self._next_chunks(raw, parser, opened, url))
+            except TimeoutError:
+                raise httpx.ReadTimeout(f"no first chunk within {timeout:g} s") from None
             if first and is_bare_error(first[0]):  # before the first chunk: may be retried
                 raise self._scrub(error_from_stream_chunk(first[0], url=url, model=model_id))
             if not first:
@@ -576,15 +598,22 @@ class Client:
                     f"The stream from {self._redact(url)} ended without a single chunk; try again, "
                     "or use the non-streaming call."
                 )
-            return _OpenStream(stack, raw, parser, first, ended)
+            opened.first, opened.ended = first, ended
+            return opened
         except BaseException:
             await stack.aclose()
             raise
 
-    async def _next_chunks(self, raw: AsyncIterator[bytes], parser: Any) -> tuple[list[dict[str, Any]], bool]:
-        """Read until the parser gives at least one chunk (False) or the body ends (True)."""
+    async def _next_chunks(
+        self, raw: AsyncIterator[bytes], parser: Any, opened: _OpenStream, url: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Read until the parser gives at least one chunk (False) or the body ends (True); a stream is
+        refused past ``max_response_bytes`` in all, as one answer is."""
         try:
             async for data in raw:
+                opened.received += len(data)
+                if opened.received > self.max_response_bytes:
+                    raise self._too_large(url, f"more than {_megabytes(self.max_response_bytes)} of stream arrived")
                 chunks = parser.feed(data)
                 if chunks:
                     return list(chunks), False
