@@ -40,7 +40,7 @@ from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..results.store import read_metadata, strip_metadata
 from ..wire import gemini
 from .costs import DryRun, check_max_cost
-from .inputs import to_image_inputs
+from .inputs import check_input_sizes, to_image_inputs
 from .model_choice import choose_model
 from .operations import check_option_names, generate_content
 from .registry import state
@@ -263,6 +263,7 @@ class ImageSession:
         chosen = choose_model(model_name or self.model, kernel.settings(), options=list(turn_options))
         info = chosen.info
         inputs = to_image_inputs(images, dialect=dialect)
+        check_input_sizes(inputs, family=info.family, dialect=dialect)
         if not prompt.strip() and not inputs:
             raise InvalidRequest("The prompt is empty: write what to draw or change.")
         body_options = _body_options(
