@@ -597,8 +597,9 @@ def _writer_of(raw: bytes) -> str:
         pid, host, at = int(who["pid"]), str(who["host"])[:64], str(who.get("at", ""))[:32]
     except (ValueError, TypeError, KeyError, AttributeError):
         return "another process"
-    this = " (this process)" if pid == os.getpid() and host == socket.gethostname() else ""
-    return f"process {pid} on {host}{this}" + (f" (at {at})" if at else "")
+    notes = [note for note in ("this process" if (pid, host) == (os.getpid(), socket.gethostname()) else "",
+                               f"at {at}" if at else "") if note]  # fmt: skip
+    return f"process {pid} on {host}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _digest(data: bytes) -> str:
