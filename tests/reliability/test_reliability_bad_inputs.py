@@ -237,3 +237,17 @@ def test_a_bad_image_in_a_magic_is_one_line_and_sends_nothing(shell: Shell, tmp_
         assert "Traceback" not in text and len(text.splitlines()) == 1, text
         assert ("bytes say" in text) if ref == "notes" else ("53.0 MB" in text), text
         assert len(emulator_requests()) == sent
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [("imagen-4.0-upscale-preview", "it upscales an image"), ("imagen-3.0-capability-001", "it edits an image")],
+)
+def test_a_text_to_image_request_to_an_upscaler_or_editor_is_refused_before_sending(
+    legacy_kernel: Recorder, model: str, says: str
+) -> None:
+    sent = len(legacy_kernel.exchanges)
+    with pytest.raises(VertexImageError) as caught:
+        vi.generate_images("a fox", model=model)
+    assert says in str(caught.value) and "does not generate images from text" in str(caught.value)
+    assert len(legacy_kernel.exchanges) == sent
