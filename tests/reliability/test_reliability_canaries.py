@@ -18,7 +18,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -51,9 +51,9 @@ def _forms(secret: str) -> set[str]:
 class EchoingTokenEndpoint(http.server.BaseHTTPRequestHandler):
     """A token endpoint that refuses every request and quotes all of it back: form, headers, path."""
 
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
         self.seen.append(body)
         echo = f"{body} {self.path} {dict(self.headers)}"
@@ -222,8 +222,10 @@ def test_no_canary_reaches_any_output_or_file(
         leaks += [f"{name} in {path.relative_to(tmp_path)}" for name, canary in CANARIES.items()
                   if any(form.encode() in data for form in _forms(canary))]  # fmt: skip
     kinds = sorted({path.suffix or path.name for path in files})
-    print(f"canary sweep: {len(CANARIES)} canaries, {len(texts)} texts ({sum(len(t) for _, t in texts)} chars), "
-          f"{len(files)} files ({', '.join(kinds)}), {len(EchoingTokenEndpoint.seen)} echoed token requests")
+    print(
+        f"canary sweep: {len(CANARIES)} canaries, {len(texts)} texts ({sum(len(t) for _, t in texts)} chars), "
+        f"{len(files)} files ({', '.join(kinds)}), {len(EchoingTokenEndpoint.seen)} echoed token requests"
+    )
     assert not leaks, leaks
     assert len(texts) >= 60 and len(files) >= 15  # the sweep looked at a real day's output
     assert any(path.suffix in (".png", ".jpg") for path in files) and any("sessions" in path.parts for path in files)

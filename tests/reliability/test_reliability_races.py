@@ -50,8 +50,11 @@ def _kernels(em: Emulator, out: Path, name: str, who: list[str], turns: int) -> 
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", KERNEL, em.base_url, str(out), name, label, str(turns), str(start)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for label in who
     ]
     time.sleep(0.5)  # both import and configure before the start line

@@ -95,7 +95,7 @@ _SECRET_NAMES = (
     "|password|subject_token"
 )
 _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN[^-]{0,40}-----.*?(-----END[^-]{0,40}-----|$)", re.S), "***"),
+    (re.compile(r"-----BEGIN[^-]{0,40}-----.*?(-----END[^-]{0,40}-----|$)", re.DOTALL), "***"),
     (re.compile(rf"(?i)\b({_SECRET_NAMES})(\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\"'&\s,;}}\\()<>]{{6,}}"), r"\1\2***"),
     (re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), "***"),  # a JWT (a signed assertion, an id token)
     (re.compile(r"\bya29\.[\w.-]+"), "***"),  # a Google access token
