@@ -170,3 +170,19 @@ def test_a_live_holder_is_named_and_the_blocked_turn_is_kept_in_memory(
     chat.send("third")  # the lock is free again: the file catches up with memory
     saved = json.loads((Path(vi.settings().output_dir) / "sessions" / "held.json").read_text())
     assert [exchange["prompt"] for exchange in saved["exchanges"]] == ["first", "second", "third"]
+
+
+def test_a_turn_over_a_file_another_kernel_left_unreadable_is_kept_in_memory(kernel: Recorder) -> None:
+    """The file changed under this kernel and cannot be read (damaged, a newer format): it is not written over,
+    and the turn, paid for, stays in memory with one line saying why."""
+    chat = vi.chat(name="newer")
+    chat.send("mine")
+    path = Path(vi.settings().output_dir) / "sessions" / "newer.json"
+    document = json.loads(path.read_text())
+    document["version"] = 99
+    path.write_text(json.dumps(document))
+    before = path.read_bytes()
+    result = chat.send("second")
+    (notice,) = [n for n in result.notices if "not written over" in n]
+    assert "newer vertex-image" in notice and "kept in memory" in notice and "\n" not in notice
+    assert len(chat) == 2 and result.images and path.read_bytes() == before

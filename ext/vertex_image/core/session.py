@@ -454,7 +454,14 @@ class ImageSession:
     def _merged(self, path: Path, current: bytes, exchanges: list[Exchange]) -> tuple[list[Exchange], str]:
         """The turns on disk followed by those of ``exchanges`` the disk lacks, and the notice naming who added them."""
         writer = _writer_of(current)
-        theirs = ImageSession.load(path, name=self.name).exchanges
+        try:
+            theirs = ImageSession.load(path, name=self.name).exchanges
+        except VertexImageError as exc:  # damaged, or from a newer version: never written over
+            raise StorageError(
+                f"{path} changed on disk ({writer}) and cannot be read to keep its turns ({exc}); "
+                "it is not written over",
+                path=os.fspath(path),
+            ) from None
         seen = {_exchange_key(exchange) for exchange in theirs}
         ours = [exchange for exchange in exchanges if _exchange_key(exchange) not in seen]
         known = {_exchange_key(exchange) for exchange in self.exchanges}
