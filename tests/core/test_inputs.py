@@ -181,7 +181,7 @@ def test_an_image_over_every_limit_of_the_dialect_is_refused_naming_size_and_lim
     twelve = b"\x89PNG\r\n\x1a\n" + b"\0" * (12 * 1024 * 1024)
     with pytest.raises(InvalidRequest, match=r"^The input image is 12.0 MB; Vertex AI takes at most 10.0 MB"):
         to_image_inputs(twelve, dialect="vertex")
-    assert to_image_inputs(twelve, dialect="gemini-api")  # under 15 MB: its base64 fits a 20 MB request
+    assert to_image_inputs(twelve, dialect="gemini-api")  # its base64 fits the Gemini API's 100 MB request
     with pytest.raises(InvalidRequest, match=r"at most 7.0 MB per inline image for Gemini models"):
         check_input_sizes(to_image_inputs(twelve, dialect="gemini-api"), family="gemini", dialect="vertex")
 
@@ -192,3 +192,7 @@ def test_images_whose_base64_would_not_fit_one_request_are_refused_together() ->
     with pytest.raises(InvalidRequest, match=r"The 3 input images take 24.0 MB in the request"):
         check_input_sizes(six * 3, family="gemini", dialect="vertex")
     check_input_sizes([None, *six], family="imagen", dialect="vertex")  # no mask is no image
+    check_input_sizes(six * 3, family="gemini", dialect="gemini-api")  # the Gemini API takes 100 MB since 2026
+    sixty = to_image_inputs(b"\x89PNG\r\n\x1a\n" + b"\0" * (60 * 1024 * 1024), dialect="gemini-api")
+    with pytest.raises(InvalidRequest, match=r"the Gemini API takes under 100.0 MB per request"):
+        check_input_sizes(sixty * 2, family="gemini", dialect="gemini-api")

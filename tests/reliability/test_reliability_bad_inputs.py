@@ -187,7 +187,7 @@ CLIENT_CATCHES: list[tuple[str, str, Callable[[Any], Any], str]] = [
     ("edit an 8 MB image with a Gemini model on Vertex", "eight",
      lambda p: vi.edit_image("make it blue", p, model=GEMINI), "7.0 MB"),
     ("chat with an 8 MB image on Vertex", "eight", lambda p: vi.chat(name="e").send("blue", images=p), "7.0 MB"),
-    ("three 7 MB-ish images do not fit one 20 MB request", "eight",
+    ("three 6 MB images do not fit one 20 MB Vertex request", "eight",
      lambda p: vi.edit_image("blue", [PNG_SIGNATURE + b"\0" * (6 * 1024 * 1024)] * 3, model=GEMINI), "20.0 MB"),
 ]  # fmt: skip
 
