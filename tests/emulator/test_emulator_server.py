@@ -821,13 +821,19 @@ def test_vertex_rejects_inline_images_over_7_mb(http: httpx.Client) -> None:
     assert "the limit is 7 MB per inline image" in error(response)["message"]
 
 
-def test_gemini_api_rejects_requests_over_20_mb(http: httpx.Client) -> None:
-    big = "A" * (20 * 1024 * 1024)
+def test_gemini_api_takes_requests_up_to_100_mb_and_rejects_larger(http: httpx.Client) -> None:
+    """The limit rose from 20 MB to 100 MB in January 2026 (Google's blog post on the Gemini API's file limits)."""
+    over_old_limit = base64.b64encode(b"\x89PNG" + b"\x00" * (16 * 1024 * 1024)).decode()  # 21 MB of request
+    response = http.post(
+        GEMINI_API + "gemini-3-pro-image:generateContent", json=gemini(user("x", over_old_limit)), headers=KEY
+    )
+    assert "payload size" not in response.text
+    big = "A" * (100 * 1024 * 1024)
     response = http.post(
         GEMINI_API + "gemini-3-pro-image:generateContent", json=gemini(user("x", big)), headers=KEY
     )
     assert response.status_code == 400
-    assert error(response)["message"] == "Request payload size exceeds the limit: 20971520 bytes."
+    assert error(response)["message"] == "Request payload size exceeds the limit: 104857600 bytes."
 
 
 def test_gemini_accepts_snake_case_and_url_safe_unpadded_base64(http: httpx.Client) -> None:

@@ -19,7 +19,7 @@ from ..base.models import validate_options
 from ..results.images import GeneratedImage, ImageSet
 from . import costs, operations
 from .costs import CostReport, DryRun, check_max_cost
-from .inputs import to_image_inputs
+from .inputs import check_input_sizes, to_image_inputs
 from .model_choice import choose_model
 from .named_sessions import open_session
 from .operations import GEMINI_OPTIONS, UPSCALE_OPTIONS, GenerateRequest, OnRetry, check_names, check_option_names
@@ -236,6 +236,7 @@ def upscale_image(
     inputs = to_image_inputs(image, dialect=dialect)
     if len(inputs) != 1:
         raise InvalidRequest(f"upscale_image takes exactly one image, not {len(inputs)}.")
+    check_input_sizes(inputs, family=info.family, dialect=dialect)
     return _run(operations.upscale(inputs[0], factor, info, options, max_cost=max_cost))
 
 
@@ -278,6 +279,7 @@ async def agenerate_request(
         temperature=request.options.get("temperature"),
         output_mime_type=request.options.get("output_mime_type"),
     )
+    check_input_sizes([*request.images, request.mask], family=info.family, dialect=base_settings.speaks)
     check_max_cost(max_cost)
     replay_mode(base_settings, request.replay)  # a bad mode is refused before anything is sent
     result = await operations.generate(request, info, on_retry=on_retry, dry_run=dry_run, max_cost=max_cost)

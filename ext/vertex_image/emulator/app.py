@@ -42,7 +42,8 @@ _VERTEX_MODELS = re.compile(r"^/(?P<version>v1beta1)/publishers/google/models/?$
 _VERTEX_MODEL = re.compile(r"^/(?P<version>v1|v1beta1)/publishers/google/models/(?P<model>[^/:]+)$")
 AS_OF_HEADER = "x-emulator-as-of"
 METHODS = ("predict", "generateContent", "streamGenerateContent")
-GEMINI_API_LIMIT = 20 * 1024 * 1024  # WIRE §6.2, §7
+GEMINI_API_LIMIT = 100 * 1024 * 1024  # 20 MB until January 2026 (WIRE §6.2, §7); Google's blog: now 100 MB
+BATCH_INLINE_LIMIT = 20 * 1024 * 1024  # batchGenerateContent with inline requests: still 20 MB (batch-api docs)
 VERTEX_LIMIT = 256 * 1024 * 1024  # not documented for Vertex; a guard for the emulator's memory
 SSE_TERMINATOR = b"\r\n\r\n"
 
@@ -197,16 +198,16 @@ class EmulatorApp:
         path = environ.get("PATH_INFO", "") or "/"
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         headers = _headers(environ)
-        raw, too_large = _read_body(
-            environ, GEMINI_API_LIMIT if path.startswith(("/v1/models", "/v1beta/models")) else VERTEX_LIMIT
-        )
+        limit = GEMINI_API_LIMIT if path.startswith(("/v1/models", "/v1beta/models")) else VERTEX_LIMIT
+        limit = BATCH_INLINE_LIMIT if path.endswith(":batchGenerateContent") else limit
+        raw, too_large = _read_body(environ, limit)
         body, json_error = _parse_json(raw)
         with self._lock:
             self._log.append(RecordedRequest(method, path, query, headers, body))
         if self.latency_s:
             self._sleep(self.latency_s)
         if batches.BatchEngine.handles(path):
-            return self._batch(method, path, query, headers, raw, too_large, environ)
+            return self._batch(method, path, query, headers, raw, too_large and limit, environ)
         route = _listing_route(path) or _route(path)
         allowed = "GET" if route.method in LISTING_METHODS else "POST"
         if method != allowed:
@@ -225,7 +226,7 @@ class EmulatorApp:
             reply = self._listing(route, query, day)
         else:
             if too_large:
-                raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+                raise errors.invalid(errors.payload_too_large(limit))
             if json_error is not None:
                 raise errors.invalid(json_error)
             if not isinstance(body, dict):
@@ -236,14 +237,14 @@ class EmulatorApp:
         return reply
 
     def _batch(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes,
-               too_large: bool, environ: dict[str, Any]) -> Reply:  # fmt: skip
+               too_large: int, environ: dict[str, Any]) -> Reply:  # fmt: skip
         """Batch jobs, files and Cloud Storage (``batches.py``): the surface's credentials, then the engine."""
         surface = batches.BatchEngine.surface(path)
         upload_session = bool(query.get("upload_id"))  # the upload URL is the credential, as on Google's side
         if not upload_session:
             self._authenticate(Route(surface, "v1", "", "", "google", "", "batch"), headers, query)
-        if too_large:
-            raise errors.invalid(errors.PAYLOAD_TOO_LARGE)
+        if too_large:  # the limit that was passed
+            raise errors.invalid(errors.payload_too_large(too_large))
         host = headers.get("host") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '')}"
         status, extra, body = self.batches.serve(method, path, query, headers, raw, host)
         return Reply(status, extra, [body])

@@ -66,7 +66,9 @@ IMAGEN_PROMPT_BLOCKED = (  # WIRE §3.2
     "contains sensitive words that violate Google's Responsible AI practices. Try rephrasing the prompt. "
     "If you think this was an error, send feedback. Support codes: 42876398"
 )
-PAYLOAD_TOO_LARGE = "Request payload size exceeds the limit: 20971520 bytes."  # WIRE §6.2
+def payload_too_large(limit: int) -> str:
+    """The Gemini API's answer to a request over its size limit (WIRE §6.2)."""
+    return f"Request payload size exceeds the limit: {limit} bytes."
 RESOURCE_EXHAUSTED = (  # WIRE §6.2
     "Resource exhausted. Please try again later. Please refer to "
     "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
