@@ -1,12 +1,14 @@
 """Progress in place: one display handle shows the model, elapsed seconds and any retry wait.
 
-The handle starts as an empty ``text/plain`` output, is updated while the request runs (from the
+The handle starts as an empty ``text/plain`` output and is updated while the request runs (from the
 runtime loop's thread: the parent header of the cell is captured at start, as ipykernel 7 needs for
-output from other threads), and is emptied again at the end. The result itself is the magic's
-return value, so a saved notebook holds the result and an empty output that nbval compares equal
-on every run (nbval ignores ``update_display_data``). Without a frontend someone watches (terminal
-IPython, a bare ``InteractiveShell``, and a notebook run in batch by nbclient, nbconvert or papermill)
-progress stays quiet, so a rendered or re-run notebook holds no empty output.
+output from other threads). The result itself is the magic's return value. At the end the handle must
+not stay behind as an empty output in the saved notebook: a cell that holds only the magic (the cell
+magic, or one line such as ``imgs = %imagen ...``) is cleared (``clear_output``: its only output so far
+is the handle), and the result follows; a cell with other code may have printed before the magic, so
+there the handle keeps one line saying what ran and how long it took. Without a frontend someone
+watches (terminal IPython, a bare ``InteractiveShell``, and a notebook run in batch by nbclient,
+nbconvert or papermill) progress stays quiet, so a rendered or re-run notebook holds no progress at all.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Progress:
         self._publish_lock = threading.Lock()  # no status line may land after finish() emptied the handle
         self._origin = threading.get_ident()
         self._parent = _parent_of(shell)
+        self._alone = magic_alone_in_cell(self._parent)  # then the handle is the cell's only output
         self._started_at: float | None = None
         self._retry: Any = None
         self._retry_at = 0.0
@@ -102,13 +105,22 @@ class Progress:
                 self._publish({"text/plain": text, "text/html": progress_html(text)}, update=True)
 
     def finish(self) -> None:
-        """Empty the handle: the result (or the error) is shown by the magic itself."""
+        """Take the handle away (the result, or the error, is shown by the magic itself).
+
+        Alone in its cell, the handle is cleared with the cell's output; next to other code it keeps
+        one line (what ran, for how long), since clearing would take that code's output away too.
+        """
         with self._publish_lock:
             if self._done:
                 return
             self._done = True
-            if self.enabled and self._started_at is not None:
-                self._publish(_EMPTY, update=True)
+            if not self.enabled or self._started_at is None:
+                return
+            if self._alone:
+                self._clear()
+            else:
+                text = self.final_text()
+                self._publish({"text/plain": text, "text/html": progress_html(text, done=True)}, update=True)
 
     async def track(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on the runtime loop while a ticker refreshes the elapsed time."""
@@ -139,28 +151,53 @@ class Progress:
             text += f" · retry {attempt} in {left} s ({reason})" if left else f" · retry {attempt} ({reason})"
         return text
 
+    def final_text(self) -> str:
+        """The line a handle next to other code keeps: ``MODEL · answered in 3 s`` (or stopped, failed)."""
+        elapsed = 0 if self._started_at is None else int(self._clock() - self._started_at)
+        return f"{self.label} · request ended after {elapsed} s"
+
     def _publish(self, data: dict[str, Any], *, update: bool) -> None:
+        self._send(lambda: self.shell.display_pub.publish(
+            data=data, metadata={}, transient={"display_id": self.display_id}, update=update))
+
+    def _clear(self) -> None:
+        self._send(lambda: self.shell.display_pub.clear_output(wait=False))
+
+    def _send(self, send: Callable[[], None]) -> None:
+        """Send on behalf of the cell that started the request, from whichever thread this runs on."""
         tokens = None
         set_thread_parent = getattr(self.shell, "set_thread_parent", None)
         if self._parent and threading.get_ident() != self._origin and set_thread_parent is not None:
             tokens = set_thread_parent(self._parent)
         try:
-            self.shell.display_pub.publish(
-                data=data, metadata={}, transient={"display_id": self.display_id}, update=update
-            )
-        except Exception:  # noqa: BLE001 - a progress line must never break the request it describes
+            send()
+        except Exception:  # noqa: BLE001,S110 - a progress line must never break the request it describes
             pass
         finally:
             if tokens is not None:
                 self.shell.reset_thread_parent(tokens)
 
 
-def progress_html(text: str) -> str:
-    """The status line as a small grey line (escaped)."""
+def progress_html(text: str, done: bool = False) -> str:
+    """The status line as a small grey line (escaped); an hourglass while running."""
+    mark = "" if done else "&#8987; "
     return (
         '<div class="vertex-image-progress" style="font-size:0.9em;color:#666">'
-        f"&#8987; {html.escape(text, quote=True)}</div>"
+        f"{mark}{html.escape(text, quote=True)}</div>"
     )
+
+
+def magic_alone_in_cell(parent: Any) -> bool:
+    """True when the running cell's code (from its execute request) is just the magic: a cell magic, or
+    a single line. Then nothing else in the cell can have shown output before the progress handle."""
+    content = parent.get("content", {}) if isinstance(parent, dict) else {}
+    code = content.get("code") if isinstance(content, dict) else None
+    if not isinstance(code, str):
+        return False
+    lines = [line.strip() for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    return lines[0].startswith("%%") or (len(lines) == 1 and "%" in lines[0])
 
 
 def _parent_of(shell: Any) -> Any:
