@@ -124,7 +124,7 @@ def test_an_edit_at_a_new_aspect_ratio_reframes_the_input_instead_of_stretching_
     square.paste((0, 0, 0), (100, 100, 300, 300))  # a black square in the middle
     wide = draw.edit(square, "make it glow", size=(1376, 768))
     assert wide.size == (1376, 768)
-    width, height = _dark_extent(wide.crop((0, 0, 1376, 500)))  # above the edit's band
+    width, _height = _dark_extent(wide.crop((0, 0, 1376, 500)))  # above the edit's band
     assert abs(width - 384) <= 8  # 200 px of 400, shown 768 px high: 384 px, as wide as high
     assert draw.reframe(square, (400, 400)).tobytes() == square.tobytes()  # the same shape: unchanged
 
