@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import comm
 import pytest
 from vertex_image.notebook.panel.insert import NO_EXTENSION, TARGET, ask_front_end
 
@@ -124,3 +125,12 @@ def test_a_late_front_end_answer_after_the_fallback_changes_nothing_twice(answer
     assert heard.wait(10)
     opener.comms[0].answer(answer)
     assert told == ([False, True] if answer["ok"] else [False])  # a cell that did appear is said so
+
+
+def test_the_kernels_comm_factory_is_looked_up_when_asking_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    opener, told = Opener(), []
+    monkeypatch.setattr(comm, "create_comm", opener)  # as ipykernel does when it starts, after the import
+    ask_front_end("x", "m", lambda ok, why: told.append(ok), wait_s=60)
+    assert [c.opened["target_name"] for c in opener.comms] == [TARGET]
+    opener.comms[0].answer({"ok": True})
+    assert told == [True]

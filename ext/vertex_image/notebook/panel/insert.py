@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from comm import create_comm
+import comm
 
 TARGET = "vertex_image.cells"
 ANSWER_S = 3.0
@@ -36,12 +36,13 @@ def ask_front_end(
     model_id: str | None,
     tell: Tell,
     *,
-    open_comm: OpenComm = create_comm,
+    open_comm: OpenComm | None = None,
     wait_s: float = ANSWER_S,
 ) -> None:
     """Ask the front end to put ``code`` into a new cell below the panel's; ``tell`` hears how it went.
 
     Returns at once: the answer can only arrive once the kernel is idle again (after this click).
+    ``open_comm`` defaults to ``comm.create_comm`` as it is now (ipykernel replaces it when it starts).
     """
     lock = threading.Lock()
     outcome: list[bool] = []  # the first outcome told; a later "ok" is told once more
@@ -72,7 +73,7 @@ def ask_front_end(
     timer = threading.Timer(wait_s, on_timeout)
     timer.daemon = True
     try:
-        channel = open_comm(target_name=TARGET, data={"code": code, "model_id": model_id})
+        channel = (open_comm or comm.create_comm)(target_name=TARGET, data={"code": code, "model_id": model_id})
     except Exception as exc:  # noqa: BLE001 - no kernel to talk through: the box is the way
         tell(False, f"no front end to ask ({type(exc).__name__})")
         return
