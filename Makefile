@@ -22,7 +22,8 @@ setup: $(STAMP) labextension
 # `jupyter labextension develop` would.
 LABEXT_DIR := $(VENV)/share/jupyter/labextensions
 labextension: $(STAMP)
-	@mkdir -p $(LABEXT_DIR) && ln -sfn $(CURDIR)/ext/labextension/dist/vertex-image $(LABEXT_DIR)/vertex-image
+	@mkdir -p $(LABEXT_DIR) && if [ -L $(LABEXT_DIR)/vertex-image ] || [ ! -e $(LABEXT_DIR)/vertex-image ]; then \
+	  ln -sfn $(CURDIR)/ext/labextension/dist/vertex-image $(LABEXT_DIR)/vertex-image; fi  # a wheel's copy stays
 
 # The demo needs only the runtime, a kernel and the notebook renderer (the demo extra), with its own stamp;
 # a full install ($(STAMP): test and demo extras) satisfies it too, so `make test` then `make demo` installs nothing.
