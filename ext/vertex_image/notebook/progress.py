@@ -4,22 +4,25 @@ The handle starts as an empty ``text/plain`` output and is updated while the req
 runtime loop's thread: the parent header of the cell is captured at start, as ipykernel 7 needs for
 output from other threads). The result itself is the magic's return value. At the end the handle must
 not stay behind as an empty output in the saved notebook: a cell that holds only the magic (the cell
-magic, or one line such as ``imgs = %imagen ...``) is cleared (``clear_output``: its only output so far
-is the handle), and the result follows; a cell with other code may have printed before the magic, so
-there the handle keeps one line saying what ran and how long it took. Without a frontend someone
+magic, or one line such as ``imgs = %imagen ...``) that printed nothing (a notice of the magic itself,
+such as a session resumed from disk) is cleared (``clear_output``: its only output so far is the handle),
+and the result follows. Otherwise clearing would take printed words away too, so the handle keeps one
+line saying what ran and how long it took. What a cell printed is known from ipykernel's stream hooks
+(``watch_streams``, set up at ``%load_ext``): a cell that ran before them counts as having printed.
+Without a frontend someone
 watches (terminal IPython, a bare ``InteractiveShell``, and a notebook run in batch by nbclient,
 nbconvert or papermill) progress stays quiet, so a rendered or re-run notebook holds no progress at all.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -27,6 +30,55 @@ T = TypeVar("T")
 
 TICK_S = 1.0
 _EMPTY = {"text/plain": ""}
+_REMEMBERED = 1024  # cells whose printing is remembered (the newest)
+_printed: OrderedDict[str, None] = OrderedDict()  # msg_ids of cells that wrote to stdout or stderr
+_watched_since: dict[int, str | None] = {}  # id(stream) -> msg_id of the cell during which watching began
+_watch_lock = threading.Lock()
+
+
+def watch_streams(shell: Any) -> None:
+    """Note, from now on, which cells print (stdout, stderr), so that a progress handle is cleared only in a
+    cell that printed nothing. Cheap, and a no-op outside ipykernel (no stream hooks)."""
+    since = _msg_id(_parent_of(shell))
+    for stream in (sys.stdout, sys.stderr):
+        register = getattr(stream, "register_hook", None)
+        io_thread = getattr(stream, "pub_thread", None)
+        with _watch_lock:
+            if register is None or io_thread is None or id(stream) in _watched_since:
+                continue
+            _watched_since[id(stream)] = since
+        # ipykernel's stream hooks are per thread and run where the stream is flushed: its IO thread.
+        io_thread.schedule(lambda register=register: register(_note_printed))
+
+
+def printed_in(parent: Any) -> bool:
+    """Whether the cell of ``parent`` wrote to stdout or stderr; True when that cannot be known."""
+    cell = _msg_id(parent)
+    streams = (sys.stdout, sys.stderr)
+    with _watch_lock:
+        watched = all(id(stream) in _watched_since for stream in streams)
+        began_here = any(_watched_since.get(id(stream)) == cell for stream in streams)
+    if cell is None or not watched or began_here:
+        return True
+    for stream in streams:
+        try:
+            stream.flush()  # ipykernel: waits until the IO thread has sent it (through the hook)
+        except Exception:  # noqa: BLE001 - unknown: count it as printed
+            return True
+    with _watch_lock:
+        return cell in _printed
+
+
+def _note_printed(msg: Any) -> Any:
+    """The stream hook: remember the cell a stream message belongs to; the message goes on unchanged."""
+    header = msg.get("parent_header") if isinstance(msg, dict) else None
+    cell = _msg_id({"header": header})
+    if cell is not None:
+        with _watch_lock:
+            _printed[cell] = None
+            while len(_printed) > _REMEMBERED:
+                _printed.popitem(last=False)
+    return msg
 
 
 def has_frontend(shell: Any) -> bool:
@@ -74,7 +126,8 @@ class Progress:
         self._publish_lock = threading.Lock()  # no status line may land after finish() emptied the handle
         self._origin = threading.get_ident()
         self._parent = _parent_of(shell)
-        self._alone = magic_alone_in_cell(self._parent)  # then the handle is the cell's only output
+        self._alone = magic_alone_in_cell(self._parent)  # then the handle may be the cell's only output
+        watch_streams(shell)  # already done at %load_ext; here too for a shell that skipped it
         self._started_at: float | None = None
         self._retry: Any = None
         self._retry_at = 0.0
@@ -116,7 +169,7 @@ class Progress:
             self._done = True
             if not self.enabled or self._started_at is None:
                 return
-            if self._alone:
+            if self._alone and not printed_in(self._parent):
                 self._clear()
             else:
                 text = self.final_text()
@@ -124,6 +177,8 @@ class Progress:
 
     async def track(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on the runtime loop while a ticker refreshes the elapsed time."""
+        import asyncio  # lazy: not at %load_ext, which imports this module for watch_streams
+
         ticker = asyncio.ensure_future(self._tick()) if self.enabled else None
         try:
             return await coro
@@ -132,6 +187,8 @@ class Progress:
                 ticker.cancel()
 
     async def _tick(self) -> None:
+        import asyncio  # lazy: not at %load_ext, which imports this module for watch_streams
+
         while True:
             await asyncio.sleep(self._tick_s)
             self.refresh()
@@ -198,6 +255,12 @@ def magic_alone_in_cell(parent: Any) -> bool:
     if not lines:
         return False
     return lines[0].startswith("%%") or (len(lines) == 1 and "%" in lines[0])
+
+
+def _msg_id(parent: Any) -> str | None:
+    header = parent.get("header", {}) if isinstance(parent, dict) else {}
+    msg_id = header.get("msg_id") if isinstance(header, dict) else None
+    return msg_id if isinstance(msg_id, str) and msg_id else None
 
 
 def _parent_of(shell: Any) -> Any:
