@@ -235,6 +235,19 @@ def _run_cell(page: Any, index: int) -> None:
     expect(prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=1)
 
 
+def _saved_outputs(path: Path, index: int) -> list[dict[str, Any]]:
+    """The outputs of cell ``index`` once the notebook on disk has them (JupyterLab saves in the background)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            outputs = json.loads(path.read_text())["cells"][index]["outputs"]
+        except (OSError, ValueError, IndexError, KeyError):
+            outputs = []
+        if outputs or time.monotonic() > deadline:
+            return list(outputs)
+        time.sleep(0.25)
+
+
 def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -319,6 +332,11 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             _shot(page, "03b-insert-code-new-cell.png")
             _run_cell(page, 2)
             expect(magic_cell.locator(".jp-OutputArea-output img")).to_have_count(1)
+            # The progress line is gone: the saved notebook holds the result only, no emptied output.
+            expect(magic_cell.locator(".jp-OutputArea-output")).to_have_count(1)
+            page.keyboard.press("Control+s")
+            saved = _saved_outputs(lab.folder / "panel.ipynb", 2)
+            assert [output["output_type"] for output in saved] == ["execute_result"], saved
             # The panel follows its session: the magic's turn is in the strip without Refresh.
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(3)
             expect(panel.locator(".vi-history .vi-turn").nth(2)).to_contain_text("3. add falling snow")
