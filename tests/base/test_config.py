@@ -427,6 +427,15 @@ def test_budget_usd_from_configure_or_the_environment() -> None:
         resolve_settings(configured={"budget_usd": -1}, environ={})
 
 
+def test_durability_is_process_unless_fsync_is_asked_for() -> None:
+    assert resolve_settings(environ={}).durability == "process"
+    from_env = resolve_settings(environ={"VERTEX_IMAGE_DURABILITY": " FSYNC "})
+    assert from_env.durability == "fsync" and from_env.sources["durability"] == "environment (VERTEX_IMAGE_DURABILITY)"
+    assert resolve_settings(configured={"durability": "process"}, environ={"VERTEX_IMAGE_DURABILITY": "fsync"}).durability == "process"
+    with pytest.raises(InvalidRequest, match="Unknown durability 'never'; accepted: process, fsync"):
+        resolve_settings(configured={"durability": "never"}, environ={})
+
+
 def test_prices_resolve_model_names_and_refuse_unknown_keys() -> None:
     settings = resolve_settings(configured={"prices": {"nano-banana": {"image_output_per_m": 24}}}, environ={})
     assert settings.prices == {"gemini-nano-banana-2.1": {"image_output_per_m": 24.0}}

@@ -331,7 +331,13 @@ def test_too_many_input_images_names_models_that_take_them() -> None:
 
 def test_upscaler_takes_no_aspect_ratio_and_checks_factor() -> None:
     assert "takes no aspect ratio" in _refused("imagen-4.0-upscale-preview", aspect_ratio="1:1")
-    assert "'x2', 'x3' or 'x4'" in _refused("imagen-4.0-upscale-preview", upscale_factor="x5")
+    assert "'x2', 'x3' or 'x4'" in _refused("imagen-4.0-upscale-preview", upscale_factor="x5", input_images=1)
+
+
+@pytest.mark.parametrize("name", ["imagen-4.0-upscale-preview", "imagen-3.0-capability-001"])
+def test_an_upscaler_or_editor_given_no_image_is_refused(name: str) -> None:
+    assert "does not generate images from text" in _refused(name)
+    validate_options(resolve_model(name), input_images=1, edit=True)
     for factor in ("x2", "x3", "x4"):  # the Imagen upscale API reference accepts all three
         validate_options(resolve_model("imagen-4.0-upscale-preview"), upscale_factor=factor, input_images=1)
 

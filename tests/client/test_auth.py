@@ -310,7 +310,7 @@ def test_real_google_credentials_refresh_through_httpx() -> None:
     assert run(auth.headers())["Authorization"] == f"Bearer {CANARY}"
     assert len(seen) == 1  # cached: not expired
     assert seen[0]["grant_type"] == ["refresh_token"]
-    assert auth.secrets() == [CANARY]
+    assert auth.secrets() == [CANARY, "refresh-CANARY-123456", "client-secret-123456"]
 
 
 def test_real_invalid_grant_from_token_endpoint_is_auth_error() -> None:
@@ -558,3 +558,66 @@ def test_a_gateway_without_key_sends_no_auth_header_and_without_url_refuses() ->
     assert asyncio.run(auth.headers()) == {} and "no gateway key" in auth.description
     with pytest.raises(errors.ConfigError, match="needs the gateway's URL"):
         auth_for(resolve_settings({"backend": "openai"}, environ={}), environ={})
+
+
+# --- an echoing token endpoint (issue 17, item 14) -------------------------------------------------
+
+
+def _echoing_endpoint(shape: str) -> httpx.MockTransport:
+    """A token endpoint that quotes the form it was sent, as raw text, JSON or URL-decoded in a description."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = request.content.decode()
+        if shape == "text":
+            return httpx.Response(400, text=f"bad request: {body}")
+        if shape == "decoded":
+            fields = {k: v[0] for k, v in parse_qs(body).items()}
+            return httpx.Response(400, json={"error": "invalid_grant", "error_description": repr(fields)})
+        return httpx.Response(400, json={"error": f"invalid_client {body}", "error_description": body})
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize("shape", ["text", "json", "decoded"])
+def test_an_echoing_token_endpoint_leaks_no_secret_into_the_auth_error(shape: str) -> None:
+    from google.oauth2.credentials import Credentials
+
+    secret, refresh = "GOCSPX-canary/sec+ret=1", "1//canary-refresh/token+x"
+    credentials = Credentials(
+        token=None, refresh_token=refresh, client_id="cid.apps.googleusercontent.com", client_secret=secret,
+        token_uri="https://oauth2.example/token",
+    )  # fmt: skip
+    auth = GoogleCredentialsAuth(credentials, request=HttpxAuthRequest(transport=_echoing_endpoint(shape)))
+    with pytest.raises(errors.AuthError) as caught:
+        run(auth.headers())
+    text = f"{caught.value} {caught.value.reason}"
+    for canary in ("canary", "GOCSPX", "1//", "sec%2Bret", "sec+ret"):
+        assert canary not in text, text
+    assert "Could not refresh the Google credentials" in text and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "client_secret=s3cr3t-value&refresh_token=r3fr3sh-value",
+        '{"client_secret": "s3cr3t-value", "refresh_token": "r3fr3sh-value"}',
+        '{\\"client_secret\\": \\"s3cr3t-value\\"} refresh_token: r3fr3sh-value',
+        "-----BEGIN PRIVATE KEY-----\\nMIIEs3cr3t-value\\nr3fr3sh-value\\n-----END PRIVATE KEY-----\\n",
+        "assertion=eyJhbGciOiJSUzI1NiJ9.eyJzM2NyM3QtdmFsdWUifQ.s3cr3t-value-r3fr3sh-value",
+    ],
+)
+def test_values_that_look_secret_are_redacted_even_when_unknown(echo: str) -> None:
+    redacted = redact(f"the endpoint said: {echo} (status 400)", [])
+    assert "s3cr3t" not in redacted and "r3fr3sh" not in redacted, redacted
+    assert redacted.startswith("the endpoint said: ") and redacted.endswith("(status 400)")
+
+
+def test_a_known_secret_is_found_url_encoded_and_json_escaped() -> None:
+    secret = 'pa/ss+wo rd"x'
+    for form in (secret, "pa%2Fss%2Bwo%20rd%22x", "pa%2Fss%2Bwo+rd%22x", 'pa/ss+wo rd\\"x'):
+        assert redact(f"echo {form} end", [secret]) == "echo *** end"
+
+
+def test_ordinary_text_about_keys_and_tokens_is_left_alone() -> None:
+    text = "Set vi.configure(api_key=...) or GEMINI_API_KEY; the refresh token expired: log in again."
+    assert redact(text, []) == text

@@ -647,6 +647,7 @@ def test_gallery_and_load_read_the_kernel_store(tmp_path: Path, monkeypatch: pyt
         assert saved.path == str(tmp_path / "vertex_images" / image.file_name)
         assert vi.gallery is api.gallery and vi.load is api.load
         assert [i.prompt for i in vi.gallery()] == ["kernel"]
+        assert [i.prompt for i in vi.gallery(since="2000-01-01")] == ["kernel"] and not vi.gallery(since="2999-01-01")
         assert vi.load(image.id[:8]).prompt == "kernel"
         vi.configure(output_dir=str(tmp_path / "elsewhere"))
         assert len(vi.gallery()) == 0  # the store follows output_dir

@@ -185,3 +185,32 @@ def test_auto_mode_picks_batch_above_the_threshold_and_says_so(engine: str) -> N
     said: list[str] = []
     job = vi.generate_many([f"a pebble {i}" for i in range(51)], progress=said.append, **ENGINES[engine])
     assert isinstance(job, BatchJob) and job.notices and "sent as a batch job" in said[0]
+
+
+def test_a_kill_between_a_rows_charge_and_its_log_line_does_not_count_the_row_twice(
+    engine: str, batch_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    job = vi.generate_many([f"a teapot {i}" for i in range(12)], mode="batch", progress=False, **ENGINES[engine])
+    job.wait(poll_s=0.05, progress=False)
+    original = BatchJob._log
+    logged = [0]
+
+    def dies_before_the_fifth_log_line(self: BatchJob, entry: Any) -> None:
+        logged[0] += 1
+        if logged[0] == 5:
+            raise KeyboardInterrupt  # row 5 is saved and charged, not yet logged
+        original(self, entry)
+
+    monkeypatch.setattr(BatchJob, "_log", dies_before_the_fifth_log_line)
+    with pytest.raises(KeyboardInterrupt):
+        job.results(progress=False)
+    monkeypatch.setattr(BatchJob, "_log", original)
+    registry.reset()  # the kernel restarts
+    _configure(batch_emulator, out, engine)
+    (again,) = vi.batches()
+    again.results(progress=False)  # row 5 is saved again (nothing new to list) and charged again: recorded once
+    charged = collections.Counter(charge.get("charge_id") for charge in ImageStore(out).charges()
+                                  if str(charge.get("charge_id", "")).startswith(job.name + "/"))  # fmt: skip
+    assert len(charged) == 12 and set(charged.values()) == {1}
+    assert sum(_index_rows(out, job.name).values()) == 12

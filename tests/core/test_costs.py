@@ -19,6 +19,7 @@ from vertex_image.core.costs import (
     redacted,
     report,
     shortened,
+    stored_totals,
 )
 
 NB21 = resolve_model("gemini-nano-banana-2.1").prices
@@ -140,3 +141,21 @@ def test_the_report_splits_by_model_session_and_day_and_adds_the_store() -> None
     assert totals.all_time_by_backend == pytest.approx({"vertex": 1.0, "emulator": 0.5})
     assert totals.as_dict()["by_model"] == totals.by_model
     assert repr(totals).startswith("CostReport(this kernel $0.1000 in 2 calls ($0.0800 measured")
+
+
+def test_the_store_totals_summed_in_the_index_give_the_same_report_as_its_charges() -> None:
+    stored = [
+        {"cost": {"usd": 1.0}, "backend": "vertex", "day": "2026-11-01", "kind": "call"},
+        {"cost": {"usd": 0.5}, "backend": "emulator", "day": "2026-11-02", "kind": "attempt"},
+        {"cost": None},
+    ]
+    totals = stored_totals(stored)
+    assert totals == {"usd": 1.5, "calls": 1, "since": "2026-11-01", "by_backend": {"vertex": 1.0, "emulator": 0.5}}
+    by_rows = report(Ledger(), budget=None, stored=stored, prices_as_of="2026-11-30")
+    by_totals = report(Ledger(), budget=None, stored=totals, prices_as_of="2026-11-30")
+    assert by_rows == by_totals and by_totals.all_time_calls == 1
+
+
+def test_a_charge_with_an_id_carries_it_to_the_index_line() -> None:
+    assert Charge(Cost(0.01), "m", charge_id="batches/7/row-1", when=0).as_dict()["charge_id"] == "batches/7/row-1"
+    assert "charge_id" not in Charge(Cost(0.01), "m", when=0).as_dict()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from vertex_image.base.errors import InvalidRequest
 from vertex_image.base.values import ImageInput
-from vertex_image.core.inputs import to_image_inputs
+from vertex_image.core.inputs import check_input_sizes, to_image_inputs
 from vertex_image.results.images import GeneratedImage, ImageSet
 from vertex_image.results.store import ImageStore
 
@@ -156,3 +156,39 @@ def test_a_cmyk_image_keeps_its_colour_when_converted() -> None:
 
     with Image.open(io.BytesIO(sent.data)) as decoded:
         assert decoded.getpixel((0, 0)) == (200, 30, 40)
+
+
+def test_a_file_is_judged_by_its_bytes_not_its_name(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.png"
+    fake.write_text("not a picture")
+    with pytest.raises(InvalidRequest, match=r"notes.png is not a PNG.*its name says .png"):
+        to_image_inputs(fake)
+    real = tmp_path / "photo.txt"
+    real.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 20)
+    assert to_image_inputs(real)[0].mime_type == "image/jpeg"
+
+
+@pytest.mark.parametrize(("brand", "mime_type"), [(b"heic", "image/heic"), (b"mif1", "image/heif")])
+def test_heic_and_heif_are_known_by_their_ftyp_brand(tmp_path: Path, brand: bytes, mime_type: str) -> None:
+    data = b"\0\0\0\x18ftyp" + brand + b"\0" * 20
+    assert to_image_inputs(data)[0].mime_type == mime_type
+    path = tmp_path / "photo.heic"
+    path.write_bytes(data)
+    assert to_image_inputs(path)[0].mime_type == mime_type
+
+
+def test_an_image_over_every_limit_of_the_dialect_is_refused_naming_size_and_limit() -> None:
+    twelve = b"\x89PNG\r\n\x1a\n" + b"\0" * (12 * 1024 * 1024)
+    with pytest.raises(InvalidRequest, match=r"^The input image is 12.0 MB; Vertex AI takes at most 10.0 MB"):
+        to_image_inputs(twelve, dialect="vertex")
+    assert to_image_inputs(twelve, dialect="gemini-api")  # under 15 MB: its base64 fits a 20 MB request
+    with pytest.raises(InvalidRequest, match=r"at most 7.0 MB per inline image for Gemini models"):
+        check_input_sizes(to_image_inputs(twelve, dialect="gemini-api"), family="gemini", dialect="vertex")
+
+
+def test_images_whose_base64_would_not_fit_one_request_are_refused_together() -> None:
+    six = to_image_inputs(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
+    check_input_sizes(six * 2, family="gemini", dialect="vertex")  # 16 MB of base64
+    with pytest.raises(InvalidRequest, match=r"The 3 input images take 24.0 MB in the request"):
+        check_input_sizes(six * 3, family="gemini", dialect="vertex")
+    check_input_sizes([None, *six], family="imagen", dialect="vertex")  # no mask is no image

@@ -84,7 +84,9 @@ def test_the_store_follows_the_output_folder(kstate: KernelState, tmp_path: Path
     first = kstate.store()
     assert kstate.store() is first and first.root == tmp_path / "a"
     kstate.configure(output_dir=str(tmp_path / "b"))
-    assert kstate.store().root == tmp_path / "b"
+    assert kstate.store().root == tmp_path / "b" and kstate.store().durability == "process"
+    kstate.configure(durability="fsync")
+    assert kstate.store().durability == "fsync" and kstate.store().root == tmp_path / "b"
 
 
 # the emulator -----------------------------------------------------------------------------------

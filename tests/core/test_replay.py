@@ -77,6 +77,19 @@ def test_a_seeded_call_is_answered_from_the_store_with_the_same_bytes_and_no_req
     assert set(store.charges()[0]["replay_keys"]) == keys
 
 
+def test_a_recorded_answer_names_each_saved_image_by_its_file_and_keeps_no_copy_of_its_base64(kernel: Recorder) -> None:
+    shown = vi.generate_images("two red foxes", seed=4, n=2)
+    record = json.loads((Path(shown[0].path).parent / "replay" / f"{shown[0].replay_key}.json").read_text())
+    blobs = [part["inlineData"] for part in record["model_content"]["parts"] if "inlineData" in part]
+    assert [blob["$image"] for blob in blobs if "$image" in blob] == [Path(shown[0].path).name]
+    assert all("data" not in blob for blob in blobs)
+    files = {Path(image.path).name for image in shown}
+    for image in shown:  # each answer (one image each) is kept under its own key, naming its own file
+        found = json.loads((Path(image.path).parent / "replay" / f"{image.replay_key}.json").read_text())
+        named = [p["inlineData"]["$image"] for p in found["model_content"]["parts"] if "$image" in p.get("inlineData", {})]
+        assert Path(image.path).name in named and set(named) <= files
+
+
 def test_a_seedless_call_is_sent_again_under_auto_and_a_different_seed_too(kernel: Recorder) -> None:
     vi.configure(replay="auto")
     vi.generate_images("a red fox")

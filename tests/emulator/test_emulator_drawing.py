@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import time
 
 import httpx
@@ -110,6 +112,36 @@ def test_emulator_images_decode_with_pil(legacy_http: httpx.Client) -> None:
     ][0]
     assert image(prediction["bytesBase64Encoded"]).format == "JPEG"
 
+
+@pytest.mark.parametrize(
+    "prompt",
+    [("lighthouse cliff waves " * 50_000)[:1_000_000], "x" * 1_000_000],
+    ids=["1MB-of-words", "1MB-single-word"],
+)
+def test_a_1mb_prompt_renders_and_its_text_stays_inside_the_picture(prompt: str) -> None:
+    """The layout reads only the lines that fit: a quadratic wrap would hang here (issue 17, item 13)."""
+    img = draw.generate("m", prompt, seed=0, index=0, size=(1024, 1024))
+    data = draw.encode(img, "image/png")
+    assert Image.open(io.BytesIO(data)).size == (1024, 1024)
+    fnt, lines = draw.fit_text(prompt, (900, 600), largest=100)
+    assert fnt.size == 10 and lines[-1].endswith("...")
+    assert all(fnt.getlength(line) <= 900 for line in lines[:-1])
+    assert len(lines) * fnt.size * 1.2 <= 600
+
+
+def test_a_word_longer_than_the_line_is_cut_into_pieces_that_fit() -> None:
+    fnt, lines = draw.fit_text("y" * 400 + " tail", (300, 600), largest=20)
+    assert "".join(lines[:-1]).startswith("y" * 100) and lines[-1].endswith("tail")
+    assert all(fnt.getlength(line) <= 300 for line in lines)
+    assert "".join(lines).replace("tail", "").replace(" ", "") == "y" * 400
+
+
+def test_a_1mb_prompt_through_the_server_gives_a_valid_png(legacy_http: httpx.Client) -> None:
+    body = imagen(("a long story " * 80_000)[:1_000_000], sampleCount=1, seed=3, addWatermark=False)
+    answer = legacy_http.post(VERTEX + "imagen-4.0-generate-001:predict", json=body, headers=BEARER)
+    assert answer.status_code == 200
+    png = base64.b64decode(answer.json()["predictions"][0]["bytesBase64Encoded"])
+    assert Image.open(io.BytesIO(png)).format == "PNG"
 
 def _dark_extent(img: Image.Image) -> tuple[int, int]:
     """Width and height of the dark area of ``img``."""

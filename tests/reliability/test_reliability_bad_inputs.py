@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, legacy_em, legacy_kernel  # noqa: F401 - fixtures
 from magicshell import Shell, emulator_requests, shell  # noqa: F401 - fixtures
 from vertex_image.base.errors import VertexImageError
+from vertex_image.core.inputs import check_input_sizes, to_image_inputs
 from vertex_image.wire import gemini, imagen
 
 GEMINI = "gemini-nano-banana-2.1"
@@ -155,3 +156,98 @@ def test_nothing_of_a_bad_input_table_touches_the_disk(kernel: Recorder, tmp_pat
         except VertexImageError:
             pass
     assert not out.exists() or not any(out.glob("*.png")) and not any(out.glob("*.jpg"))
+
+
+# Mistakes the client can catch before a request is paid for (issue 17, item 11) -------------------------------
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+BIG = 53 * 1024 * 1024
+
+
+@pytest.fixture
+def hostile_images(tmp_path: Path) -> dict[str, Path]:
+    """A text file named .png, a 53 MB 'PNG', an 8 MB one (over Vertex's 7 MB for Gemini, under Imagen's 10)."""
+    text = tmp_path / "notes.png"
+    text.write_text("just some notes, not a picture\n" * 20)
+    big = tmp_path / "huge.png"
+    big.write_bytes(PNG_SIGNATURE + b"\0" * BIG)
+    eight = tmp_path / "eight.png"
+    eight.write_bytes(PNG_SIGNATURE + b"\0" * (8 * 1024 * 1024))
+    return {"text": text, "big": big, "eight": eight}
+
+
+CLIENT_CATCHES: list[tuple[str, str, Callable[[Any], Any], str]] = [
+    ("edit a text file named .png", "text", lambda p: vi.edit_image("make it blue", p, model=GEMINI), "bytes say"),
+    ("edit bytes of a text file", "text", lambda p: vi.edit_image("make it blue", p.read_bytes(), model=GEMINI),
+     "not a PNG"),
+    ("chat with a text file named .png", "text", lambda p: vi.chat(name="t").send("blue", images=p), "bytes say"),
+    ("edit a 53 MB image", "big", lambda p: vi.edit_image("make it blue", p, model=GEMINI), "53.0 MB"),
+    ("edit 53 MB given as bytes", "big", lambda p: vi.edit_image("make it blue", p.read_bytes(), model=GEMINI),
+     "53.0 MB"),
+    ("chat with a 53 MB image", "big", lambda p: vi.chat(name="b").send("blue", images=[p]), "53.0 MB"),
+    ("edit an 8 MB image with a Gemini model on Vertex", "eight",
+     lambda p: vi.edit_image("make it blue", p, model=GEMINI), "7.0 MB"),
+    ("chat with an 8 MB image on Vertex", "eight", lambda p: vi.chat(name="e").send("blue", images=p), "7.0 MB"),
+    ("three 7 MB-ish images do not fit one 20 MB request", "eight",
+     lambda p: vi.edit_image("blue", [PNG_SIGNATURE + b"\0" * (6 * 1024 * 1024)] * 3, model=GEMINI), "20.0 MB"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "which", "call", "says"), CLIENT_CATCHES, ids=[c[0] for c in CLIENT_CATCHES])
+def test_a_mistake_the_client_can_catch_is_refused_before_sending(
+    kernel: Recorder, hostile_images: dict[str, Path], label: str, which: str, call: Callable[[Any], Any], says: str
+) -> None:
+    before = vi.settings()
+    sent = len(kernel.exchanges)
+    with pytest.raises(VertexImageError) as caught:
+        call(hostile_images[which])
+    message = str(caught.value)
+    assert says in message and "\n" not in message.strip(), message
+    assert len(kernel.exchanges) == sent
+    assert vi.settings() == before
+
+
+@pytest.mark.parametrize(("which", "says"), [("text", "bytes say"), ("big", "53.0 MB")])
+def test_the_upscaler_refuses_a_bad_image_before_sending(
+    legacy_kernel: Recorder, hostile_images: dict[str, Path], which: str, says: str
+) -> None:
+    sent = len(legacy_kernel.exchanges)
+    with pytest.raises(VertexImageError, match=says):
+        vi.upscale_image(hostile_images[which])
+    assert len(legacy_kernel.exchanges) == sent
+
+
+def test_an_8mb_image_goes_to_imagen_whose_limit_is_10mb(hostile_images: dict[str, Path]) -> None:
+    """The limit is the model family's: the same 8 MB file refused for Gemini on Vertex is no mistake for Imagen."""
+    inputs = to_image_inputs(hostile_images["eight"])
+    check_input_sizes(inputs, family="imagen", dialect="vertex")
+    with pytest.raises(VertexImageError, match="7.0 MB per inline image"):
+        check_input_sizes(inputs, family="gemini", dialect="vertex")
+
+
+def test_a_bad_image_in_a_magic_is_one_line_and_sends_nothing(shell: Shell, tmp_path: Path) -> None:
+    shell.run("%imagen a warm-up fox")
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture\n")
+    shell.ns["notes"] = notes
+    shell.ns["huge"] = PNG_SIGNATURE + b"\0" * BIG
+    for ref in ("notes", "huge"):
+        sent = len(emulator_requests())
+        cell = shell.run(f"%%gemini_image -i {ref}\nmake it blue")
+        text = cell.shown.strip() or str(cell.error)
+        assert "Traceback" not in text and len(text.splitlines()) == 1, text
+        assert ("bytes say" in text) if ref == "notes" else ("53.0 MB" in text), text
+        assert len(emulator_requests()) == sent
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [("imagen-4.0-upscale-preview", "it upscales an image"), ("imagen-3.0-capability-001", "it edits an image")],
+)
+def test_a_text_to_image_request_to_an_upscaler_or_editor_is_refused_before_sending(
+    legacy_kernel: Recorder, model: str, says: str
+) -> None:
+    sent = len(legacy_kernel.exchanges)
+    with pytest.raises(VertexImageError) as caught:
+        vi.generate_images("a fox", model=model)
+    assert says in str(caught.value) and "does not generate images from text" in str(caught.value)
+    assert len(legacy_kernel.exchanges) == sent

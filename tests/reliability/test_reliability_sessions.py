@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,41 @@ def test_one_damaged_session_file_does_not_stop_the_listing(kernel: Recorder, tm
     rows = session_rows()
     assert ("good", chat.model, "1", "memory, disk") in rows
     assert "good" in session_names()
+
+
+PANEL_DAMAGE = {
+    "not utf-8": b"\xff\xfe not utf-8",
+    "not json": b"{not json",
+    "a list": b"[]",
+    "no model": b'{"format": "vertex-image-session", "version": 1}',
+    "exchanges of the wrong shape": json.dumps(
+        {"format": "vertex-image-session", "version": 1, "name": "x", "model": "gemini-nano-banana-2.1",
+         "exchanges": [{"prompt": 1}]}).encode(),
+    "a newer format": json.dumps(
+        {"format": "vertex-image-session", "version": 99, "name": "x", "model": "gemini-nano-banana-2.1",
+         "exchanges": []}).encode(),
+    "an unknown option": json.dumps(
+        {"format": "vertex-image-session", "version": 1, "name": "x", "model": "gemini-nano-banana-2.1",
+         "options": {"zzz": 1}, "exchanges": []}).encode(),
+    "a shut-down model": json.dumps(
+        {"format": "vertex-image-session", "version": 1, "name": "x", "model": "imagen-4.0-generate-001",
+         "exchanges": []}).encode(),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", PANEL_DAMAGE, ids=list(PANEL_DAMAGE))
+def test_the_panel_opens_on_a_damaged_session_and_names_the_file_skipped(kernel: Recorder, damage: str) -> None:
+    """Issue 17, item 9: one corrupted file in sessions/ never stops vi.panel() from opening."""
+    chat = vi.chat(name="good")
+    chat.send("a cabin")
+    bad = Path(vi.settings().output_dir) / "sessions" / "chosen.json"
+    bad.write_bytes(PANEL_DAMAGE[damage])
+
+    for opened in (vi.panel(), vi.panel(mode="conversation"), vi.panel(session="good")):
+        assert "Skipped" not in opened.status.value  # the damaged file is not the one shown: nothing to say
+    shown = vi.panel(session="chosen")
+    status = html.unescape(re.sub(r"<[^>]+>", " ", shown.status.value)).split("→")[0].strip()
+    assert status.startswith(f"Skipped {bad}: ") and "\n" not in status, status
+    shown.session.value = "good"  # the panel works on: the good session is one choice away
+    assert len(shown.history.children) == 1 and shown.current_session() is chat
+    assert bad.read_bytes() == PANEL_DAMAGE[damage]  # left as it was

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -48,13 +47,22 @@ def test_a_save_error_keeps_every_other_image_and_says_so(tmp_path: Path, monkey
     assert {entry["id"] for entry in store.entries()} == {images[0].id, images[2].id, images[3].id}
 
 
-def test_an_index_in_the_way_keeps_all_images_in_memory(kernel: Recorder) -> None:
+@pytest.mark.parametrize("damage", ["a folder in the way", "not a database"])
+def test_an_index_in_the_way_or_corrupt_keeps_all_images_in_memory(kernel: Recorder, damage: str) -> None:
     out = Path(vi.settings().output_dir)
-    (out / "index.jsonl").mkdir(parents=True)
+    if damage == "a folder in the way":
+        (out / "index.sqlite").mkdir(parents=True)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.sqlite").write_bytes(b"this is not an SQLite database, it was overwritten" * 100)
     kept = vi.generate_images("a fox", n=4)  # paid for: returned from memory with the way to save them
     assert len(kept) == 4 and all(image.data[:2] == b"\xff\xd8" and not image.path for image in kept)
     (notice,) = kept.notices
     assert "kept in memory only" in notice and ".save(" in notice and "\n" not in notice
+    assert "move index.sqlite aside" in notice  # what to do about it
+    with pytest.raises(StorageError) as caught:
+        vi.gallery()
+    assert "\n" not in str(caught.value) and "index.sqlite" in str(caught.value)
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x1c", "\x0b", "\r"])
@@ -63,24 +71,43 @@ def test_line_separators_in_a_prompt_keep_the_image_listed_once(kernel: Recorder
     first = vi.generate_images(prompt, seed=7)
     vi.generate_images(prompt, seed=7)  # a re-run adds nothing
 
-    index = Path(vi.settings().output_dir) / "index.jsonl"
-    lines = [line for line in index.read_bytes().split(b"\n") if line and b'"file"' in line]
-    assert len(lines) == 1
+    assert len(ImageStore(vi.settings().output_dir).entries()) == 1
     assert [image.id for image in vi.gallery()] == [first[0].id]
     assert vi.gallery(contains="in snow")[0].prompt == prompt
 
 
+TAMPERED = ("index.sqlite", "index.jsonl.imported", "notes.txt", "../../etc/passwd", "/etc/passwd", "sessions")
+
+
 def test_a_tampered_index_never_makes_the_gallery_return_non_images(kernel: Recorder) -> None:
+    import sqlite3
+
     real = vi.generate_images("a fox")[0]
     out = Path(vi.settings().output_dir)
     (out / "notes.txt").write_text("not an image")
-    with open(out / "index.jsonl", "a", encoding="utf-8") as handle:
+    (out / "sessions").mkdir(exist_ok=True)
+    with sqlite3.connect(out / "index.sqlite") as db:  # another program wrote rows into the database
+        for name in (*TAMPERED, Path(real.path).name + ".json"):
+            record = json.dumps({"file": name, "id": real.id, "prompt": "a fox", "model": "m"})
+            db.execute("INSERT INTO images (id, file, model, prompt_key, saved, record) VALUES (?, ?, 'm', 'a fox', 0, ?)",
+                       (real.id, name, record))  # fmt: skip
+    assert [image.id for image in vi.gallery()] == [real.id]
+    assert [image.id for image in vi.gallery(model="m")] == []  # every row for model m is tampered
+    assert vi.load(real.id[:10]).data == real.data  # the id's newest rows name non-images: the real file is found
+
+
+def test_a_tampered_old_index_imported_on_open_never_makes_the_gallery_return_non_images(kernel: Recorder) -> None:
+    real = vi.generate_images("a fox")[0]
+    out = Path(vi.settings().output_dir)
+    (out / "notes.txt").write_text("not an image")
+    with open(out / "index.jsonl", "a", encoding="utf-8") as handle:  # an old index dropped into the folder
         for name in ("index.jsonl", real.id + ".png.json", "notes.txt", "../../etc/passwd", "/etc/passwd"):
             handle.write(json.dumps({"file": name, "id": name, "prompt": "x", "model": "m"}) + "\n")
-    assert [image.id for image in vi.gallery()] == [real.id]
+    fresh = ImageStore(out)  # the next kernel opens the folder: the lines are imported
+    assert [image.id for image in fresh.gallery()] == [real.id] and len(fresh.entries()) == 6
 
 
-@pytest.mark.parametrize("ref", ["../../../../etc/passwd", "index.jsonl", "/etc/hostname", "sessions"])
+@pytest.mark.parametrize("ref", ["../../../../etc/passwd", "index.jsonl", "index.sqlite", "/etc/hostname", "sessions"])
 def test_loading_a_file_that_is_not_an_image_is_refused(kernel: Recorder, ref: str) -> None:
     vi.generate_images("a fox")
     with pytest.raises(InvalidRequest) as caught:

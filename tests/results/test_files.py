@@ -66,3 +66,23 @@ def test_append_lines_closes_off_a_torn_last_line_and_fsyncs(tmp_path: Path) -> 
     assert append_lines(path, b'{"b": 2}\n', fsync=synced.append) is False
     assert path.read_bytes().split(b"\n") == [b'{"a": 1}', b'{"torn', b'{"b": 2}', b""]
     assert len(synced) == 2
+
+
+def test_group_sync_fsyncs_what_is_queued_once_and_a_forked_child_starts_its_own_thread(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from vertex_image.results.files import GroupSync
+
+    later = GroupSync(delay=3600)
+    (tmp_path / "a.png").write_bytes(b"x")
+    later.add([tmp_path / "a.png", tmp_path / "a.png", tmp_path / "gone.png"])  # a file removed meanwhile: skipped
+    assert later.flush() == 2 and later.flush() == 0
+    if sys.platform != "linux":
+        print("fork part skipped: Linux only here")
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os._exit(0 if later._thread is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

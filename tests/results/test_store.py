@@ -46,8 +46,12 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
+INDEX_FILES = ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm")  # the database and its WAL files
+
+
 def visible(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+    """The images and sidecars of a folder (not the index, not hidden temporary files)."""
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and p.name not in INDEX_FILES)
 
 
 # -- what a save writes ----------------------------------------------------------------------------
@@ -58,11 +62,11 @@ def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
     saved = ImageStore(tmp_path).save(image)
     name = image.file_name
     assert saved.path == str(tmp_path / name) and image.path == ""
-    assert visible(tmp_path) == sorted([name, name + ".json", "index.jsonl"])
+    assert visible(tmp_path) == sorted([name, name + ".json"]) and (tmp_path / "index.sqlite").is_file()
     sidecar = json.loads((tmp_path / (name + ".json")).read_text())
     assert sidecar["prompt"] == "a red fox" and sidecar["thought_signature"] == "c2ln" and sidecar["file"] == name
-    [line] = (tmp_path / "index.jsonl").read_text().splitlines()
-    assert json.loads(line)["id"] == image.id and "thought_signature" not in json.loads(line)
+    [entry] = ImageStore(tmp_path).entries()  # another store object: read from the database
+    assert entry["id"] == image.id and entry["file"] == name and "thought_signature" not in entry
 
 
 def test_png_provenance_is_in_text_chunks_and_pixels_are_untouched(tmp_path: Path) -> None:
@@ -130,7 +134,7 @@ def test_same_bytes_and_provenance_saved_twice_is_one_file_and_one_line(tmp_path
     store = ImageStore(tmp_path)
     first, second = store.save(make()), store.save(make(response_id="another-response"))
     assert first.path == second.path
-    assert len(store.entries()) == 1 and len(visible(tmp_path)) == 3
+    assert len(store.entries()) == 1 and len(visible(tmp_path)) == 2
 
 
 def test_same_bytes_with_other_provenance_is_one_file_and_two_lines(tmp_path: Path) -> None:
@@ -138,7 +142,7 @@ def test_same_bytes_with_other_provenance_is_one_file_and_two_lines(tmp_path: Pa
     store.save(make(prompt="a red fox"))
     store.save(make(prompt="a fox in red"))
     assert [e["prompt"] for e in store.entries()] == ["a red fox", "a fox in red"]
-    assert len(visible(tmp_path)) == 3
+    assert len(visible(tmp_path)) == 2
     assert [i.prompt for i in store.gallery()] == ["a fox in red"]  # one image, newest record
 
 
@@ -196,7 +200,7 @@ def test_crash_before_the_image_rename_leaves_nothing(tmp_path: Path) -> None:
     good.save(make(1, prompt="kept"))
     with pytest.raises(Crash):
         ImageStore(tmp_path, replace=crashing_replace(0)).save(make(2))
-    assert len(list(tmp_path.iterdir())) == 3  # no temporary file either
+    assert len(visible(tmp_path)) == 2 and not list(tmp_path.glob(".vi-tmp-*"))  # no temporary file either
     assert [e["prompt"] for e in good.entries()] == ["kept"]
     assert [i.prompt for i in good.gallery()] == ["kept"]
 
@@ -206,13 +210,15 @@ def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: 
         ImageStore(tmp_path, replace=crashing_replace(1)).save(make())
     store = ImageStore(tmp_path)
     assert store.entries() == [] and len(store.gallery()) == 0  # complete image, not yet listed
-    assert [p.name for p in tmp_path.iterdir()] == [make().file_name]
+    assert visible(tmp_path) == [make().file_name] and not list(tmp_path.glob(".vi-tmp-*"))
     store.save(make())
     assert len(store.entries()) == 1 and (tmp_path / f"{make().file_name}.json").exists()
 
 
 def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durable(tmp_path: Path) -> None:
     import os
+
+    from vertex_image.results.index_db import IndexDB
 
     events: list[tuple[str, Any]] = []
 
@@ -224,14 +230,23 @@ def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durabl
         events.append(("replace", Path(target).name))
         os.replace(source, target)
 
-    store = ImageStore(tmp_path, fsync=fsync, replace=replace)
+    real_add = IndexDB.add_images
+
+    def add_images(connection: Any, records: Any) -> None:
+        events.append(("commit", len(records)))
+        real_add(connection, records)
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(IndexDB, "add_images", staticmethod(add_images))
+    store = ImageStore(tmp_path, durability="fsync", fsync=fsync, replace=replace)
     images = ImageSet(images=(make(1), make(2), make(3)), prompt="a red fox", model=MODEL)
-    saved = store.save_all(images)
-    index_inode = store.index_path.stat().st_ino
+    try:
+        saved = store.save_all(images)
+    finally:
+        monkeypatch.undo()
     kinds = [kind for kind, _ in events]
-    # 3 images + 3 sidecars fsynced, then renamed, then ONE index fsync (was: 3 index fsyncs, one per image)
-    assert kinds == ["fsync"] * 6 + ["replace"] * 6 + ["fsync"]
-    assert events[-1] == ("fsync", index_inode)
+    # 3 images + 3 sidecars fsynced, then renamed, then ONE transaction lists the three (SQLite fsyncs its commit)
+    assert kinds == ["fsync"] * 6 + ["replace"] * 6 + ["commit"] and events[-1] == ("commit", 3)
     assert [e["file"] for e in store.entries()] == [Path(i.path).name for i in saved]
     assert all(Path(i.path).read_bytes() for i in saved)
     events.clear()
@@ -263,9 +278,24 @@ def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
         raise OSError("disk full")
 
     with pytest.raises(StorageError, match="disk full") as caught:
-        ImageStore(tmp_path, fsync=failing_fsync).save(make())
-    assert list(tmp_path.iterdir()) == []
+        ImageStore(tmp_path, durability="fsync", fsync=failing_fsync).save(make())
+    assert visible(tmp_path) == [] and not list(tmp_path.glob(".vi-tmp-*")) and ImageStore(tmp_path).entries() == []
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_process_durability_fsyncs_nothing_on_the_way_and_queues_the_files_for_one_background_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vertex_image.results.files import GroupSync
+
+    fsynced: list[int] = []
+    later = GroupSync(delay=3600)  # its pass is run by hand below
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    store = ImageStore(tmp_path, fsync=fsynced.append)
+    saved = store.save_all(ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL))
+    assert fsynced == [] and len(store.entries()) == 2  # listed at once, nothing waited for the disk
+    assert later.flush() == 4 and later.flush() == 0  # 2 images + 2 sidecars, in one pass
+    assert all(Path(image.path).is_file() for image in saved)
 
 
 def test_a_file_in_the_way_of_the_folder_is_a_one_line_storage_error(tmp_path: Path) -> None:
@@ -295,15 +325,18 @@ def test_an_unreadable_index_is_a_storage_error(tmp_path: Path) -> None:
     store = ImageStore(tmp_path)
     store.index_path.mkdir()
 
-    with pytest.raises(StorageError, match="Cannot read the index of"):
+    with pytest.raises(StorageError, match="Cannot read the index of") as caught:
         store.gallery()
+    assert "move index.sqlite aside" in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_a_torn_last_index_line_is_skipped_and_closed_off(tmp_path: Path) -> None:
+def test_an_old_index_with_a_torn_last_line_is_imported_and_saving_goes_on(tmp_path: Path) -> None:
+    first = ImageStore(tmp_path).save(make(1, prompt="first"))
+    record = json.loads(Path(first.path + ".json").read_text())
+    for name in INDEX_FILES:
+        (tmp_path / name).unlink(missing_ok=True)  # the folder as an earlier version left it
+    (tmp_path / "index.jsonl").write_text(json.dumps(record) + "\n" + '{"id": "abc", "file": "abc.p')  # died mid-append
     store = ImageStore(tmp_path)
-    store.save(make(1, prompt="first"))
-    with open(store.index_path, "ab") as index:
-        index.write(b'{"id": "abc", "file": "abc.p')  # the kernel died mid-append
     assert [i.prompt for i in store.gallery()] == ["first"]
     store.save(make(2, prompt="second"))
     assert [e["prompt"] for e in store.entries()] == ["first", "second"]
@@ -315,7 +348,7 @@ def test_leftover_temporary_files_are_hidden_and_can_be_discarded(tmp_path: Path
     store.save(make())
     (tmp_path / f"{vi_store.TMP_PREFIX}0123").write_bytes(b"\x89PNG half")
     assert len(store.gallery()) == 1 and all(not n.startswith(vi_store.TMP_PREFIX) for n in visible(tmp_path))
-    assert store.discard_partial() == 1 and len(list(tmp_path.iterdir())) == 3
+    assert store.discard_partial() == 1 and len(visible(tmp_path)) == 2 and not list(tmp_path.glob(".*"))
 
 
 # -- gallery ---------------------------------------------------------------------------------------
@@ -388,12 +421,16 @@ def test_entries_from_before_costs_still_load(tmp_path: Path) -> None:
     record = json.loads(sidecar.read_text())
     del record["cost"]
     sidecar.write_text(json.dumps(record))
-    lines = [json.loads(line) for line in store.index_path.read_text().splitlines()]
+    lines = store.entries()
     for line in lines:
         line.pop("cost", None)
-    store.index_path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"charge": "torn')
+    store.close()
+    for name in INDEX_FILES:
+        (tmp_path / name).unlink(missing_ok=True)
+    (tmp_path / "index.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"charge": "torn')
+    store = ImageStore(tmp_path)
     assert store.load(saved.id).cost is None and store.gallery(1)[0].cost is None
-    assert store.charges() == []
+    assert store.charges() == [] and store.charge_totals()["usd"] == 0
 
 
 # issue 12: the folder is checked before a request, and status says whether it can be written -------
@@ -419,3 +456,49 @@ def test_a_file_in_the_way_is_not_writable_and_is_refused_in_one_line(tmp_path: 
         store.check_writable()
     assert "\n" not in str(refused.value) and "nothing was sent" in str(refused.value)
     assert "is a file, not a folder" in str(refused.value) and "output_dir" in str(refused.value)
+
+
+# issue 14: the index in SQLite --------------------------------------------------------------------
+def test_gallery_since_keeps_images_saved_at_or_after_a_moment(tmp_path: Path) -> None:
+    import datetime as dt
+
+    moments = iter([1_780_000_000.0, 1_780_086_400.0, 1_780_172_800.0])  # three days apart, 2026-05-28 ...
+    store = ImageStore(tmp_path, clock=lambda: next(moments))
+    for colour, prompt in enumerate(["first day", "second day", "third day"]):
+        store.save(make(colour, prompt=prompt))
+    second = dt.datetime.fromtimestamp(1_780_086_400.0, tz=dt.timezone.utc)
+    for since in (second, second.isoformat(), 1_780_086_400, second.replace(tzinfo=None)):
+        assert [i.prompt for i in store.gallery(since=since)] == ["third day", "second day"]
+    assert [i.prompt for i in store.gallery(since=second.date())] == ["third day", "second day"]
+    assert [i.prompt for i in store.gallery(since=second, contains="DAY", model=MODEL, n=1)] == ["third day"]
+    for bad in ("yesterday", [1], True):
+        with pytest.raises(InvalidRequest, match="since must be a datetime"):
+            store.gallery(since=bad)
+
+
+def test_a_charge_with_an_id_is_recorded_once_across_store_objects(tmp_path: Path) -> None:
+    charge = {"cost": {"usd": 0.02, "estimated": False}, "model": "m", "kind": "call", "backend": "vertex",
+              "day": "2026-11-30", "charge_id": "batches/123/row-7"}  # fmt: skip
+    assert ImageStore(tmp_path).record_charge(charge)
+    assert not ImageStore(tmp_path).record_charge(charge)  # results() read again after the kernel was killed
+    assert [c["charge_id"] for c in ImageStore(tmp_path).charges()] == ["batches/123/row-7"]
+    assert ImageStore(tmp_path).charge_totals()["usd"] == pytest.approx(0.02)
+
+
+def test_an_old_folder_is_imported_on_open_and_keeps_its_images_costs_and_lookups(tmp_path: Path) -> None:
+    saved = ImageStore(tmp_path).save(make(5, prompt="from an old kernel"))
+    record = json.loads(Path(saved.path + ".json").read_text())
+    record.pop("thought_signature", None)
+    for name in INDEX_FILES:
+        (tmp_path / name).unlink(missing_ok=True)
+    charge = {"charge": {"cost": {"usd": 0.04}, "model": MODEL, "kind": "call", "backend": "vertex"}, "saved_at": "x"}
+    (tmp_path / "index.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(charge) + "\n")
+    store = ImageStore(tmp_path)
+    assert store.load(saved.id[:8]).data == saved.data and [i.id for i in store.gallery()] == [saved.id]
+    assert store.charge_totals()["usd"] == pytest.approx(0.04) and store.charges()[0]["model"] == MODEL
+    assert (tmp_path / "index.jsonl.imported").is_file() and not (tmp_path / "index.jsonl").exists()
+
+
+def test_a_bad_durability_is_refused() -> None:
+    with pytest.raises(InvalidRequest, match="durability must be 'process' or 'fsync'"):
+        ImageStore("x", durability="never")

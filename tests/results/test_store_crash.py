@@ -1,5 +1,6 @@
-"""ImageStore under SIGKILL: a process killed at random points while it saves leaves a readable store whose
-every index line points at a complete image and sidecar (issue 16: crash safety with shared fsyncs)."""
+"""ImageStore under SIGKILL: two processes saving into one folder, killed at random points, leave a readable
+store whose every index row points at a complete image and sidecar (issue 16: crash safety with shared fsyncs;
+issue 14: several kernels writing one SQLite index)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from vertex_image.results.images import GeneratedImage, ImageSet
 from vertex_image.results.store import ImageStore, strip_metadata
 
 KILLS = 20
+WRITERS = 2
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or sys.platform == "darwin", reason="needs os.fork and SIGKILL (Linux)"
@@ -41,9 +43,9 @@ def numbered(png: bytes, number: int) -> bytes:
     return png[:33] + chunk + png[33:]
 
 
-def save_forever(root: Path, png: bytes, first: int, ready: int) -> None:
+def save_forever(root: Path, png: bytes, first: int, ready: int, durability: str) -> None:
     """The child: save sets of two images in a loop until killed (it never returns)."""
-    store = ImageStore(root)
+    store = ImageStore(root, durability=durability)
     number = first
     os.write(ready, b"1")
     while True:
@@ -69,32 +71,40 @@ def check_store(root: Path) -> int:
     return len(entries)
 
 
-def test_killing_the_process_at_random_points_while_it_saves_never_breaks_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durability", ["process", "fsync"])
+def test_killing_the_process_at_random_points_while_it_saves_never_breaks_the_store(
+    tmp_path: Path, durability: str
+) -> None:
     png = base_png()
     rng = random.Random(16)
     root = tmp_path / "store"
     listed = 0
     started = time.monotonic()
     probe = time.perf_counter()  # how long one save takes here: the kills fall within the first few saves
-    ImageStore(tmp_path / "probe").save_all(ImageSet(images=tuple(
+    ImageStore(tmp_path / "probe", durability=durability).save_all(ImageSet(images=tuple(
         GeneratedImage.from_bytes(numbered(png, -k), "image/png", prompt="probe", model="m") for k in (1, 2))))
     one_save = time.perf_counter() - probe
     for kill in range(KILLS):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            try:
-                os.close(read_end)
-                save_forever(root, png, first=kill * 100_000, ready=write_end)
-            finally:
-                os._exit(1)
-        os.close(write_end)
-        assert os.read(read_end, 1) == b"1"
-        os.close(read_end)
-        time.sleep(rng.uniform(0.5, 5) * one_save)  # within the first saves, at any point of one
-        os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        pids = []
+        for writer in range(WRITERS):  # kernels saving into the same folder at once
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                try:
+                    os.close(read_end)
+                    save_forever(root, png, first=kill * 100_000 + writer * 50_000, ready=write_end,
+                                 durability=durability)
+                finally:
+                    os._exit(1)
+            os.close(write_end)
+            assert os.read(read_end, 1) == b"1"
+            os.close(read_end)
+            pids.append(pid)
+        for pid in pids:
+            time.sleep(rng.uniform(0.5, 5) * one_save / WRITERS)  # within the first saves, at any point of one
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         count = check_store(root)
         assert count >= listed  # nothing listed before is lost
         listed = count
@@ -104,4 +114,4 @@ def test_killing_the_process_at_random_points_while_it_saves_never_breaks_the_st
     store.discard_partial()
     assert not list(root.glob(".vi-tmp-*"))
     assert listed >= KILLS // 2, f"only {listed} images were saved in {KILLS} runs: the kills came too early to test much"
-    print(f"{KILLS} kills, {listed} images listed, one save {one_save * 1000:.0f} ms, {time.monotonic() - started:.1f} s")
+    print(f"{durability}: {KILLS} x {WRITERS} kills, {listed} images listed, one save {one_save * 1000:.0f} ms, {time.monotonic() - started:.1f} s")

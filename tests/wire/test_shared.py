@@ -8,7 +8,6 @@ import pytest
 from vertex_image.base.errors import InvalidRequest, ResponseFormatError
 from vertex_image.wire import _shared
 
-
 DECODERS = [pytest.param(_shared._stdlib_b64decode, id="stdlib")]
 if _shared.pybase64 is not None:
     DECODERS.append(pytest.param(_shared._pybase64_decode, id="pybase64"))
@@ -90,3 +89,22 @@ def test_put_leaves_none_out() -> None:
     _shared.put(target, "a", None)
     _shared.put(target, "b", 0)
     assert target == {"b": 0}
+
+
+@pytest.mark.parametrize("fast", [False, True] if _shared.pybase64 is not None else [False])
+def test_is_base64_of_accepts_only_the_exact_standard_padded_spelling(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not fast:
+        monkeypatch.setattr(_shared, "pybase64", None)
+    for raw in (b"", b"x", b"xy", b"xyz", bytes(range(256)) * 9):
+        assert _shared.is_base64_of(base64.b64encode(raw).decode(), raw)
+    raw = bytes(range(250))
+    assert not _shared.is_base64_of(base64.urlsafe_b64encode(raw).decode(), raw)  # another alphabet
+    assert not _shared.is_base64_of(base64.b64encode(raw).decode().rstrip("="), raw)  # unpadded
+    assert not _shared.is_base64_of(base64.b64encode(raw[:-1] + b"\1").decode(), raw)  # same length, other bytes
+    assert not _shared.is_base64_of(base64.b64encode(raw).decode()[:-4] + "ÿÿÿÿ", raw)  # not ASCII
+    assert not _shared.is_base64_of(None, raw)
+    big = bytes(range(256)) * 1000  # several pieces: a difference in the last one counts too
+    assert _shared.is_base64_of(base64.b64encode(big).decode(), big)
+    assert not _shared.is_base64_of(base64.b64encode(big[:-1] + b"?").decode(), big)

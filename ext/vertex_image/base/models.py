@@ -538,6 +538,12 @@ def _check_gemini_options(
 
 
 def _check_inputs(info: ModelInfo, input_images: int, edit: bool) -> None:
+    if info.known and info.family == "imagen" and (info.editing or info.upscale) and not (edit or input_images):
+        use = "vi.upscale_image(image)" if info.upscale else f"vi.edit_image(prompt, image, model={info.id!r})"
+        raise InvalidRequest(
+            f"{info.id} does not generate images from text: it {'upscales' if info.upscale else 'edits'} an image; "
+            f"use {use}, or {RECOMMENDED} to generate."
+        )
     if (edit or input_images) and not (info.editing or info.upscale):
         raise InvalidRequest(
             f"{info.id} generates from text only and cannot edit images; use a Gemini image model such as "

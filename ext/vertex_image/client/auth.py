@@ -19,12 +19,14 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import quote, quote_plus
 
 from ..base.config import Settings
 from ..base.errors import AuthError, ConfigError, TransportError
@@ -71,13 +73,36 @@ class Auth(Protocol):
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret of 6 characters or more replaced by ``***``.
+    """``text`` with every secret of 6 characters or more replaced by ``***``, and whatever looks like one too.
 
+    Each known value is also found URL-encoded and JSON-escaped (a token endpoint that echoes its form body
+    quotes it), and values that look secret whoever they belong to (``client_secret=...``, a PEM block, a
+    JWT, Google's token and key shapes) are replaced even when we do not know them.
     Shorter strings are left alone: replacing them would mangle ordinary words and they are no key.
     """
-    for secret in sorted({str(s) for s in secrets if s and len(str(s)) >= 6}, key=len, reverse=True):
-        text = text.replace(secret, "***")
+    variants: set[str] = set()
+    for secret in {str(s) for s in secrets if s and len(str(s)) >= 6}:
+        variants.update({secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]})
+    for variant in sorted(variants, key=len, reverse=True):
+        text = text.replace(variant, "***")
+    for pattern, replacement in _SECRET_SHAPES:
+        text = pattern.sub(replacement, text)
     return text
+
+
+_SECRET_NAMES = (
+    "client_secret|refresh_token|access_token|id_token|assertion|private_key|api_key|apikey|x-goog-api-key"
+    "|password|subject_token"
+)
+_SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN[^-]{0,40}-----.*?(-----END[^-]{0,40}-----|$)", re.DOTALL), "***"),
+    (re.compile(rf"(?i)\b({_SECRET_NAMES})(\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\"'&\s,;}}\\()<>]{{6,}}"), r"\1\2***"),
+    (re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), "***"),  # a JWT (a signed assertion, an id token)
+    (re.compile(r"\bya29\.[\w.-]+"), "***"),  # a Google access token
+    (re.compile(r"\b1//[\w-]{10,}"), "***"),  # a Google refresh token
+    (re.compile(r"\bGOCSPX-[\w-]+"), "***"),  # an OAuth client secret
+    (re.compile(r"\bAIza[\w-]{30,}"), "***"),  # a Google API key
+)
 
 
 # --- simple kinds -----------------------------------------------------------------------------
@@ -260,9 +285,8 @@ class GoogleCredentialsAuth:
         return True
 
     def secrets(self) -> list[str]:
-        """The current access token."""
-        token = getattr(self._credentials, "token", None)
-        return [str(token)] if token else []
+        """The current access token and what refreshes it (refresh token, client secret), as far as known."""
+        return credential_secrets(self._credentials)
 
     def close(self) -> None:
         """Close the refresh transport if this object created it."""
@@ -325,6 +349,16 @@ class GoogleCredentialsAuth:
             return True
 
 
+def credential_secrets(credentials: Any) -> list[str]:
+    """Every secret value a google-auth credentials object holds that an error text could quote."""
+    found = []
+    for name in ("token", "refresh_token", "client_secret", "id_token", "_refresh_token", "_client_secret"):
+        value = getattr(credentials, name, None)
+        if isinstance(value, str) and value and value not in found:
+            found.append(value)
+    return found
+
+
 def _stale(credentials: Any) -> bool:
     """google-auth's rule (as in google-genai): refresh when there is no token or it is expiring."""
     return not getattr(credentials, "token", None) or bool(getattr(credentials, "expired", False))
@@ -346,7 +380,7 @@ def _refresh_failed(exc: Exception, description: str, secrets: Sequence[str]) ->
         reason = str(exc.args[1].get("error", ""))
     elif ":" in detail:
         reason = detail.split(":", 1)[0].strip()
-    detail = redact(detail, secrets)[:300]
+    detail, reason = redact(detail, secrets)[:300], redact(reason, secrets)[:80]
     if "service account" in description:
         fix = (
             "The service-account key may have been deleted or disabled: create a new key file and point "
@@ -605,6 +639,7 @@ __all__ = [
     "StaticTokenAuth",
     "adc_file_path",
     "auth_for",
+    "credential_secrets",
     "describe",
     "google_auth_default",
     "redact",

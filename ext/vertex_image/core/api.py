@@ -19,7 +19,7 @@ from ..base.models import validate_options
 from ..results.images import GeneratedImage, ImageSet
 from . import costs, operations
 from .costs import CostReport, DryRun, check_max_cost
-from .inputs import to_image_inputs
+from .inputs import check_input_sizes, to_image_inputs
 from .model_choice import choose_model
 from .named_sessions import open_session
 from .operations import GEMINI_OPTIONS, UPSCALE_OPTIONS, GenerateRequest, OnRetry, check_names, check_option_names
@@ -74,7 +74,7 @@ def cost() -> CostReport:
     """
     kernel = state()
     store = kernel.store()
-    return costs.report(kernel.ledger, budget=kernel.settings().budget_usd, stored=store.charges(),
+    return costs.report(kernel.ledger, budget=kernel.settings().budget_usd, stored=store.charge_totals(),
                         prices_as_of=PRICES_AS_OF, store=str(store.root))  # fmt: skip
 
 
@@ -236,6 +236,7 @@ def upscale_image(
     inputs = to_image_inputs(image, dialect=dialect)
     if len(inputs) != 1:
         raise InvalidRequest(f"upscale_image takes exactly one image, not {len(inputs)}.")
+    check_input_sizes(inputs, family=info.family, dialect=dialect)
     return _run(operations.upscale(inputs[0], factor, info, options, max_cost=max_cost))
 
 
@@ -278,6 +279,7 @@ async def agenerate_request(
         temperature=request.options.get("temperature"),
         output_mime_type=request.options.get("output_mime_type"),
     )
+    check_input_sizes([*request.images, request.mask], family=info.family, dialect=base_settings.speaks)
     check_max_cost(max_cost)
     replay_mode(base_settings, request.replay)  # a bad mode is refused before anything is sent
     result = await operations.generate(request, info, on_retry=on_retry, dry_run=dry_run, max_cost=max_cost)
@@ -319,9 +321,10 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 # saved images -----------------------------------------------------------------------------------
-def gallery(n: int = 20, model: str | None = None, contains: str | None = None) -> ImageSet:
-    """The most recent images saved in this kernel's store (``output_dir``; see ``ImageStore.gallery``)."""
-    return state().store().gallery(n, model=model, contains=contains)
+def gallery(n: int = 20, model: str | None = None, contains: str | None = None, since: Any = None) -> ImageSet:
+    """The most recent images saved in this kernel's store (``output_dir``; see ``ImageStore.gallery``); ``since``:
+    a datetime, a date, ISO-8601 text or Unix seconds."""
+    return state().store().gallery(n, model=model, contains=contains, since=since)
 
 
 def load(ref: str | os.PathLike[str]) -> GeneratedImage:

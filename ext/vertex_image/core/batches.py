@@ -313,7 +313,9 @@ class BatchJob:
             image_costs=[cost.scaled(1 / count) if cost and count else cost] * count, cost=cost,
         )  # fmt: skip
         if cost is not None:
-            kernel.ledger.record(Charge(cost, self.model, kind="call", backend=settings.backend))
+            # once per row, whatever happens between this and the row's log line (a kill, an interruption)
+            kernel.ledger.record(Charge(cost, self.model, kind="call", backend=settings.backend,
+                                        charge_id=f"{self.name}/{row.key}"))  # fmt: skip
         if not result.images:
             try:
                 result.raise_for_block()

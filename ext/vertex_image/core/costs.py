@@ -51,6 +51,8 @@ class Charge:
         backend: ``vertex``, ``gemini-api`` or ``emulator``.
         when: Unix seconds.
         replay_keys: the keys of the requests a call answered (``core.replay``), in the index line when known.
+        charge_id: when set, the store records this charge once (a batch row's ``<job>/<row>``: reading the
+            results again after an interruption does not count it twice).
     """
 
     cost: Cost
@@ -60,6 +62,7 @@ class Charge:
     backend: str = ""
     when: float = field(default_factory=time.time)
     replay_keys: tuple[str, ...] = ()
+    charge_id: str = ""
 
     @property
     def day(self) -> str:
@@ -72,6 +75,8 @@ class Charge:
                 "kind": self.kind, "backend": self.backend, "day": self.day}  # fmt: skip
         if self.replay_keys:
             line["replay_keys"] = list(self.replay_keys)
+        if self.charge_id:
+            line["charge_id"] = self.charge_id
         return line
 
 
@@ -354,10 +359,28 @@ def _add(table: dict[str, float], key: str, usd: float) -> None:
     table[key] = table.get(key, 0.0) + usd
 
 
+def stored_totals(stored: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The all-time totals of charge entries (``ImageStore.charges``), in the shape of ``ImageStore.charge_totals``
+    (which sums them in the index instead)."""
+    by_backend: dict[str, float] = {}
+    usd, calls, days = 0.0, 0, []
+    for entry in stored:
+        cost = Cost.from_dict(entry.get("cost"))
+        if cost is None:
+            continue
+        usd += cost.usd
+        calls += entry.get("kind", "call") == "call"
+        _add(by_backend, str(entry.get("backend") or "unknown"), cost.usd)
+        days.append(str(entry.get("day") or entry.get("saved_at", ""))[:10])
+    return {"usd": usd, "calls": calls, "since": min(days, default=""), "by_backend": by_backend}
+
+
 def report(
-    ledger: Ledger, *, budget: float | None, stored: Sequence[Mapping[str, Any]], prices_as_of: str, store: str = ""
-) -> CostReport:
-    """The totals of ``ledger`` with the store's charges (``ImageStore.charges``)."""
+    ledger: Ledger, *, budget: float | None, stored: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+    prices_as_of: str, store: str = "",
+) -> CostReport:  # fmt: skip
+    """The totals of ``ledger`` with the store's: its totals (``ImageStore.charge_totals``, summed in the index)
+    or its charges (``ImageStore.charges``)."""
     with ledger.lock:
         charges, reserved = list(ledger.charges), ledger.reserved
     by_model: dict[str, float] = {}
@@ -374,23 +397,14 @@ def report(
         else:
             measured += usd
     spent = measured + estimated
-    by_backend: dict[str, float] = {}
-    all_time = 0.0
-    days = []
-    for entry in stored:
-        cost = Cost.from_dict(entry.get("cost"))
-        if cost is None:
-            continue
-        all_time += cost.usd
-        _add(by_backend, str(entry.get("backend") or "unknown"), cost.usd)
-        days.append(str(entry.get("day") or entry.get("saved_at", ""))[:10])
+    totals = stored if isinstance(stored, Mapping) else stored_totals(stored)
     return CostReport(
         total=spent, measured=measured, estimated=estimated,
         calls=sum(1 for charge in charges if charge.kind == "call"),
         by_model=by_model, by_session=by_session, by_day=by_day,
         budget=budget, remaining=None if budget is None else budget - spent - reserved,
-        all_time=all_time, all_time_calls=sum(1 for entry in stored if entry.get("kind", "call") == "call"),
-        all_time_since=min(days, default=""), all_time_by_backend=by_backend, prices_as_of=prices_as_of, store=store,
+        all_time=float(totals["usd"]), all_time_calls=int(totals["calls"]), all_time_since=str(totals["since"]),
+        all_time_by_backend=dict(totals["by_backend"]), prices_as_of=prices_as_of, store=store,
     )  # fmt: skip
 
 
@@ -411,4 +425,5 @@ __all__ = [
     "redacted",
     "report",
     "shortened",
+    "stored_totals",
 ]

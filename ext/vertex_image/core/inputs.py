@@ -2,6 +2,10 @@
 
 Accepted: a ``GeneratedImage``, an ``ImageSet`` (all its images), a PIL image, raw bytes, a local
 file path (``str`` or ``Path``), a ``gs://`` URI (Vertex only), or a list of any of these.
+
+An input is judged by its bytes, never by its file name (a text file named ``.png`` is refused as the same
+bytes given directly are), and an inline image larger than the service takes is refused here, before a
+request is paid for (WIRE.md section 7; the limits are copied below).
 """
 
 from __future__ import annotations
@@ -19,6 +23,19 @@ from ..results.images import GeneratedImage
 from ..results.store import strip_metadata
 
 _ACCEPTED = "a GeneratedImage, an ImageSet, a PIL image, bytes, a file path or a gs:// URI"
+MB = 1024 * 1024
+# Inline image limits (WIRE.md section 7): Vertex takes 7 MB per inline image on the Gemini image models and
+# 10 MB per Imagen input; the Gemini API takes under 20 MB per whole request. Sent as base64, an image costs
+# 4/3 of its size in the request, so no single image over 15 MB can fit a 20 MB request.
+REQUEST_LIMIT_BYTES = 20 * MB
+IMAGE_LIMIT_BYTES = {
+    ("vertex", "gemini"): 7 * MB,
+    ("vertex", "imagen"): 10 * MB,
+    ("gemini-api", "gemini"): REQUEST_LIMIT_BYTES * 3 // 4,
+    ("gemini-api", "imagen"): 10 * MB,
+}
+_WHERE = {"vertex": "Vertex AI", "gemini-api": "the Gemini API"}
+_SHRINK = "downscale or re-save it as JPEG (e.g. PIL: image.thumbnail((2048, 2048)))"
 _EXTENSION_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -37,6 +54,32 @@ def to_image_inputs(refs: Any, *, dialect: str = "vertex") -> list[ImageInput]:
         InvalidRequest: a reference that is not an image, a missing file, or ``gs://`` on the
             Gemini API (which takes only inline images and Files API URIs).
     """
+    inputs = _collect(refs, dialect)
+    largest = max(limit for (speaks, _), limit in IMAGE_LIMIT_BYTES.items() if speaks == dialect)
+    _check_each(inputs, largest, dialect, "any model")
+    return inputs
+
+
+def check_input_sizes(inputs: Iterable[ImageInput | None], *, family: str, dialect: str) -> None:
+    """Refuse, before anything is sent, an inline image over the model family's limit, or images whose base64
+    would not fit one request.
+
+    Raises:
+        InvalidRequest: one line naming the image, its size, the limit and what to do.
+    """
+    given = [image for image in inputs if image is not None]
+    limit = IMAGE_LIMIT_BYTES.get((dialect, family), IMAGE_LIMIT_BYTES[("vertex", "gemini")])
+    _check_each(given, limit, dialect, f"{family.capitalize()} models")
+    total = sum(_base64_size(len(image.data)) for image in given if image.data)
+    if total > REQUEST_LIMIT_BYTES:
+        raise InvalidRequest(
+            f"The {len(given)} input images take {_mb(total)} in the request (base64); "
+            f"{_WHERE.get(dialect, dialect)} takes under {_mb(REQUEST_LIMIT_BYTES)} per request: "
+            f"send fewer images, or {_SHRINK}."
+        )
+
+
+def _collect(refs: Any, dialect: str) -> list[ImageInput]:
     if refs is None:
         return []
     if _is_single(refs):
@@ -44,9 +87,42 @@ def to_image_inputs(refs: Any, *, dialect: str = "vertex") -> list[ImageInput]:
     if isinstance(refs, Iterable) and not isinstance(refs, Mapping):  # a dict's keys are no images
         result: list[ImageInput] = []
         for ref in refs:
-            result.extend(to_image_inputs(ref, dialect=dialect))
+            result.extend(_collect(ref, dialect))
         return result
     raise InvalidRequest(f"Cannot use {type(refs).__name__} as an image; pass {_ACCEPTED}.")
+
+
+def _check_each(inputs: list[ImageInput], limit: int, dialect: str, what: str) -> None:
+    for number, image in enumerate(inputs, 1):
+        if image.data and len(image.data) > limit:
+            which = f"Input image {number}" if len(inputs) > 1 else "The input image"
+            via = " (or pass a gs:// URI)" if dialect == "vertex" else " (or upload it with the Files API)"
+            raise InvalidRequest(
+                f"{which} is {_mb(len(image.data))}; {_WHERE.get(dialect, dialect)} takes at most {_mb(limit)} "
+                f"per inline image for {what}: {_SHRINK}{via}."
+            )
+
+
+def _base64_size(size: int) -> int:
+    return (size + 2) // 3 * 4
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def image_type(data: bytes) -> str:
+    """The mime type the bytes' signature shows (PNG, JPEG, WebP, GIF, HEIC/HEIF), or ``""``."""
+    mime_type = sniff_mime_type(data)
+    if mime_type:
+        return mime_type
+    if data[4:8] == b"ftyp":  # an ISO media file: the brand says which
+        brand = data[8:12]
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"):
+            return "image/heic"
+        if brand in (b"mif1", b"msf1", b"heif"):
+            return "image/heif"
+    return ""
 
 
 def _is_single(ref: Any) -> bool:
@@ -68,9 +144,9 @@ def _one(ref: Any, dialect: str) -> ImageInput:
         return ImageInput(data=ref.data, mime_type=ref.mime_type)
     if isinstance(ref, (bytes, bytearray, memoryview)):
         data = bytes(ref)
-        mime_type = sniff_mime_type(data)
+        mime_type = image_type(data)
         if not mime_type:
-            raise InvalidRequest("These bytes are not a PNG, JPEG, WebP or GIF image.")
+            raise InvalidRequest("These bytes are not a PNG, JPEG, WebP, GIF or HEIC image.")
         return ImageInput(data=data, mime_type=mime_type)
     if _is_pil_image(ref):
         return _pil_input(ref)
@@ -95,9 +171,10 @@ def _file_input(path: Path) -> ImageInput:
         raise InvalidRequest(f"No image file at {path}.")
     # A file from the store carries our provenance chunk; send the image as the service made it.
     data = strip_metadata(path.read_bytes())
-    mime_type = sniff_mime_type(data) or _EXTENSION_TYPES.get(path.suffix.lower(), "")
+    mime_type = image_type(data)  # the bytes decide, whatever the name says
     if not mime_type:
-        raise InvalidRequest(f"{path} is not a PNG, JPEG, WebP or GIF image.")
+        named = f" (its name says {path.suffix})" if path.suffix.lower() in _EXTENSION_TYPES else ""
+        raise InvalidRequest(f"{path} is not a PNG, JPEG, WebP, GIF or HEIC image{named}: its bytes say otherwise.")
     return ImageInput(data=data, mime_type=mime_type)
 
 

@@ -165,6 +165,7 @@ def open_session(name: str | None = None, model: str | None = None, *, new: bool
     on_disk = session_path(fresh.name).is_file()
     if new and (in_memory or on_disk):
         fresh._register_on_commit = True  # the old session stays until this one's first turn
+        fresh._may_replace = True  # ...and then replaces it on disk, whatever another kernel wrote there
         return fresh
     if existing is None and on_disk:
         existing = ImageSession.load(session_path(fresh.name), name=fresh.name)
@@ -206,6 +207,7 @@ def load_session(path: str | os.PathLike[str], name: str | None = None, *, repla
             refuse_existing(session.name, "loading it", "load it under another name (-s NAME), or replace it "
                             "explicitly (%gemini_image load --replace / replace=True)")
         # into the store too, so that `-s NAME` resumes it after a restart
+        session._may_replace = True
         session._write_own_file(session.exchanges, session.model, "the session was not loaded")
     state().sessions[session.name] = session
     return session
@@ -231,6 +233,7 @@ def session_for_turn(
     path = fresh.default_path()
     if not new and resume and path.is_file():
         return _resume(name, tell), False
+    fresh._may_replace = new  # --new starts the name over, on disk too
     return fresh, False
 
 

@@ -592,7 +592,7 @@ def _record_answers(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], 
 def _maybe_billed(error: Exception) -> bool:
     """A request that failed for good after the model may have run: a 5xx, a timeout, a dropped connection."""
     if isinstance(error, APIError):
-        return error.code >= 500
+        return error.code is not None and error.code >= 500  # None: a local failure (a token refresh), never billed
     if isinstance(error, TransportError):  # the httpx error is the cause; only its name is needed here
         return type(error.__cause__).__name__ in ("ReadTimeout", "WriteTimeout", "ReadError", "RemoteProtocolError")
     return False

@@ -191,9 +191,13 @@ class KernelState:
         from ..results.store import ImageStore  # lazy: the first save only; keeps %load_ext at its old cost
 
         with self._lock:
-            root = self.settings().output_dir
-            if self._store is None or self._store_root != root:
-                self._store, self._store_root = ImageStore(root), root
+            settings = self.settings()
+            where = f"{settings.durability}:{settings.output_dir}"
+            if self._store is None or self._store_root != where:
+                if self._store is not None:
+                    self._store.close()
+                self._store = ImageStore(settings.output_dir, durability=settings.durability)
+                self._store_root = where
             return self._store
 
     # lifecycle ------------------------------------------------------------------------------

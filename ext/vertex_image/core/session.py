@@ -11,6 +11,13 @@ it in memory: when the file cannot be written, memory and disk both stay as they
 says so. Bad input (a prompt that is not text, a bad name, a default option the model refuses) is
 refused before anything changes.
 
+Two kernels may use one session name on one folder. Each write takes an advisory lock on the session's
+``.lock`` file (``fcntl.flock``: released by the kernel when its process dies, so a killed writer never leaves
+it stuck) and first reads what is on disk: when another process recorded turns since this kernel read or
+wrote the file, a new turn is added after those turns (memory takes them in too, with a one-line notice
+naming the other process) instead of writing over them; an undo or reset is refused instead. A lock held
+longer than ``LOCK_WAIT_S`` is reported with its holder (pid, host, since when) and the turn is kept in memory.
+
 Whoever shows a session (the panel) follows it with ``subscribe``: the callback runs after every
 recorded turn, undo and reset, whichever thread or magic made it, and never for a failed turn.
 """
@@ -20,11 +27,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import datetime
 import hashlib
 import json
 import os
 import re
+import socket
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,12 +51,18 @@ from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..results.store import read_metadata, strip_metadata
 from ..wire import gemini
 from .costs import DryRun, check_max_cost
-from .inputs import to_image_inputs
+from .inputs import check_input_sizes, to_image_inputs
 from .model_choice import choose_model
 from .operations import check_option_names, generate_content
 from .registry import state
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one kernel per session name there
+    fcntl = None  # type: ignore[assignment]
+
 FORMAT_VERSION = 1
+LOCK_WAIT_S = 10.0  # a session file is written in milliseconds: a lock held longer is another process stuck
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Request-size limits per dialect (WIRE.md §7): the Gemini API takes < 20 MB per request; Vertex
@@ -122,6 +139,8 @@ class ImageSession:
         self._turn_lock: tuple[asyncio.AbstractEventLoop | None, asyncio.Lock] = (None, asyncio.Lock())
         self._subscribers = Subscribers()
         self._register_on_commit = False  # set by ``named_sessions``: take the name on the first recorded turn
+        self._may_replace = False  # set for a session started over: its first write replaces the file on disk
+        self._disk_digest: str | None = None  # the session file as this kernel last read or wrote it
 
     # followers ------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[ImageSession, str], Any]) -> Unsubscribe:
@@ -144,8 +163,9 @@ class ImageSession:
         left_out: int | None = None,
         not_done: str,
         keep_unsaved: bool = False,
-    ) -> StorageError | None:
-        """Make ``exchanges`` the session's: the file first, then memory, then the followers.
+    ) -> tuple[StorageError | None, str]:
+        """Make ``exchanges`` the session's: the file first, then memory, then the followers; returns the error
+        of a file that could not be written (``keep_unsaved``) and the notice of turns another process added.
 
         If the file cannot be written (the folder is a file, the disk is full...), nothing changes in
         memory, the file keeps its old content (it is replaced atomically) and a one-line error saying
@@ -155,9 +175,9 @@ class ImageSession:
         the change: it is made in memory and the ``StorageError`` is returned instead of raised.
         """
         model = model or self.model
-        unsaved = None
+        unsaved, notice = None, ""
         try:
-            self._write_own_file(exchanges, model, not_done)
+            exchanges, notice = self._write_own_file(exchanges, model, not_done, merge=change == "turn")
         except StorageError as exc:
             if not keep_unsaved:
                 raise
@@ -170,7 +190,7 @@ class ImageSession:
             self._register_on_commit = False
             state().sessions[self.name] = self
         self._subscribers.notify(self, change)
-        return unsaved
+        return unsaved, notice
 
     # the conversation -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -263,6 +283,7 @@ class ImageSession:
         chosen = choose_model(model_name or self.model, kernel.settings(), options=list(turn_options))
         info = chosen.info
         inputs = to_image_inputs(images, dialect=dialect)
+        check_input_sizes(inputs, family=info.family, dialect=dialect)
         if not prompt.strip() and not inputs:
             raise InvalidRequest("The prompt is empty: write what to draw or change.")
         body_options = _body_options(
@@ -297,14 +318,16 @@ class ImageSession:
         if chosen.notice:
             result = replace(result, notices=(*result.notices, chosen.notice))
         if result.images and parsed.model_content:
-            unsaved = self._record_turn(user, prompt, result, parsed, info.id, left_out)
+            unsaved, merged = self._record_turn(user, prompt, result, parsed, info.id, left_out)
+            if merged:
+                result = replace(result, notices=(*result.notices, merged))
             if unsaved is not None:
                 result = replace(result, notices=(*result.notices, _unsaved_turn(unsaved, self.name)))
         return SendResult(result, len(history) // 2, left_out)
 
     def _record_turn(
         self, user: dict[str, Any], prompt: str, result: ImageSet, parsed: ParsedResponse, model: str, left_out: int
-    ) -> StorageError | None:
+    ) -> tuple[StorageError | None, str]:
         """Keep the exchange as sent and received (the model turn verbatim), the file first."""
         exchange = Exchange(
             user=user,
@@ -373,6 +396,7 @@ class ImageSession:
         if not replace:
             refuse_existing(name, "branch")
         clone = ImageSession(model=self.model, name=name, **self.options)
+        clone._may_replace = replace
         clone.exchanges = [copy.deepcopy(exchange) for exchange in self.exchanges]
         clone._write_own_file(clone.exchanges, clone.model, "no branch was made")
         state().sessions[name] = clone
@@ -385,22 +409,71 @@ class ImageSession:
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the session as JSON; inline images go to content-addressed files beside it."""
-        target = Path(path) if path is not None else self.default_path()
+        if path is None:
+            self._write_own_file(self.exchanges, self.model, "the session was not saved")
+            return self.default_path()
+        target = Path(path)
         self._write(target, self.exchanges, self.model)
         return target
 
-    def _write_own_file(self, exchanges: list[Exchange], model: str, not_done: str) -> None:
-        """Write the session file in the store for this state; a failure is one line saying ``not_done``."""
+    def _write_own_file(
+        self, exchanges: list[Exchange], model: str, not_done: str, *, merge: bool = False
+    ) -> tuple[list[Exchange], str]:
+        """Write the session file in the store for this state; a failure is one line saying ``not_done``.
+
+        Under the session's lock: when the file changed on disk since this kernel last read or wrote it
+        (another process recorded turns), ``merge`` writes those turns followed by the ones of ``exchanges``
+        the file lacks, and returns them with a notice; without ``merge`` the write is refused. Returns what
+        was written and the notice ("" when nothing was taken in).
+        """
         path = self.default_path()
+        notice, refusal = "", ""
         try:
-            self._write(path, exchanges, model)
+            with _session_lock(path, self.name):
+                current = path.read_bytes() if path.is_file() else None
+                if current is not None and _digest(current) != self._disk_digest and not self._may_replace:
+                    if not merge:
+                        refusal = _writer_of(current)
+                    else:
+                        exchanges, notice = self._merged(path, current, exchanges)
+                if not refusal:
+                    written = self._write(path, exchanges, model)
+                    self._disk_digest, self._may_replace = _digest(written), False
         except Exception as exc:
             error = _save_failed(exc, self.name, path, not_done)
             if error is exc:
                 raise
             raise error from exc
+        if refusal:
+            raise InvalidRequest(
+                f"Session {self.name!r} was changed on disk by {refusal} since this kernel read it; {not_done}. "
+                f"Read its turns in first: %gemini_image load {self.name}."
+            )
+        return exchanges, notice
 
-    def _write(self, target: Path, exchanges: list[Exchange], model: str) -> None:
+    def _merged(self, path: Path, current: bytes, exchanges: list[Exchange]) -> tuple[list[Exchange], str]:
+        """The turns on disk followed by those of ``exchanges`` the disk lacks, and the notice naming who added them."""
+        writer = _writer_of(current)
+        try:
+            theirs = ImageSession.load(path, name=self.name).exchanges
+        except VertexImageError as exc:  # damaged, or from a newer version: never written over
+            raise StorageError(
+                f"{path} changed on disk ({writer}) and cannot be read to keep its turns ({exc}); "
+                "it is not written over",
+                path=os.fspath(path),
+            ) from None
+        seen = {_exchange_key(exchange) for exchange in theirs}
+        ours = [exchange for exchange in exchanges if _exchange_key(exchange) not in seen]
+        known = {_exchange_key(exchange) for exchange in self.exchanges}
+        added = [exchange for exchange in theirs if _exchange_key(exchange) not in known]
+        if not added:
+            return [*theirs, *ours], ""
+        return [*theirs, *ours], (
+            f"session {self.name!r} is also used by {writer}; the {_count(len(added), 'turn')} it recorded "
+            "meanwhile kept before this one (in memory and on disk)"
+        )
+
+    def _write(self, target: Path, exchanges: list[Exchange], model: str) -> bytes:
         """Write the session file for ``exchanges`` and ``model`` (not necessarily the ones in memory yet)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         blobs = target.parent / "blobs"
@@ -410,6 +483,7 @@ class ImageSession:
             "name": self.name,
             "model": model,
             "options": self.options,
+            "written_by": _this_process(),
             "exchanges": [
                 {
                     "prompt": ex.prompt,
@@ -424,7 +498,9 @@ class ImageSession:
                 for ex in exchanges
             ],
         }
-        atomic_write(target, json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
+        data = json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+        atomic_write(target, data)
+        return data
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], name: str | None = None) -> ImageSession:
@@ -433,7 +509,8 @@ class ImageSession:
         if not source.is_file():
             raise InvalidRequest(f"No session file at {source}.")
         try:
-            document = json.loads(source.read_text())
+            raw = source.read_bytes()
+            document = json.loads(raw)
         except (OSError, ValueError) as exc:
             raise InvalidRequest(f"{source} is not a vertex-image session file ({exc}).") from None
         if not isinstance(document, dict) or document.get("format") != "vertex-image-session":
@@ -460,6 +537,8 @@ class ImageSession:
                 )
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidRequest(f"{source} is a damaged session file (at {exc!r}); it cannot be resumed.") from None
+        if _same_file(source, session.default_path()):
+            session._disk_digest = _digest(raw)  # what this kernel knows of its own file
         return session
 
     def __repr__(self) -> str:
@@ -477,6 +556,77 @@ def sessions_folder() -> Path:
 def session_path(name: str) -> Path:
     """Where the session ``name`` is saved (the file may not exist)."""
     return sessions_folder() / f"{name}.json"
+
+
+@contextmanager
+def _session_lock(path: Path, name: str) -> Iterator[None]:
+    """Hold the advisory lock of the session file ``path`` (its ``.lock`` file says who holds it).
+
+    ``flock`` is released by the operating system when the holder's process ends, even by ``kill -9``,
+    so a dead holder never blocks; a live one holding it past ``LOCK_WAIT_S`` is named in a StorageError.
+    """
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + LOCK_WAIT_S
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        holder = _writer_of(os.pread(fd, 4096, 0))
+                        raise StorageError(
+                            f"Session {name!r} is locked by {holder} for over {LOCK_WAIT_S:g} s; "
+                            "use another session name in this kernel (-S NAME) or stop that process",
+                            path=os.fspath(lock_path),
+                        ) from None
+                    time.sleep(0.02)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"written_by": _this_process()}).encode("utf-8"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _this_process() -> dict[str, Any]:
+    """Who writes: enough to find the other kernel (no secret: a process id, a host name, a time)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return {"pid": os.getpid(), "host": socket.gethostname(), "at": now}
+
+
+def _writer_of(raw: bytes) -> str:
+    """``pid N on HOST (at T)`` read from a session or lock file; ``another process`` when it does not say."""
+    try:
+        who = json.loads(raw).get("written_by") or {}
+        pid, host, at = int(who["pid"]), str(who["host"])[:64], str(who.get("at", ""))[:32]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "another process"
+    notes = [note for note in ("this process" if (pid, host) == (os.getpid(), socket.gethostname()) else "",
+                               f"at {at}" if at else "") if note]  # fmt: skip
+    return f"process {pid} on {host}" + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def _exchange_key(exchange: Exchange) -> tuple[Any, ...]:
+    """What tells one recorded turn from another, whichever kernel recorded it."""
+    return (exchange.response_id, exchange.prompt, tuple(image.id for image in exchange.images))
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 def refuse_existing(name: str, action: str, hint: str = "") -> None:

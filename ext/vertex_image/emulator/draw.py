@@ -11,7 +11,9 @@ import colorsys
 import hashlib
 import io
 import random
+import re
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageStat
@@ -120,40 +122,67 @@ def _shapes(img: Image.Image, rng: random.Random, colours: list[RGB]) -> None:
             draw.polygon([(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)], fill=colour, outline=outline)
 
 
-def _wrap(text: str, fnt: FreeTypeFont, max_width: float) -> list[str]:
+def _pieces(word: str, fnt: FreeTypeFont, max_width: float) -> Iterator[str]:
+    """``word`` cut into pieces that each fit ``max_width`` (one glyph at least), measuring only short prefixes.
+
+    No glyph is narrower than a tenth of the font size here, so a piece never has more than ``cap`` characters:
+    a 1 MB word costs one binary search per piece, not a measure of the whole rest of the word per line.
+    """
+    cap = max(1, int(max_width / max(1.0, fnt.size * 0.1)) + 1)
+    while word:
+        head = word[:cap]
+        if len(word) <= cap and fnt.getlength(head) <= max_width:
+            yield word
+            return
+        lo, hi = 1, len(head)  # the longest prefix that fits, at least one glyph
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fnt.getlength(head[:mid]) <= max_width:
+                lo = mid
+            else:
+                hi = mid - 1
+        yield word[:lo]
+        word = word[lo:]
+
+
+def _wrap(text: str, fnt: FreeTypeFont, max_width: float, limit: int | None = None) -> list[str]:
+    """Greedy word wrap; stops once ``limit`` lines are made (the rest could not be shown anyway).
+
+    Linear in the text it reads: words are found one at a time, and a line is measured only while it is
+    shorter than ``max_width``.
+    """
     lines: list[str] = []
     current = ""
-    for word in text.split():
-        while fnt.getlength(word) > max_width and len(word) > 1:
-            cut = max(1, int(len(word) * max_width / fnt.getlength(word)) - 1)
-            if current:
-                lines.append(current)
-                current = ""
-            lines.append(word[:cut])
-            word = word[cut:]
-        candidate = f"{current} {word}".strip()
-        if fnt.getlength(candidate) <= max_width:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
+    for match in re.finditer(r"\S+", text):
+        for piece in _pieces(match.group(), fnt, max_width):
+            if limit is not None and len(lines) >= limit:
+                return lines[:limit]
+            candidate = f"{current} {piece}" if current else piece
+            if fnt.getlength(candidate) <= max_width:
+                current = candidate
+            else:
+                if current:
+                    lines.append(current)
+                current = piece
     if current:
         lines.append(current)
-    return lines
+    return lines if limit is None else lines[:limit]
 
 
 def fit_text(text: str, box: Size, *, largest: float, smallest: int = 10) -> tuple[FreeTypeFont, list[str]]:
-    """The largest font (down to ``smallest`` px) at which ``text`` wraps into ``box``; truncated if needed."""
+    """The largest font (down to ``smallest`` px) at which ``text`` wraps into ``box``; truncated if needed.
+
+    Each size wraps only one line more than the box holds, so a 1 MB prompt costs what a long one does.
+    """
     w, h = box
     size = max(smallest, int(largest))
     while True:
         fnt = font(size)
-        lines = _wrap(text, fnt, w)
-        line_h = size * 1.2
-        if len(lines) * line_h <= h or size <= smallest:
+        max_lines = max(1, int(h // (size * 1.2)))
+        lines = _wrap(text, fnt, w, limit=max_lines + 1)
+        if len(lines) <= max_lines or size <= smallest:
             break
         size = max(smallest, int(size * 0.85))
-    max_lines = max(1, int(h // (size * 1.2)))
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1].rstrip(".,; ") + "..."

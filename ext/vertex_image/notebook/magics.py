@@ -78,6 +78,7 @@ _TRAIT_SETTINGS = {
     "retired_models": "retired_models",
     "budget_usd": "budget_usd",
     "replay": "replay",
+    "durability": "durability",
 }
 _IMAGE_REF_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z]\w*)*)(?:\[(?P<index>-?\d+)\])?$")
 _CHOOSE_FOLDER = f"Choose another folder: {CHOOSE_OUTPUT_DIR}."
@@ -120,6 +121,10 @@ class VertexImageMagics(Magics, Configurable):
     replay = Unicode(
         None, allow_none=True, config=True,
         help="Answer recorded requests from the image folder: off, auto (on: seeded calls and session turns) or only.",
+    )
+    durability = Unicode(
+        None, allow_none=True, config=True,
+        help="How a save reaches the disk: process (default: safe if the kernel dies) or fsync (also a power loss).",
     )
     show_progress = CaselessStrEnum(
         ("auto", "always", "never"), default_value="auto", config=True,

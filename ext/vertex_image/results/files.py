@@ -7,10 +7,13 @@ happened in a folder (a file in the way, or the system's reason), for one-line `
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 TMP_PREFIX = ".vi-tmp-"  # temporary files of ``atomic_write`` (``ImageStore.discard_partial`` removes leftovers)
@@ -36,6 +39,7 @@ def atomic_write_all(
     *,
     fsync: Callable[[int], None] = os.fsync,
     replace: Callable[[str, str], None] = os.replace,
+    durable: bool = True,
 ) -> None:
     """``atomic_write`` for several files at once, in order, sharing the folder's fsync.
 
@@ -46,6 +50,9 @@ def atomic_write_all(
     order given, then each folder is fsynced once: when this returns, every file is durable; after a
     crash each target holds its old content or the whole new one. Temporary files of a failed call are
     removed (a hard crash leaves them for ``ImageStore.discard_partial``).
+
+    ``durable=False`` skips the fsyncs (the store's ``durability="process"``: a killed process still leaves each
+    target old or whole, as the rename is atomic; ``sync_later`` makes them durable within a second).
     """
     pending: list[tuple[Path, Path]] = []
     try:
@@ -58,7 +65,8 @@ def atomic_write_all(
                 for buffer in buffers:
                     handle.write(buffer)
                 handle.flush()
-                fsync(handle.fileno())
+                if durable:
+                    fsync(handle.fileno())
         while pending:
             temporary, target = pending[0]
             replace(str(temporary), str(target))
@@ -68,8 +76,66 @@ def atomic_write_all(
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
-    for folder in dict.fromkeys(Path(path).parent for path, _ in items):
-        fsync_folder(folder)
+    if durable:
+        for folder in dict.fromkeys(Path(path).parent for path, _ in items):
+            fsync_folder(folder)
+
+
+class GroupSync:
+    """fsyncs files and their folders in a background thread, ``delay`` s after the first is queued: the files
+    of every save in that time share one pass, and the saving thread never waits for the disk."""
+
+    def __init__(self, delay: float = 0.5) -> None:
+        self.delay = delay
+        self._pending: dict[Path, None] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        if hasattr(os, "register_at_fork"):  # a forked child has no such thread: it starts its own
+            os.register_at_fork(after_in_child=self._forget_thread)
+
+    def _forget_thread(self) -> None:
+        self._wake = threading.Condition()
+        self._thread = None
+
+    def add(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        with self._wake:
+            self._pending.update(dict.fromkeys(Path(path) for path in paths))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="vertex-image-fsync", daemon=True)
+                self._thread.start()
+                atexit.register(self.flush)  # an interpreter that exits normally syncs what is queued
+            self._wake.notify()
+
+    def flush(self) -> int:
+        """fsync every queued file, then each of their folders, now; returns how many files."""
+        with self._wake:
+            paths, self._pending = list(self._pending), {}
+        for path in paths:
+            fsync_file(path)
+        for folder in dict.fromkeys(path.parent for path in paths):
+            fsync_folder(folder)
+        return len(paths)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending:
+                    self._wake.wait()
+            time.sleep(self.delay)  # the saves that follow join this pass
+            self.flush()
+
+
+GROUP_SYNC = GroupSync()
+
+
+def fsync_file(path: Path) -> None:
+    """fsync a file by name (its data reaches the disk whatever descriptor wrote it); gone or unreadable: skipped."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -59,6 +59,30 @@ def _pybase64_decode(data: bytes | str) -> bytes:
 _b64decode = _stdlib_b64decode if pybase64 is None else _pybase64_decode
 
 
+def is_base64_of(text: Any, data: bytes) -> bool:
+    """Whether ``text`` is exactly the standard, padded base64 of ``data``: the length first (free), then the
+    encoding compared piece by piece (``pybase64`` when installed), so that no image-sized buffer is made."""
+    if not isinstance(text, str) or len(text) != 4 * ((len(data) + 2) // 3):
+        return False
+    encode = _stdlib_b64encode if pybase64 is None else pybase64.b64encode
+    view = memoryview(data)
+    for start in range(0, len(data), _PIECE):
+        piece = view[start : start + _PIECE]
+        try:
+            if encode(piece) != text[start // 3 * 4 : (start + len(piece) + 2) // 3 * 4].encode("ascii"):
+                return False
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+_PIECE = 3 * 16384  # bytes of data compared at a time: 64 KiB of text, well under the allocator's mmap threshold
+
+
+def _stdlib_b64encode(data: bytes | memoryview) -> bytes:
+    return binascii.b2a_base64(data, newline=False)
+
+
 def output_options(mime_type: str | None, compression_quality: int | None) -> dict[str, Any] | None:
     """``{"mimeType", "compressionQuality"}`` (Imagen ``outputOptions``, Gemini ``imageOutputOptions``)."""
     options: dict[str, Any] = {}

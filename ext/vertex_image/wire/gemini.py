@@ -15,7 +15,16 @@ from typing import Any
 from ..base.errors import InvalidRequest
 from ..base.models import normalize_search, normalize_thinking
 from ..base.values import ImageInput
-from ._shared import flag_option, image_size_value, label_map, output_options, prompt_text, short_repr, text_option
+from ._shared import (
+    flag_option,
+    image_size_value,
+    is_base64_of,
+    label_map,
+    output_options,
+    prompt_text,
+    short_repr,
+    text_option,
+)
 from .gemini_response import FINISH_MESSAGES, PROMPT_BLOCKED_MESSAGE, parse_generate_content_response, snake_keys
 from .gemini_stream import SSEParser, merge_stream_chunks
 
@@ -324,6 +333,7 @@ __all__ = [
     "blob_mime_type",
     "build_generate_content_body",
     "inline_blobs",
+    "is_base64_of",
     "merge_stream_chunks",
     "parse_generate_content_response",
     "snake_keys",

@@ -44,7 +44,7 @@ from ...base.text import clip
 from ...core.api import GenerateRequest, agenerate_request
 from ...core.named_sessions import default_session_name, session_named, session_names
 from ...core.registry import state, subscribe_sessions
-from ...core.session import Exchange, ImageSession
+from ...core.session import Exchange, ImageSession, session_path
 from ..grammar import notebook_path
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
@@ -171,8 +171,22 @@ class ImagePanel(PanelControls):
 
     # options that follow the model ----------------------------------------------------------
     def _fill_models(self, prefer: str | None = None) -> None:
-        session = self.current_session()
+        session = self._readable_session()
         self._fill_model_options(prefer, session.model if session is not None else None)
+
+    def _readable_session(self) -> ImageSession | None:
+        """The chosen session, or None when its file cannot be read: then the status line names the file
+        skipped and why, in one line, and the panel works on (one damaged file never stops it opening)."""
+        try:
+            return self.current_session()
+        except VertexImageError as exc:
+            name = self.session.value
+            where = f"{session_path(name)}" if name else "the session"
+            reason = str(exc)
+            if reason.startswith(f"{where} "):  # the path is said once
+                reason = "it" + reason[len(where):]
+            self._set_status(clip(f"Skipped {where}: {reason}", 400), "error")
+            return None
 
     def _on_mode(self, change: dict[str, Any]) -> None:
         self._fill_models()
@@ -232,11 +246,7 @@ class ImagePanel(PanelControls):
     def _on_session(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        try:
-            session = self.current_session()
-        except VertexImageError as exc:
-            self._set_status(describe_error(exc), "error")
-            session = None
+        session = self._readable_session()
         if session is not None and self.mode.value == CONVERSATION:
             self._fill_models(prefer=session.model)
         self._show_history()
