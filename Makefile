@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_STAMP := $(VENV)/.demo-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test demo lab setup bench clean
+.PHONY: test demo lab setup bench clean labextension
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) labextension
+
+# The panel's front-end piece (prebuilt in ext/labextension/dist/). A wheel installs it as data files, but
+# `pip install -e` leaves data files out (a setuptools limitation), so link it where JupyterLab looks, as
+# `jupyter labextension develop` would.
+LABEXT_DIR := $(VENV)/share/jupyter/labextensions
+labextension: $(STAMP)
+	@mkdir -p $(LABEXT_DIR) && if [ -L $(LABEXT_DIR)/vertex-image ] || [ ! -e $(LABEXT_DIR)/vertex-image ]; then \
+	  ln -sfn $(CURDIR)/ext/labextension/dist/vertex-image $(LABEXT_DIR)/vertex-image; fi  # a wheel's copy stays
 
 # The demo needs only the runtime, a kernel and the notebook renderer (the demo extra), with its own stamp;
 # a full install ($(STAMP): test and demo extras) satisfies it too, so `make test` then `make demo` installs nothing.
@@ -34,7 +42,7 @@ $(BENCH_STAMP): $(STAMP)
 
 ## make test: create .venv if missing, install the package with its test extra (and Debian's chromium for
 ## the browser test), run every test: unit, emulator, google-genai, browser, and nbval over notebooks/
-test: $(STAMP)
+test: $(STAMP) labextension
 	bash tests/browser/setup.sh $(VENV)
 	$(PY) -m pytest
 
@@ -44,7 +52,7 @@ demo: $(DEMO_STAMP)
 	  echo "The demos ran in $$(( $$(date +%s) - start )) s; build/demo/ holds the rendered notebooks"
 
 ## make lab: JupyterLab with the extension installed and the emulator chosen (as root too: Docker, hosted notebooks)
-lab: $(STAMP)
+lab: $(STAMP) labextension
 	VERTEX_IMAGE_BACKEND=emulator $(VENV)/bin/jupyter lab --ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 ## make bench: vertex-image side by side with google-genai, LiteLLM and bare httpx on a local server, interleaved

@@ -5,7 +5,11 @@ token, its own config, data and settings folders) and opens the notebook in Debi
 (``/usr/bin/chromium``; never a browser downloaded by ``playwright install``). It types a prompt,
 clicks Generate and sees the image in the grid; refines twice and sees the history grow; sees a
 magic's turn on the panel's session in the history without Refresh; switches to a slow emulator,
-cancels the request and sees it reported. Screenshots go to ``build/panel-e2e/``.
+cancels the request and sees it reported. "Insert code" makes a new cell below the panel's, through the
+vertex-image labextension (``ext/labextension``): the test fails if JupyterLab did not load it. Under CI
+(``CI`` set) the labextension must be the installed one (``make test`` puts it into the venv); elsewhere
+the checkout's prebuilt ``ext/labextension/dist`` is given to JupyterLab, so a worktree tests its own
+build. Screenshots go to ``build/panel-e2e/``.
 
 Missing tools are installed by ``tests/browser/setup.sh`` (apt-get for chromium, pip for playwright
 and jupyterlab). The test is skipped, with the reason printed, only when chromium cannot be installed
@@ -15,6 +19,7 @@ on this machine (no apt-get, or no permission to use it).
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -32,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +54,7 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 60_000
 NO_TOOLS = 2  # setup.sh's exit status when chromium cannot be installed here
+BUILT_LABEXTENSIONS = ROOT / "ext" / "labextension" / "dist"  # holds vertex-image/ (the prebuilt front-end piece)
 
 def _cells() -> list[str]:
     return [
@@ -59,7 +66,6 @@ def _cells() -> list[str]:
         'vi.configure(backend="emulator", base_url=fast.base_url, output_dir="out")\n'
         'print("fast emulator ready")',
         "p = vi.panel()\np",
-        "",  # the test pastes the panel's "Insert code" here
         'vi.configure(base_url=slow.base_url)\nprint("slow emulator ready")',
     ]
 
@@ -106,6 +112,17 @@ def _ensure_tools() -> None:
         pytest.skip(reason)
     if run.returncode != 0 or _tools_missing():
         pytest.fail(f"tests/browser/setup.sh failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+
+
+def _labextension_args() -> list[str]:
+    """How JupyterLab finds the vertex-image labextension: installed (CI must use that) or this checkout's build."""
+    installed = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "vertex-image" / "package.json"
+    if os.environ.get("CI"):
+        if not installed.is_file():
+            pytest.fail(f"the vertex-image labextension is not installed at {installed.parent} "
+                        "(make test links it there; a wheel installs it as data files)")
+        return []
+    return [f"--LabApp.extra_labextensions_path={BUILT_LABEXTENSIONS}"]
 
 
 def _free_port() -> int:
@@ -157,7 +174,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
+             f"--ServerApp.root_dir={work}", "--LabApp.news_url=", *_labextension_args(),
              *(["--allow-root"] if os.geteuid() == 0 else [])],
             cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -218,6 +235,19 @@ def _run_cell(page: Any, index: int) -> None:
     expect(prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=1)
 
 
+def _saved_outputs(path: Path, index: int) -> list[dict[str, Any]]:
+    """The outputs of cell ``index`` once the notebook on disk has them (JupyterLab saves in the background)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            outputs = json.loads(path.read_text())["cells"][index]["outputs"]
+        except (OSError, ValueError, IndexError, KeyError):
+            outputs = []
+        if outputs or time.monotonic() > deadline:
+            return list(outputs)
+        time.sleep(0.25)
+
+
 def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -232,6 +262,8 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             page.goto(f"{lab.url}/lab/tree/panel.ipynb?token={lab.token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell")
             expect(page.locator(".jp-StatusBar-Widget", has_text="Idle")).to_have_count(1)
+            # The front-end piece loaded (a missing one is a failure, never a skip).
+            expect(page.locator("body[data-vertex-image-extension=loaded]")).to_have_count(1)
 
             _run_cell(page, 0)
             expect(page.locator(".jp-OutputArea-output", has_text="fast emulator ready")).to_have_count(1)
@@ -256,9 +288,13 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             with page.expect_download() as downloading:
                 panel.locator(".vi-grid .vi-download").first.click()
             download = downloading.value
-            assert re.fullmatch(r"a-red-fox-in-the-[0-9a-f]{8}\.(jpg|png)", download.suggested_filename)
-            saved = Path(download.path()).read_bytes()
-            assert saved[:3] == b"\xff\xd8\xff" or saved[:4] == b"\x89PNG", saved[:8]
+            # The image as received, under the store's readable name. The emulator's
+            # Gemini models answer JPEG (their default output), and the panel offers only Gemini models.
+            assert re.fullmatch(r"a-red-fox-in-the-[0-9a-f]{8}\.jpg", download.suggested_filename)
+            downloaded = Path(download.path()).read_bytes()
+            assert downloaded[:3] == b"\xff\xd8\xff", downloaded[:8]
+            with Image.open(io.BytesIO(downloaded)) as picture:  # a whole image, at its full size
+                assert picture.format == "JPEG" and picture.width >= 1024, (picture.format, picture.size)
             panel.locator(".vi-grid .vi-full summary").first.click()
             full = panel.locator(".vi-grid .vi-full img").first
             expect(full).to_be_visible()
@@ -280,19 +316,30 @@ def test_panel_generate_refine_and_cancel_in_jupyterlab(lab: Lab) -> None:
             expect(panel.locator(".vi-history .vi-turn img")).to_have_count(2)
             _shot(panel, "03-refined.png")
 
-            # Insert code: the equivalent magic, run in a cell, continues the same session.
+            # Insert code: a new cell below the panel's holds the equivalent magic; run, it continues the session.
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            expect(cells).to_have_count(3)
             panel.locator("button.vi-insert-code").click()
-            code_box = panel.locator(".vi-code textarea")
-            expect(code_box).to_have_value(re.compile(r"^%%gemini_image -S panel -m gemini-nano-banana-2.1\n"))
-            code = code_box.input_value().replace("add falling snow", "add a snowman")
-            magic_cell = page.locator(".jp-Notebook .jp-Cell").nth(2)
-            magic_cell.locator(".cm-content").click()
-            page.keyboard.insert_text(code)
-            page.keyboard.press("Shift+Enter")
+            expect(cells).to_have_count(4)
+            expect(status).to_contain_text("The equivalent magic is in a new cell below the panel.")
+            expect(panel.locator(".vi-code textarea")).to_be_hidden()  # no copy box: the cell is there
+            magic_cell = cells.nth(2)
+            code = magic_cell.locator(".cm-content")
+            expect(code).to_contain_text("%%gemini_image -S panel -m gemini-nano-banana-2.1")
+            assert re.fullmatch(r"%%gemini_image -S panel -m gemini-nano-banana-2\.1( -i \S+)?\nadd falling snow",
+                                code.inner_text().strip()), code.inner_text()
+            expect(cells.nth(3).locator(".cm-content")).to_contain_text("slow.base_url")  # the next cell moved down
+            _shot(page, "03b-insert-code-new-cell.png")
+            _run_cell(page, 2)
             expect(magic_cell.locator(".jp-OutputArea-output img")).to_have_count(1)
+            # The progress line is gone: the saved notebook holds the result only, no emptied output.
+            expect(magic_cell.locator(".jp-OutputArea-output")).to_have_count(1)
+            page.keyboard.press("Control+s")
+            saved = _saved_outputs(lab.folder / "panel.ipynb", 2)
+            assert [output["output_type"] for output in saved] == ["execute_result"], saved
             # The panel follows its session: the magic's turn is in the strip without Refresh.
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(3)
-            expect(panel.locator(".vi-history .vi-turn").nth(2)).to_contain_text("3. add a snowman")
+            expect(panel.locator(".vi-history .vi-turn").nth(2)).to_contain_text("3. add falling snow")
             panel.locator("button.vi-refresh").click()
             expect(panel.locator(".vi-history .vi-turn")).to_have_count(3)
             _shot(page, "04-magic-continues-session.png")

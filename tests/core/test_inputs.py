@@ -196,3 +196,33 @@ def test_images_whose_base64_would_not_fit_one_request_are_refused_together() ->
     sixty = to_image_inputs(b"\x89PNG\r\n\x1a\n" + b"\0" * (60 * 1024 * 1024), dialect="gemini-api")
     with pytest.raises(InvalidRequest, match=r"the Gemini API takes under 100.0 MB per request"):
         check_input_sizes(sixty * 2, family="gemini", dialect="gemini-api")
+
+
+def test_a_file_over_the_dialect_s_largest_limit_is_refused_from_its_size_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as file:
+        file.write(b"\x89PNG\r\n\x1a\n")
+        file.truncate(300 * 1024 * 1024)  # sparse: nothing is written, nothing should be read
+
+    def never(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", never)
+    with pytest.raises(InvalidRequest, match=r"huge.png is 300.0 MB; Vertex AI takes at most 10.0 MB per inline"):
+        to_image_inputs(huge, dialect="vertex")
+    with pytest.raises(InvalidRequest, match=r"is 300.0 MB; the Gemini API takes at most 75.0 MB per inline"):
+        to_image_inputs(str(huge), dialect="gemini-api")
+
+
+def test_an_unreadable_file_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked.png"
+    locked.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+
+    def denied(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InvalidRequest, match=r"^Cannot read .*locked.png: Permission denied\.$"):
+        to_image_inputs(locked)

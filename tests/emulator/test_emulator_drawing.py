@@ -142,3 +142,31 @@ def test_a_1mb_prompt_through_the_server_gives_a_valid_png(legacy_http: httpx.Cl
     assert answer.status_code == 200
     png = base64.b64decode(answer.json()["predictions"][0]["bytesBase64Encoded"])
     assert Image.open(io.BytesIO(png)).format == "PNG"
+
+def _dark_extent(img: Image.Image) -> tuple[int, int]:
+    """Width and height of the dark area of ``img``."""
+    box = img.convert("L").point(lambda value: 255 if value < 60 else 0).getbbox()
+    assert box is not None
+    return box[2] - box[0], box[3] - box[1]
+
+
+def test_an_edit_at_a_new_aspect_ratio_reframes_the_input_instead_of_stretching_it() -> None:
+    # old: the square input was resized to 16:9, so its square became a wide rectangle
+    square = Image.new("RGB", (400, 400), (230, 230, 230))
+    square.paste((0, 0, 0), (100, 100, 300, 300))  # a black square in the middle
+    wide = draw.edit(square, "make it glow", size=(1376, 768))
+    assert wide.size == (1376, 768)
+    width, _height = _dark_extent(wide.crop((0, 0, 1376, 500)))  # above the edit's band
+    assert abs(width - 384) <= 8  # 200 px of 400, shown 768 px high: 384 px, as wide as high
+    assert draw.reframe(square, (400, 400)).tobytes() == square.tobytes()  # the same shape: unchanged
+
+
+def test_an_edit_does_not_carry_its_inputs_corner_stamp() -> None:
+    # old: the input's "model #0 seed 5" box stayed in the edit's top-left corner
+    base = draw.generate("gemini-nano-banana-2.1", "a pencil sketch", seed=5, index=0, size=(1024, 1024))
+    assert max(base.getpixel((2, 2))) < 30  # the stamp's black box
+    edited = draw.edit(base, "make it glow", size=(1024, 1024))
+    corner = edited.crop((0, 0, 120, 30))
+    assert ImageStat.Stat(corner).mean[0] > 60 and sum(corner.convert("L").histogram()[230:]) == 0  # no box, no words
+    photo = Image.new("RGB", (200, 200), (5, 5, 5))  # a dark picture is not a stamp: left as it is
+    assert draw.without_stamp(photo).tobytes() == photo.tobytes()

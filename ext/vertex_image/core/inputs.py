@@ -156,7 +156,7 @@ def _one(ref: Any, dialect: str) -> ImageInput:
     text = os.fspath(ref)
     if text.startswith(("gs://", "https://")):
         return _uri_input(text, dialect)
-    return _file_input(Path(text).expanduser())
+    return _file_input(Path(text).expanduser(), dialect)
 
 
 def _uri_input(uri: str, dialect: str, mime_type: str = "") -> ImageInput:
@@ -169,11 +169,24 @@ def _uri_input(uri: str, dialect: str, mime_type: str = "") -> ImageInput:
     return ImageInput(uri=uri, mime_type=mime_type or _EXTENSION_TYPES.get(suffix, "image/png"))
 
 
-def _file_input(path: Path) -> ImageInput:
+def _file_input(path: Path, dialect: str) -> ImageInput:
     if not path.is_file():
         raise InvalidRequest(f"No image file at {path}.")
+    largest = max(limit for (speaks, _), limit in IMAGE_LIMIT_BYTES.items() if speaks == dialect)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if size > largest + MB:  # refused before reading: a store file is a little larger than the image it holds
+        raise InvalidRequest(
+            f"{path} is {_mb(size)}; {_WHERE.get(dialect, dialect)} takes at most {_mb(largest)} per inline "
+            f"image: {_SHRINK}."
+        )
     # A file from the store carries our provenance chunk; send the image as the service made it.
-    data = strip_metadata(path.read_bytes())
+    try:
+        data = strip_metadata(path.read_bytes())
+    except OSError as exc:
+        raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}.") from None
     mime_type = image_type(data)  # the bytes decide, whatever the name says
     if not mime_type:
         named = f" (its name says {path.suffix})" if path.suffix.lower() in _EXTENSION_TYPES else ""

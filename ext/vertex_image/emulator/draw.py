@@ -266,12 +266,12 @@ def edit(
     mask: Image.Image | None = None,
     remove: bool = False,
 ) -> Image.Image:
-    """Visibly transform ``base`` (resized to ``size`` first): tint on a colour word, else a labelled band.
+    """Visibly transform ``base`` (re-framed to ``size`` first): tint on a colour word, else a labelled band.
 
     With a mask, only its white area changes; ``remove`` fills that area with the image's mean colour.
     """
     canvas = work_size(size)
-    src = base.convert("RGB").resize(canvas, Image.Resampling.BILINEAR)
+    src = reframe(without_stamp(base.convert("RGB")), canvas)
     colour = colour_in(instruction)
     if remove:
         mean = tuple(int(c) for c in ImageStat.Stat(src).mean[:3])
@@ -286,6 +286,45 @@ def edit(
     if index:
         _corner(edited, f"#{index}")
     return _scale_to(edited, size)
+
+
+def reframe(img: Image.Image, canvas: Size) -> Image.Image:
+    """``img`` in a frame of ``canvas``'s shape without stretching it: whole and centred, the rest of the
+    frame filled with a blurred copy cropped to the frame (as a model re-composes at a new aspect ratio)."""
+    w, h = img.size
+    cw, ch = canvas
+    if abs(w * ch - h * cw) <= max(w, h, cw, ch):  # the same shape, to the pixel
+        return img.resize(canvas, Image.Resampling.BILINEAR)
+    cover = max(cw / w, ch / h)
+    backdrop = img.resize((max(cw, round(w * cover)), max(ch, round(h * cover))), Image.Resampling.BILINEAR)
+    left, top = (backdrop.width - cw) // 2, (backdrop.height - ch) // 2
+    blur = ImageFilter.GaussianBlur(max(2, min(canvas) // 40))
+    frame = backdrop.crop((left, top, left + cw, top + ch)).filter(blur)
+    fit = min(cw / w, ch / h)
+    whole = img.resize((max(1, round(w * fit)), max(1, round(h * fit))), Image.Resampling.BILINEAR)
+    frame.paste(whole, ((cw - whole.width) // 2, (ch - whole.height) // 2))
+    return frame
+
+
+def without_stamp(img: Image.Image) -> Image.Image:
+    """``img`` (RGB) without the emulator's corner stamp (a black box with white words at the top left, see
+    ``_corner``): an edit is a new image and carries no stamp of its input. The box is painted over with the
+    mirrored strip under it. An image without such a box (a photo, a dark corner) comes back unchanged."""
+    w, h = img.size
+
+    def dark(xy: tuple[int, int]) -> bool:
+        return max(img.getpixel(xy)[:3]) < 48  # type: ignore[index] # black, give or take JPEG noise
+
+    width = next((x for x in range(w) if not dark((x, 0))), w)
+    height = next((y for y in range(h) if not dark((0, y))), h)
+    if not (8 <= width <= w * 0.75 and 8 <= height <= h * 0.15):
+        return img
+    box = img.crop((0, 0, width, height))
+    if max(hi for _, hi in box.getextrema()) < 180:  # no white words in it: not a stamp
+        return img
+    clean = img.copy()
+    clean.paste(img.crop((0, height, width, 2 * height)).transpose(Image.Transpose.FLIP_TOP_BOTTOM), (0, 0))
+    return clean
 
 
 def _band(img: Image.Image, instruction: str, index: int) -> None:

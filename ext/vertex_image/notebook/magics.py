@@ -55,11 +55,11 @@ from .grammar import (
     notebook_path,
     with_arguments,
 )
+from .progress import Progress, watch_streams
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.costs import DryRun
     from ..core.session import ImageSession
-    from .progress import Progress
 
 T = TypeVar("T")
 
@@ -627,8 +627,6 @@ class VertexImageMagics(Magics, Configurable):
 
     def _run(self, label: str, make: Callable[[Progress], Coroutine[Any, Any, T]]) -> T:
         """Run a request on the runtime loop with a progress line; an interrupt cancels it (``Cancelled``)."""
-        from .progress import Progress  # lazy: asyncio, not at %load_ext
-
         enabled = {"always": True, "never": False}.get(self.show_progress)
         progress = Progress(self.shell, label, enabled=enabled)
         progress.start()
@@ -677,6 +675,7 @@ def load_ipython_extension(ip: Any) -> None:
 
     formatters.register_formatters(ip)
     completion.register(ip)
+    watch_streams(ip)  # which cells print: a progress handle is cleared only where nothing was
     _LOADED[id(ip)] = magics
 
 

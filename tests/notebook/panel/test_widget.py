@@ -473,14 +473,40 @@ def test_insert_code_puts_the_equivalent_magic_into_the_next_cell(em: Emulator) 
     )
 
 
-def test_insert_code_from_a_click_in_a_kernel_shows_the_code_instead_of_a_delayed_next_cell(em: Emulator) -> None:
-    shell = KernelShellInClick()
-    p = ImagePanel(shell=shell)
+class FrontEnd:
+    """Plays the vertex-image front-end extension: records each ask; the test answers it."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str | None]] = []
+        self.tell: Any = None
+
+    def __call__(self, code: str, model_id: str | None, tell: Any) -> None:
+        self.asked.append((code, model_id))
+        self.tell = tell
+
+
+def test_insert_code_from_a_click_asks_the_front_end_for_a_new_cell_below_the_panel(em: Emulator) -> None:
+    shell, front_end = KernelShellInClick(), FrontEnd()
+    p = ImagePanel(shell=shell, ask_front_end=front_end)
     p.prompt.value = "a kite"
     p.insert_code_button.click()
-    assert shell.inserted == []  # the payload would only surface with the next cell run
+    assert shell.inserted == []  # a click's set_next_input would only surface with the next cell run
+    assert front_end.asked == [("%imagen -m gemini-nano-banana-2.1 a kite", p.widget.model_id)]
+    assert p.status_text.startswith("Inserting the equivalent magic")
+    front_end.tell(True, "")
+    assert p.status_text == "The equivalent magic is in a new cell below the panel."
+    assert p.code.layout.display == "none"  # no box to copy from: the cell is there
+
+
+def test_insert_code_from_a_click_without_the_extension_shows_the_box_and_says_why(em: Emulator) -> None:
+    shell, front_end = KernelShellInClick(), FrontEnd()
+    p = ImagePanel(shell=shell, ask_front_end=front_end)
+    p.prompt.value = "a kite"
+    p.insert_code_button.click()
+    front_end.tell(False, "the vertex-image front-end extension did not answer")
     assert p.code.value == "%imagen -m gemini-nano-banana-2.1 a kite" and p.code.layout.display == ""
-    assert "copy it into a cell" in p.status_text
+    assert p.status_text == ("No new cell: the vertex-image front-end extension did not answer. The equivalent "
+                             "magic is in the box below: copy it into a cell.")
 
 
 def test_importing_vertex_image_does_not_load_ipywidgets() -> None:

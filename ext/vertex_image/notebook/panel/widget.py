@@ -48,6 +48,7 @@ from ...core.session import Exchange, ImageSession, session_path
 from ..grammar import notebook_path
 from .code import gemini_magic, imagen_magic
 from .controls import CONVERSATION, ONE_SHOT, PanelControls, close_tree, history_item, mark_selected, tile
+from .insert import ask_front_end
 from .status import (
     CANCELLED_TEXT,
     blocked_text,
@@ -66,6 +67,7 @@ TICK_S = 0.5
 
 OnRetry = Callable[[Any], None]
 Work = Callable[[OnRetry], Awaitable[Any]]
+AskFrontEnd = Callable[[str, "str | None", Callable[[bool, str], None]], None]
 
 
 class ImagePanel(PanelControls):
@@ -83,6 +85,7 @@ class ImagePanel(PanelControls):
         shell: the IPython shell for "Insert code" (default: ``get_ipython()``).
         clock: a monotonic clock for the elapsed time.
         tick_s: how often the progress line refreshes while a request runs.
+        ask_front_end: how a click on "Insert code" asks the front end for a new cell (tests pass a fake).
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class ImagePanel(PanelControls):
         shell: Any = None,
         clock: Callable[[], float] = time.monotonic,
         tick_s: float = TICK_S,
+        ask_front_end: AskFrontEnd = ask_front_end,
     ) -> None:
         if mode not in (None, ONE_SHOT, CONVERSATION):
             raise InvalidRequest(f"mode must be {ONE_SHOT!r} or {CONVERSATION!r}, not {mode!r}.")
@@ -102,6 +106,7 @@ class ImagePanel(PanelControls):
         self._shell = shell
         self._clock = clock
         self._tick_s = tick_s
+        self._ask_front_end = ask_front_end
         self._lock = threading.RLock()
         self._generation = 0
         self._busy = False
@@ -398,25 +403,41 @@ class ImagePanel(PanelControls):
         return path
 
     def insert_code(self) -> str:
-        """Show the magic that reproduces the last result (or the current settings), and insert it.
+        """Put the magic that reproduces the last result (or the current settings) into a new cell.
 
-        The code goes into the box under the status line. Called from a cell (``panel.insert_code()``)
-        or in a terminal, it also becomes the next cell (``set_next_input``). A button click arrives as
-        a comm message, and Jupyter frontends take ``set_next_input`` only from a cell's execution (a
-        payload of its reply), so there the box is the way: select it and copy.
+        Called from a cell (``panel.insert_code()``) or in a terminal, the code becomes the next cell
+        (``set_next_input``). A button click arrives as a comm message, and Jupyter front ends take
+        ``set_next_input`` only from a cell's execution: there the panel asks the vertex-image front-end
+        extension (``insert.ask_front_end``) for a new cell below the panel's. Where no extension
+        answers (classic notebook, VS Code), the code is shown in the box under the status line, to copy.
         """
         code = self.last_code or self.code_for_current()
         self.code.value = code
-        self.code.layout.display = ""
         shell = self._shell
         if shell is None:
             shell = get_ipython()
-        if shell is None or _in_comm_message(shell):
+        if shell is None:  # no IPython: nothing to make a cell in
+            self.code.layout.display = ""
             self._set_status("The equivalent magic is in the box below: copy it into a cell.", "ok")
+        elif _in_comm_message(shell):
+            self.code.layout.display = "none"
+            self._set_status("Inserting the equivalent magic into a new cell below the panel…", "info")
+            self._ask_front_end(code, self.widget.model_id, self._on_inserted)
         else:
+            self.code.layout.display = ""
             shell.set_next_input(code, replace=False)
             self._set_status("The equivalent magic is in the next cell (and in the box below).", "ok")
         return code
+
+    def _on_inserted(self, ok: bool, reason: str) -> None:
+        """The front end's answer to "Insert code" (any thread): a new cell, or the box to copy from."""
+        if ok:
+            self.code.layout.display = "none"
+            self._set_status("The equivalent magic is in a new cell below the panel.", "ok")
+        else:
+            self.code.layout.display = ""
+            self._set_status(f"No new cell: {reason}. The equivalent magic is in the box below: copy it into a "
+                             "cell.", "warn")
 
     def refresh(self) -> None:
         """Re-read the sessions and the history (a magic may have added a session or a turn)."""
