@@ -239,6 +239,7 @@ def test_configure_while_a_request_on_the_loop_uses_the_state_does_not_deadlock(
     state.configure(backend="emulator", base_url="http://127.0.0.1:9")
     state.client()
     stop = threading.Event()
+    started = threading.Event()
 
     async def busy() -> int:  # what a request does on the loop: ask the state for its client and settings
         rounds = 0
@@ -246,10 +247,12 @@ def test_configure_while_a_request_on_the_loop_uses_the_state_does_not_deadlock(
             state.client()
             state.settings()
             rounds += 1
+            started.set()
             await asyncio.sleep(0)
         return rounds
 
     work = state.runtime().submit(busy())
+    assert started.wait(10), "the loop never ran the request"  # configure() must meet a request in flight
     reconfigure = threading.Thread(
         target=lambda: [state.configure(max_concurrency=2 + i % 3) for i in range(100)], daemon=True
     )

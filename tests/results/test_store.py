@@ -502,3 +502,35 @@ def test_an_old_folder_is_imported_on_open_and_keeps_its_images_costs_and_lookup
 def test_a_bad_durability_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="durability must be 'process' or 'fsync'"):
         ImageStore("x", durability="never")
+
+
+def test_a_save_proves_the_folder_writable_for_a_moment_then_the_probe_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from vertex_image.results import store as store_module
+
+    probes: list[str] = []
+    real_mkstemp = tempfile.mkstemp
+
+    def counting(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        probes.append("probe")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(store_module.tempfile, "mkstemp", counting)
+    now = [1000.0]
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: now[0])
+    store = store_module.ImageStore(tmp_path / "out")
+    store.check_writable()
+    assert probes == ["probe"]
+    store.save(make())
+    now[0] += store_module.WRITABLE_PROOF_S / 2
+    store.check_writable()  # the save a moment ago proved it: no probe file
+    assert probes == ["probe"]
+    now[0] += store_module.WRITABLE_PROOF_S
+    store.check_writable()
+    assert probes == ["probe", "probe"]
+    (tmp_path / "out").rename(tmp_path / "gone")  # a folder that went away is probed (and made) again at once
+    store.check_writable()
+    assert probes == ["probe", "probe", "probe"] and (tmp_path / "out").is_dir()

@@ -55,6 +55,9 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
 _LOCK = threading.RLock()  # one lock for every store: saves are short and rare
 _REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")
+# A save or probe this recent proves the folder writable: the next call's check writes no probe file. Should
+# the folder turn read-only in between, the answer's images are kept in memory with the way to save them.
+WRITABLE_PROOF_S = 2.0
 REPLAY_FOLDER = "replay"  # one ``<key>.json`` per answered request (``core.replay``), ``blobs/`` beside them  # what makes a save of known bytes a new event
 
 
@@ -239,6 +242,7 @@ class ImageStore:
         self._replace = replace
         self._clock = clock
         self._index = IndexDB(self.root, durability)
+        self._written_at = -WRITABLE_PROOF_S  # time.monotonic() of the last file this store wrote or probed
 
     def __repr__(self) -> str:
         return f"ImageStore({display_path(str(self.root))!r})"
@@ -262,11 +266,14 @@ class ImageStore:
         Raises:
             StorageError: one line, why and how to choose another folder (nothing was sent).
         """
+        if time.monotonic() - self._written_at < WRITABLE_PROOF_S and self.root.is_dir():
+            return  # a file was written here a moment ago: no probe file per call (a tiny call's cost)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             handle, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self.root)
             os.close(handle)
             os.unlink(probe)
+            self._written_at = time.monotonic()
         except OSError as exc:
             raise StorageError(
                 f"Cannot save images in {os.fspath(self.root)}: {os_reason(exc, self.root)}; nothing was sent. "
@@ -363,6 +370,7 @@ class ImageStore:
                         self._index.add_images(connection, lines)
         except OSError as exc:
             raise storage_error(exc, self.root) from exc
+        self._written_at = time.monotonic()
         if files and not self._durable:
             GROUP_SYNC.add(path for path, _ in files)
         return saved
