@@ -73,7 +73,8 @@ class Settings:
             API use the first, sessions the second).
         retired_models: a shut-down model is ``refuse``d before sending (default), ``migrate``d to its
             replacement with a notice, or ``send``-t anyway (a private endpoint that still serves it).
-        max_concurrency: requests in flight at once per client (lower it for a small quota).
+        max_concurrency: requests in flight at once per client. Not set: starts at 8, grows by one per success
+            (up to 32) until the first 429, then halves on a 429 and grows back; set: a hard cap (a small quota).
         max_attempts: attempts per request, the first included.
         deadline_s: total time for one request with its retries.
         timeout_s: time for one HTTP attempt.
