@@ -156,3 +156,19 @@ def legacy_kernel(legacy_em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
     )
     yield recorder(legacy_em)
     registry.reset()
+
+
+class NoAuth:
+    """An ``Auth`` (client/auth.py's protocol) with nothing to send or hide, for a bare ``Client``."""
+
+    description = "none"
+    quota_project = ""
+
+    async def headers(self) -> dict[str, str]:
+        return {}
+
+    async def refresh_after_401(self) -> bool:
+        return False
+
+    def secrets(self) -> list[str]:
+        return []

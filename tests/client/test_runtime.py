@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from apihelpers import NoAuth
 from vertex_image.base.config import Settings
 from vertex_image.base.errors import Cancelled
 from vertex_image.client.http import Client
@@ -190,7 +191,7 @@ def test_a_client_used_through_arun_from_any_loop(runtime: Runtime) -> None:
     """The httpx client is bound to the runtime loop, so two different caller loops can share it."""
     client = Client(
         Settings(project="p"),
-        auth=_Auth(),
+        auth=NoAuth(),
         transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"ok": True})),
     )
 
@@ -202,15 +203,3 @@ def test_a_client_used_through_arun_from_any_loop(runtime: Runtime) -> None:
     runtime.run(client.aclose())
 
 
-class _Auth:
-    description = "none"
-    quota_project = ""
-
-    async def headers(self) -> dict[str, str]:
-        return {}
-
-    async def refresh_after_401(self) -> bool:
-        return False
-
-    def secrets(self) -> list[str]:
-        return []

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
+from apihelpers import NoAuth
 from hostile_servers import (
     HostileServer,
     canned,
@@ -60,28 +61,12 @@ def against(tmp_path: Path) -> Iterator[Callable[..., HostileServer]]:
         server.stop()
 
 
-class NoKey:
-    """An ``Auth`` with nothing to send or hide, for a bare ``Client``."""
-
-    description = "none"
-    quota_project = ""
-
-    async def headers(self) -> dict[str, str]:
-        return {}
-
-    async def refresh_after_401(self) -> bool:
-        return False
-
-    def secrets(self) -> list[str]:
-        return []
-
-
 def client_call(server: HostileServer, **limits: Any) -> dict[str, Any]:
     """One ``:generateContent`` through a bare ``Client`` (``limits``: its keyword arguments)."""
     settings = Settings(backend="gemini-api", base_url=server.base_url, max_attempts=1)
 
     async def go() -> dict[str, Any]:
-        client = Client(settings, auth=NoKey(), **limits)  # type: ignore[arg-type]
+        client = Client(settings, auth=NoAuth(), **limits)  # type: ignore[arg-type]
         try:
             return await client.generate_content(GEMINI, {"contents": []}, location="global")
         finally:
