@@ -31,6 +31,9 @@ async def answer(value: int) -> tuple[int, str]:
     return value, threading.current_thread().name
 
 
+FOREVER_S = 30.0  # "forever" for a test: far longer than any interrupt takes to arrive
+
+
 class Watch:
     """A coroutine that waits forever and records that it started and that it was cancelled."""
 
@@ -41,7 +44,9 @@ class Watch:
     async def forever(self) -> None:
         self.started.set()
         try:
-            await asyncio.Event().wait()
+            await asyncio.wait_for(asyncio.Event().wait(), FOREVER_S)
+        except asyncio.TimeoutError:  # a lost interrupt fails the test instead of hanging the suite
+            raise AssertionError(f"not cancelled within {FOREVER_S} s") from None
         except asyncio.CancelledError:
             await asyncio.sleep(0.05)  # cleanup takes a moment, as closing a connection does
             self.cancelled.set()
