@@ -26,3 +26,19 @@ def test_values_are_frozen() -> None:
     with pytest.raises(AttributeError):
         ImageInput(b"x").data = b"y"  # type: ignore[misc]
     assert ParsedResponse().usage == {} and ParsedResponse().usage is not ParsedResponse().usage
+
+
+def test_joined_responses_keep_every_image_block_and_text_in_order_and_sum_the_usage() -> None:
+    from vertex_image.base.values import Block, ParsedResponse, ReceivedImage, joined_responses
+
+    one = ParsedResponse(images=(ReceivedImage(b"a", "image/png"),), text="first", finish_reason="STOP",
+                         usage={"totalTokenCount": 10, "note": "x"}, model_version="v1", response_id="r1",
+                         model_content={"role": "model"})  # fmt: skip
+    two = ParsedResponse(images=(ReceivedImage(b"b", "image/png"),), blocks=(Block("SAFETY", "no"),), text="",
+                         finish_reason="SAFETY", usage={"totalTokenCount": 5}, response_id="r2")  # fmt: skip
+    assert joined_responses([one]) is one
+    both = joined_responses([one, two])
+    assert [image.data for image in both.images] == [b"a", b"b"] and both.blocks == two.blocks
+    assert both.text == "first" and both.usage == {"totalTokenCount": 15}
+    assert (both.finish_reason, both.model_version, both.response_id) == ("STOP", "v1", "r1")
+    assert both.model_content is None  # no single model turn stands for several answers

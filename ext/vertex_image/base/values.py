@@ -11,6 +11,7 @@ here knows about HTTP or camelCase, except ``model_content``: the Gemini model t
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,3 +97,26 @@ class ParsedResponse:
     def blocked(self) -> bool:
         """True when the service gave no image at all and said (or showed) why."""
         return not self.images and bool(self.blocks)
+
+
+def joined_responses(parsed_list: Sequence[ParsedResponse]) -> ParsedResponse:
+    """Several answers to one call (``n`` requests, or their recorded replays) as one: images, blocks and texts
+    in order, usage summed; finish reason, model version and response id of the first."""
+    if len(parsed_list) == 1:
+        return parsed_list[0]
+    first = parsed_list[0]
+    usage: dict[str, Any] = {}
+    for parsed in parsed_list:
+        for key, value in parsed.usage.items():
+            if isinstance(value, (int, float)):
+                usage[key] = usage.get(key, 0) + value
+    return ParsedResponse(
+        images=tuple(image for parsed in parsed_list for image in parsed.images),
+        blocks=tuple(block for parsed in parsed_list for block in parsed.blocks),
+        text="\n".join(parsed.text for parsed in parsed_list if parsed.text),
+        finish_reason=first.finish_reason,
+        usage=usage,
+        model_version=first.model_version,
+        response_id=first.response_id,
+    )
+

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..base.errors import APIError, InvalidRequest, StorageError, TransportError, VertexImageError
 from ..base.models import normalize_search
 from ..base.pricing import Cost, cost_of_images, cost_of_usage, search_queries, total
-from ..base.values import ImageInput, ParsedResponse
+from ..base.values import ImageInput, ParsedResponse, joined_responses
 from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
 from ..wire import gemini, imagen
@@ -554,7 +554,7 @@ async def _answer(
     error = errors[0] if errors else None
     if error is not None and not parsed_list:
         raise error
-    parsed = _combine(parsed_list)
+    parsed = joined_responses(parsed_list)
     image_costs = [cost.scaled(1 / len(one.images)) for one, cost in zip(parsed_list, answers) for _ in one.images]
     image_keys = [key for one, key in zip(parsed_list, answered) for _ in one.images]
     # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread while other requests are in
@@ -665,26 +665,6 @@ def _imagen_body(request: GenerateRequest) -> dict[str, Any]:
 
 
 # saving ------------------------------------------------------------------------------------------
-def _combine(parsed_list: list[ParsedResponse]) -> ParsedResponse:
-    if len(parsed_list) == 1:
-        return parsed_list[0]
-    first = parsed_list[0]
-    usage: dict[str, Any] = {}
-    for parsed in parsed_list:
-        for key, value in parsed.usage.items():
-            if isinstance(value, (int, float)):
-                usage[key] = usage.get(key, 0) + value
-    return ParsedResponse(
-        images=tuple(image for parsed in parsed_list for image in parsed.images),
-        blocks=tuple(block for parsed in parsed_list for block in parsed.blocks),
-        text="\n".join(parsed.text for parsed in parsed_list if parsed.text),
-        finish_reason=first.finish_reason,
-        usage=usage,
-        model_version=first.model_version,
-        response_id=first.response_id,
-    )
-
-
 def _parameters(request: GenerateRequest) -> dict[str, Any]:
     return {
         "n": request.n,

@@ -42,7 +42,7 @@ from ..base.config import REPLAY_MODES, Settings
 from ..base.errors import InvalidRequest, NotRecorded, VertexImageError
 from ..base.pricing import Cost
 from ..base.text import clip
-from ..base.values import Block, ParsedResponse, ReceivedImage
+from ..base.values import Block, ParsedResponse, ReceivedImage, joined_responses
 from ..results.images import GeneratedImage, ImageSet, display_path
 from ..results.store import INDEX_NAME, REPLAY_FOLDER, ImageStore
 from ..wire import gemini
@@ -190,7 +190,7 @@ def replayed(store: ImageStore, keys: Sequence[str], *, prompt: str, model: str)
         return None
     first = records[0] or {}
     saved = str(first.get("saved_at", ""))[:10] or "earlier"
-    parsed = parsed_list[0] if len(parsed_list) == 1 else _joined(parsed_list)
+    parsed = joined_responses(parsed_list)
     result = ImageSet(
         images=tuple(images),
         blocks=parsed.blocks,
@@ -229,21 +229,6 @@ def _internalized(store: ImageStore, content: Mapping[str, Any]) -> dict[str, An
         elif "$blob" in blob:
             blob["data"] = base64.b64encode(store.replay_blob(blob.pop("$blob"))).decode("ascii")
     return result
-
-
-def _joined(parsed_list: Sequence[ParsedResponse]) -> ParsedResponse:
-    usage: dict[str, Any] = {}
-    for parsed in parsed_list:
-        for name, value in parsed.usage.items():
-            if isinstance(value, (int, float)):
-                usage[name] = usage.get(name, 0) + value
-    return replace(
-        parsed_list[0],
-        images=tuple(image for parsed in parsed_list for image in parsed.images),
-        blocks=tuple(block for parsed in parsed_list for block in parsed.blocks),
-        text="\n".join(parsed.text for parsed in parsed_list if parsed.text),
-        usage=usage,
-    )
 
 
 def not_recorded(prompt: str, model: str, parameters: Mapping[str, Any], store: ImageStore, why: str = "") -> NotRecorded:
