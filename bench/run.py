@@ -174,7 +174,31 @@ class GoogleGenai:
         return self.keep(prompt)._pil_image  # what ``image.show()`` passes to IPython's display()
 
 
-class LiteLLM:
+class BytesToFile:
+    """A peer that gets the image's bytes (``parse``) and writes them to a file, as a user of it would."""
+
+    out: Path
+    count: int
+
+    def parse(self, prompt: str) -> bytes:
+        raise NotImplementedError
+
+    def _write(self, data: bytes) -> Path:
+        self.count += 1
+        path = self.out / f"image-{self.count}.png"
+        path.write_bytes(data)
+        return path
+
+    def keep(self, prompt: str) -> bytes:
+        data = self.parse(prompt)
+        self._write(data)
+        return data
+
+    def full(self, prompt: str) -> Path:
+        return self._write(self.parse(prompt))
+
+
+class LiteLLM(BytesToFile):
     name = "LiteLLM"
 
     def __init__(self, out: Path) -> None:
@@ -201,22 +225,8 @@ class LiteLLM:
         url = response.choices[0].message.images[0]["image_url"]["url"]
         return base64.b64decode(url.partition(",")[2])
 
-    def _write(self, data: bytes) -> Path:
-        self.count += 1
-        path = self.out / f"image-{self.count}.png"
-        path.write_bytes(data)
-        return path
-
     def parse(self, prompt: str) -> bytes:
         return self._bytes(self.litellm.completion(**self._kwargs(prompt)))
-
-    def keep(self, prompt: str) -> bytes:
-        data = self.parse(prompt)
-        self._write(data)
-        return data
-
-    def full(self, prompt: str) -> Path:
-        return self._write(self.parse(prompt))
 
     async def afull(self, prompt: str, semaphore: asyncio.Semaphore) -> Path:
         async with semaphore:
@@ -233,7 +243,7 @@ class LiteLLM:
         return Image(data=self.keep(prompt))
 
 
-class BareHttpx:
+class BareHttpx(BytesToFile):
     name = "httpx"
 
     def __init__(self, out: Path) -> None:
@@ -256,24 +266,10 @@ class BareHttpx:
         answer = json.loads(content)
         return base64.b64decode(answer["candidates"][0]["content"]["parts"][0]["inlineData"]["data"])
 
-    def _write(self, data: bytes) -> Path:
-        self.count += 1
-        path = self.out / f"image-{self.count}.png"
-        path.write_bytes(data)
-        return path
-
     def parse(self, prompt: str) -> bytes:
         response = self.http.post(self.url, json=self._body(prompt), headers={"x-goog-api-key": KEY})
         response.raise_for_status()
         return self._bytes(response.content)
-
-    def keep(self, prompt: str) -> bytes:
-        data = self.parse(prompt)
-        self._write(data)
-        return data
-
-    def full(self, prompt: str) -> Path:
-        return self._write(self.parse(prompt))
 
     async def afull(self, prompt: str, semaphore: asyncio.Semaphore) -> Path:
         if self.ahttp is None:  # made on the row's loop, on its warm-up call
