@@ -57,8 +57,7 @@ def to_image_inputs(refs: Any, *, dialect: str = "vertex") -> list[ImageInput]:
             Gemini API (which takes only inline images and Files API URIs).
     """
     inputs = _collect(refs, dialect)
-    largest = max(limit for (speaks, _), limit in IMAGE_LIMIT_BYTES.items() if speaks == dialect)
-    _check_each(inputs, largest, dialect, "any model")
+    _check_each(inputs, _largest(dialect), dialect, "any model")
     return inputs
 
 
@@ -104,6 +103,11 @@ def _check_each(inputs: list[ImageInput], limit: int, dialect: str, what: str) -
                 f"{which} is {_mb(len(image.data))}; {_WHERE.get(dialect, dialect)} takes at most {_mb(limit)} "
                 f"per inline image for {what}: {_SHRINK}{via}."
             )
+
+
+def _largest(dialect: str) -> int:
+    """The largest inline image ``dialect`` takes for any model family."""
+    return max(limit for (speaks, _), limit in IMAGE_LIMIT_BYTES.items() if speaks == dialect)
 
 
 def _base64_size(size: int) -> int:
@@ -172,7 +176,7 @@ def _uri_input(uri: str, dialect: str, mime_type: str = "") -> ImageInput:
 def _file_input(path: Path, dialect: str) -> ImageInput:
     if not path.is_file():
         raise InvalidRequest(f"No image file at {path}.")
-    largest = max(limit for (speaks, _), limit in IMAGE_LIMIT_BYTES.items() if speaks == dialect)
+    largest = _largest(dialect)
     try:
         size = path.stat().st_size
     except OSError as exc:

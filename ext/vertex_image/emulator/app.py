@@ -207,7 +207,7 @@ class EmulatorApp:
         if self.latency_s:
             self._sleep(self.latency_s)
         if batches.BatchEngine.handles(path):
-            return self._batch(method, path, query, headers, raw, too_large and limit, environ)
+            return self._batch(method, path, query, headers, raw, limit if too_large else 0, environ)
         route = _listing_route(path) or _route(path)
         allowed = "GET" if route.method in LISTING_METHODS else "POST"
         if method != allowed:
@@ -237,14 +237,14 @@ class EmulatorApp:
         return reply
 
     def _batch(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes,
-               too_large: int, environ: dict[str, Any]) -> Reply:  # fmt: skip
+               over_limit: int, environ: dict[str, Any]) -> Reply:  # fmt: skip
         """Batch jobs, files and Cloud Storage (``batches.py``): the surface's credentials, then the engine."""
         surface = batches.BatchEngine.surface(path)
         upload_session = bool(query.get("upload_id"))  # the upload URL is the credential, as on Google's side
         if not upload_session:
             self._authenticate(Route(surface, "v1", "", "", "google", "", "batch"), headers, query)
-        if too_large:  # the limit that was passed
-            raise errors.invalid(errors.payload_too_large(too_large))
+        if over_limit:  # the body passed this limit
+            raise errors.invalid(errors.payload_too_large(over_limit))
         host = headers.get("host") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '')}"
         status, extra, body = self.batches.serve(method, path, query, headers, raw, host)
         return Reply(status, extra, [body])
