@@ -59,6 +59,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -479,6 +480,40 @@ def freeze() -> None:
     gc.freeze()
 
 
+def busy_ticks() -> int:
+    """CPU ticks used so far by every thread of this process but the calling one (Linux; 0 elsewhere)."""
+    me = str(threading.get_native_id())
+    total = 0
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            if task == me:
+                continue
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                with open(f"/proc/self/task/{task}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def settle(quiet_s: float = 0.1, limit_s: float = 5.0) -> float:
+    """Wait until no other thread of this process has used CPU for ``quiet_s`` (at most ``limit_s``); the wait.
+
+    A contender's background work must not be charged to whoever runs next: after each 1K call LiteLLM's
+    logging thread works on for ~0.6 s (measured: 65 ticks of CPU in the second after one call), holding the
+    GIL in long stretches; a contender that hands work between two threads (vertex-image's caller and its
+    loop) then waits up to a switch interval at each handover (a 1K call measured 13 ms alone, 20 ms right
+    after a LiteLLM call). vertex-image's own background fsync pass is waited for the same way.
+    """
+    start = time.perf_counter()
+    last, quiet_since = busy_ticks(), start
+    while (now := time.perf_counter()) - quiet_since < quiet_s and now - start < limit_s:
+        time.sleep(0.01)
+        ticks = busy_ticks()
+        if ticks != last:
+            last, quiet_since = ticks, time.perf_counter()
+    return time.perf_counter() - start
+
+
 def rotated(names: tuple[str, ...], number: int) -> list[str]:
     shift = number % len(names)
     return list(names[shift:] + names[:shift])
@@ -528,6 +563,7 @@ class Bench:
         self.many_lines: list[str] = []  # the generate_many(mode="now") run's figures, when it is chosen
         self._contenders: dict[str, Any] = {}
         self.failed_setup: dict[str, str] = {}
+        self.settled: list[float] = []  # each sample's wait for the other threads to go quiet (settle)
 
     def base(self, **options: Any) -> str:
         """The server URL with per-request options as a path prefix (every client just prepends base_url)."""
@@ -548,7 +584,9 @@ class Bench:
         return self._contenders
 
     def sample(self, row: Row, name: str, measure: Callable[[], float]) -> None:
-        """One timed sample; a failure is recorded once and leaves the sample empty."""
+        """One timed sample, taken when the process is quiet (``settle``); a failure is recorded once and
+        leaves the sample empty."""
+        self.settled.append(settle())
         try:
             row.add(name, measure())
         except Exception as error:  # noqa: BLE001
@@ -856,6 +894,10 @@ def report(rows: list[Row], plan: Plan, loads: list[tuple[str, tuple[float, floa
         notes += [f"- {row.key}: {name} failed: {error}" for name, error in row.errors.items()]
     notes += [f"- {name} could not be set up: {error}" for name, error in bench.failed_setup.items()]
     notes.append(f"- {transports()}")
+    if bench.settled:
+        notes.append(f"- before each of its {len(bench.settled)} samples the bench waited for the process's other threads "
+                     f"to go quiet (`settle`): median {statistics.median(bench.settled) * 1000:.0f} ms, "
+                     f"longest {max(bench.settled):.2f} s, {sum(bench.settled):.0f} s in all")
     notes += [f"- {line}" for line in bench.many_lines] or [
         "- `generate_many(mode=\"now\")`, 200 prompts: not in this run (`--only many`, or bench/batch_bench.py)"
     ]
