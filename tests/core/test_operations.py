@@ -116,12 +116,12 @@ def test_saving_runs_off_the_loop_while_other_requests_are_in_flight_and_the_ima
     ticks = [0]
     real_save_all = registry.state().store().save_all
 
-    def slow_save_all(images: Any) -> Any:
+    def slow_save_all(images: Any, **together: Any) -> Any:
         save_threads.append(threading.get_ident())
         before = ticks[0]
         time.sleep(0.3)  # a slow disk
         ticks_during_save.append(ticks[0] - before)
-        return real_save_all(images)
+        return real_save_all(images, **together)
 
     monkeypatch.setattr(registry.state().store(), "save_all", slow_save_all)
     monkeypatch.setattr(Client, "in_flight", property(lambda self: others_in_flight))  # e.g. 31 more prompts

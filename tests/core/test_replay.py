@@ -79,15 +79,47 @@ def test_a_seeded_call_is_answered_from_the_store_with_the_same_bytes_and_no_req
 
 def test_a_recorded_answer_names_each_saved_image_by_its_file_and_keeps_no_copy_of_its_base64(kernel: Recorder) -> None:
     shown = vi.generate_images("two red foxes", seed=4, n=2)
-    record = json.loads((Path(shown[0].path).parent / "replay" / f"{shown[0].replay_key}.json").read_text())
+    store = registry.state().store()
+    record = store.replay_record(shown[0].replay_key)
+    assert record is not None
     blobs = [part["inlineData"] for part in record["model_content"]["parts"] if "inlineData" in part]
     assert [blob["$image"] for blob in blobs if "$image" in blob] == [Path(shown[0].path).name]
     assert all("data" not in blob for blob in blobs)
     files = {Path(image.path).name for image in shown}
     for image in shown:  # each answer (one image each) is kept under its own key, naming its own file
-        found = json.loads((Path(image.path).parent / "replay" / f"{image.replay_key}.json").read_text())
+        found = store.replay_record(image.replay_key)
+        assert found is not None
         named = [p["inlineData"]["$image"] for p in found["model_content"]["parts"] if "$image" in p.get("inlineData", {})]
         assert Path(image.path).name in named and set(named) <= files
+
+
+def test_a_call_is_one_commit_its_images_its_charge_and_its_answers(kernel: Recorder, monkeypatch: Any) -> None:
+    from vertex_image.results.index_db import IndexDB
+
+    vi.generate_images("a warm-up fox", seed=1)  # the index exists: its creation is not a call's commit
+    commits: list[int] = []
+    writing = IndexDB.writing
+    monkeypatch.setattr(IndexDB, "writing", lambda self: (commits.append(1), writing(self))[1])
+    shown = vi.generate_images("two red foxes", seed=4, n=2)
+    assert len(commits) == 1  # before: one for the images, one for the charge, and a file per answer
+    store = registry.state().store()
+    assert all(store.replay_record(image.replay_key) for image in shown)
+    assert set(store.charges()[-1]["replay_keys"]) == {image.replay_key for image in shown}
+    assert not (Path(shown[0].path).parent / "replay" / f"{shown[0].replay_key}.json").exists()
+
+
+def test_an_answer_kept_as_a_file_by_an_earlier_version_still_replays(kernel: Recorder) -> None:
+    vi.configure(replay="auto")
+    first = vi.generate_images("a red fox", seed=7)
+    store = registry.state().store()
+    record = store.replay_record(first[0].replay_key)
+    folder = Path(first[0].path).parent
+    (folder / "replay").mkdir(exist_ok=True)
+    (folder / "replay" / f"{first[0].replay_key}.json").write_text(json.dumps(record))
+    store._index.connect().execute("DELETE FROM replays")  # noqa: SLF001 - the store as an earlier version left it
+    sent = len(kernel.sent("generateContent"))
+    again = vi.generate_images("a red fox", seed=7)
+    assert len(kernel.sent("generateContent")) == sent and again[0].data == first[0].data
 
 
 def test_a_seedless_call_is_sent_again_under_auto_and_a_different_seed_too(kernel: Recorder) -> None:

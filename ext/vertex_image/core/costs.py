@@ -114,11 +114,19 @@ class Ledger:
         with self.lock:
             return self._spent
 
-    def record(self, charge: Charge) -> None:
-        """Add a charge (and write it to the store; a store that cannot be written does not lose the charge)."""
+    def record(self, charge: Charge, *, write: bool = True) -> None:
+        """Add a charge (and write it to the store; a store that cannot be written does not lose the charge).
+
+        ``write=False``: the caller writes it to the store itself, in the commit of the call's images
+        (``ImageStore.save_all``), or with ``write`` when that fails."""
         with self.lock:
             self.charges.append(charge)
             self._spent += charge.cost.usd
+        if write:
+            self.write(charge)
+
+    def write(self, charge: Charge) -> None:
+        """Write a charge already added to the store (``record_to``), on its own."""
         if self.record_to is not None:
             self.record_to(charge)
 

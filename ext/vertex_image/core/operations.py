@@ -27,6 +27,8 @@ from ..base.pricing import Cost, cost_of_images, cost_of_usage, search_queries, 
 from ..base.values import ImageInput, ParsedResponse, joined_responses
 from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
+from ..results.store import Answer as StoredAnswer
+from ..results.store import AnswersOf
 from ..wire import gemini, imagen
 from ..wire import openai as openai_wire
 from . import costs, replay
@@ -359,11 +361,15 @@ class _Spend:
         kept = {name: usd for name, usd in guess.items.items() if name.startswith("input")}
         return Cost(sum(kept.values()), estimated=True, prices_as_of=guess.prices_as_of, items=kept)
 
-    def charge_call(self, answers: Sequence[Cost], keys: Sequence[str] = ()) -> None:
+    def charge_call(self, answers: Sequence[Cost], keys: Sequence[str] = (), *, write: bool = True) -> Charge | None:
+        """The call's charge, added to the kernel's account; ``write=False``: the caller writes it to the store
+        (with the call's images: one commit)."""
         cost = total(answers)
-        if cost is not None:
-            self.ledger.record(Charge(cost, self.model, self.session, kind="call", backend=self.backend,
-                                      replay_keys=tuple(keys)))  # fmt: skip
+        if cost is None:
+            return None
+        charge = Charge(cost, self.model, self.session, kind="call", backend=self.backend, replay_keys=tuple(keys))
+        self.ledger.record(charge, write=write)
+        return charge
 
 
 class _Held:
@@ -550,43 +556,43 @@ async def _answer(
                if isinstance(outcome, ParsedResponse)]  # fmt: skip
     answered = [keys[number] for number, outcome in enumerate(outcomes)
                 if isinstance(outcome, ParsedResponse) and number < len(keys)]  # fmt: skip
-    spend.charge_call(answers, answered)
+    charge = spend.charge_call(answers, answered, write=False)  # written with the images: one commit
     error = errors[0] if errors else None
     if error is not None and not parsed_list:
+        if charge is not None:
+            spend.ledger.write(charge)
         raise error
     parsed = joined_responses(parsed_list)
     image_costs = [cost.scaled(1 / len(one.images)) for one, cost in zip(parsed_list, answers) for _ in one.images]
     image_keys = [key for one, key in zip(parsed_list, answered) for _ in one.images]
+    kept = functools.partial(_answers_of, parsed_list, answered, answers, prompt=prompt, model=model,
+                             inputs=inputs or {}) if answered else None  # fmt: skip
     # The disk work (hashing, metadata, writes, fsyncs) runs in a worker thread while other requests are in
     # flight on the loop, so they go on meanwhile; alone, it runs here (a thread hop costs more than it saves).
-    # Either way the images are on disk when this returns, before anyone sees them.
+    # Either way the images are on disk when this returns, before anyone sees them, with the call's charge and
+    # its answers for replay in the same commit.
     save = functools.partial(
         saved_image_set, parsed, prompt=prompt, model=model, parameters=parameters, seed=seed, settings=settings,
         location=location, image_costs=image_costs, cost=total([*answers, *spend.attempts]), replay_keys=image_keys,
+        charge=charge, answers=kept,
     )  # fmt: skip
     result = await asyncio.to_thread(save) if state().busy() else save()
-    if answered:
-        record = functools.partial(_record_answers, parsed_list, answered, answers, result, prompt=prompt, model=model,
-                                   inputs=inputs or {})  # fmt: skip
-        await asyncio.to_thread(record) if state().busy() else record()
     if error is not None:
         raise _partly_failed(error, result, wanted)
     return Answer(result, parsed)
 
 
-def _record_answers(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], answers: Sequence[Cost],
-                    result: ImageSet, *, prompt: str, model: str,
-                    inputs: Mapping[str, Sequence[str]]) -> None:  # fmt: skip
-    """Keep each answer under its request's key (``core.replay``), with the saved images it brought."""
-    store = state().store()
+def _answers_of(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], costs_of: Sequence[Cost],
+                images: Sequence[GeneratedImage], *, prompt: str, model: str,
+                inputs: Mapping[str, Sequence[str]]) -> list[StoredAnswer]:  # fmt: skip
+    """Each answer to keep under its request's key (``core.replay``), given the call's saved images in order."""
+    kept = []
     start = 0
-    for parsed, key, cost in zip(parsed_list, keys, answers):
-        images = result.images[start : start + len(parsed.images)]
+    for parsed, key, cost in zip(parsed_list, keys, costs_of):
+        mine = images[start : start + len(parsed.images)]
         start += len(parsed.images)
-        try:
-            replay.record(store, key, parsed, images, model=model, prompt=prompt, cost=cost, inputs=inputs.get(key, ()))
-        except VertexImageError as exc:  # the images are saved; only a later replay of this request is lost
-            logger.warning("vertex-image: an answer could not be recorded for replay: %s", exc)
+        kept.append(replay.answer(key, parsed, mine, model=model, prompt=prompt, cost=cost, inputs=inputs.get(key, ())))
+    return kept
 
 
 def _maybe_billed(error: Exception) -> bool:
@@ -692,11 +698,15 @@ def saved_image_set(
     image_costs: Sequence[Cost | None] = (),
     cost: Cost | None = None,
     replay_keys: Sequence[str] = (),
+    charge: Charge | None = None,
+    answers: AnswersOf | None = None,
 ) -> ImageSet:
     """The images of a response with their provenance, each saved to disk before anyone sees it.
 
     One place for one-shot calls and ``ImageSession`` turns; ``None`` parameters are left out.
-    ``image_costs`` is each image's cost (in order), ``cost`` the whole call's.
+    ``image_costs`` is each image's cost (in order), ``cost`` the whole call's. ``charge`` (already in the
+    kernel's account) and ``answers`` (for replay) are written in the same commit as the images; when the
+    images cannot be (all) saved, the charge is written on its own and the saved images' answers too.
     """
     kept = {key: value for key, value in parameters.items() if value is not None}
     images = tuple(
@@ -732,10 +742,18 @@ def saved_image_set(
         created=int(time.time()),
         cost=cost,
     )
+    store = state().store()
     try:
-        return state().store().save_all(result)
+        return store.save_all(result, charge=None if charge is None else charge.as_dict(), answers=answers)
     except StorageError as exc:  # the answer came and was paid for: keep the images in memory, say how to save them
         kept = getattr(exc, "partial", None) or result  # those that could be saved have their path
+        if charge is not None:
+            state().ledger.write(charge)  # on its own (a store that refuses it logs why; the account keeps it)
+        for answer in answers(kept.images) if answers is not None and any(i.path for i in kept) else ():
+            try:
+                store.write_replay(answer.key, dict(answer.record), answer.blobs)
+            except VertexImageError as failure:  # the images are saved; only a later replay of this request is lost
+                logger.warning("vertex-image: an answer could not be recorded for replay: %s", failure)
         return replace(kept, notices=(*kept.notices, unsaved_notice(exc)))
 
 

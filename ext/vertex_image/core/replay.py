@@ -5,9 +5,10 @@ location (``models/<id>:generateContent``), the dialect, and the body exactly as
 each inline image's base64 replaced by the SHA-256 of its bytes (``request_key``). A chat turn's body carries
 the history it replays, so a turn's key covers every turn before it.
 
-Every answered request is kept under its key (``ImageStore.write_replay``: ``replay/<key>.json`` with the ids
-of its images, its text, and the model turn verbatim with its thought signatures, its images by id), and the
-key goes into each image's sidecar and index line and into the call's charge line. ``replayed`` builds the
+Every answered request is kept under its key (``answer``: the ids of its images, its text, and the model turn
+verbatim with its thought signatures, its images by file), in the store's index in the same commit as the
+call's images and charge (``ImageStore.save_all``); the key goes into each image's sidecar and index line and
+into the call's charge line. ``replayed`` builds the
 same answer again from those files: the same images (same bytes), the same model turn, so a session
 continues live from any replayed turn.
 
@@ -44,7 +45,7 @@ from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block, ParsedResponse, ReceivedImage, joined_responses
 from ..results.images import GeneratedImage, ImageSet, display_path
-from ..results.store import INDEX_NAME, REPLAY_FOLDER, ImageStore
+from ..results.store import INDEX_NAME, REPLAY_FOLDER, Answer, ImageStore
 from ..wire import gemini
 
 FORMAT = "vertex-image-replay"
@@ -110,11 +111,18 @@ def _blob_hash(text: str, found: list[str]) -> str:
 # recording -------------------------------------------------------------------------------------
 def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str,
            prompt: str, cost: Cost | None, inputs: Sequence[str] = ()) -> None:  # fmt: skip
-    """Keep the answer ``parsed`` (whose images were saved as ``images``) under ``key``; ``inputs``: the content
-    ids of the request's inline images (``request_key``)."""
-    saved = [image for image in images if image.path]
+    """Keep the answer ``parsed`` (whose images were saved as ``images``) under ``key``, in a commit of its own
+    (a call's answers are kept with its images instead: ``answer`` and ``ImageStore.save_all``)."""
+    kept = answer(key, parsed, images, model=model, prompt=prompt, cost=cost, inputs=inputs)
+    store.write_replay(kept.key, dict(kept.record), kept.blobs)
+
+
+def answer(key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str, prompt: str,
+           cost: Cost | None, inputs: Sequence[str] = ()) -> Answer:  # fmt: skip
+    """The record of the answer ``parsed`` (whose images were saved as ``images``, in order) under ``key``, with
+    the blobs it names; ``inputs``: the content ids of the request's inline images (``request_key``)."""
     blobs: list[tuple[str, bytes]] = []
-    content = _externalized(parsed.model_content, saved, blobs) if parsed.model_content else None
+    content = _externalized(parsed, images, blobs) if parsed.model_content else None
     document = {
         "format": FORMAT,
         "version": 1,
@@ -133,23 +141,28 @@ def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence
         "model_content": content,
         "cost": cost.as_dict() if cost is not None else None,
     }
-    store.write_replay(key, document, blobs)
+    return Answer(key, document, tuple(blobs))
 
 
-def _externalized(content: Mapping[str, Any], saved: Sequence[GeneratedImage],
+def _externalized(parsed: ParsedResponse, images: Sequence[GeneratedImage],
                   blobs: list[tuple[str, bytes]]) -> dict[str, Any]:  # fmt: skip
     """The model turn with its inline images as references: a saved image by file, another (a thought image)
     as a blob; base64 that standard encoding would not give back exactly stays inline.
 
-    A saved image is recognised by encoding its bytes once and comparing (after a free length check), in the
-    order the answer gave them: decoding, re-encoding and hashing every part cost ~13 ms of a 1K call."""
-    result = copy.deepcopy(dict(content))
-    unmatched = list(saved)
+    A saved image is recognised by its text: the parse keeps the very string each image was decoded from
+    (``ReceivedImage.b64``), so an identity check finds it; a text that is not one of those (an answer put
+    together again) is compared by encoding each image once (after a free length check). Decoding,
+    re-encoding and hashing every part cost ~13 ms of a 1K call; encoding to compare, ~0.4 ms."""
+    result = copy.deepcopy(dict(parsed.model_content or {}))
+    saved = [(received.b64, image) for received, image in zip(parsed.images, images) if image.path]
+    unmatched = [image for _, image in saved]
     for blob in gemini.inline_blobs(result):
         text = blob.get("data")
         if not isinstance(text, str):
             continue
-        image = next((one for one in unmatched if gemini.is_base64_of(text, one.data)), None)
+        image = next((image for source, image in saved if source is text and image in unmatched), None)
+        if image is None:
+            image = next((one for one in unmatched if gemini.is_base64_of(text, one.data)), None)
         if image is not None:
             unmatched.remove(image)
             del blob["data"]
@@ -304,8 +317,9 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
             for item in (name, name + ".json"):
                 if (store.root / item).is_file():
                     shutil.copy2(store.root / item, folder / item)
-        for key in records:
-            shutil.copy2(store.root / REPLAY_FOLDER / f"{key}.json", folder / REPLAY_FOLDER / f"{key}.json")
+        for key, found in records.items():  # a bundle keeps each answer as a file (read by any version)
+            (folder / REPLAY_FOLDER / f"{key}.json").write_text(json.dumps(found, ensure_ascii=False, sort_keys=True),
+                                                                encoding="utf-8")  # fmt: skip
         for name in sorted(blobs):
             shutil.copy2(store.root / REPLAY_FOLDER / "blobs" / name, folder / REPLAY_FOLDER / "blobs" / name)
         lines = [entry for entry in entries if entry.get("id") in ids]
@@ -382,4 +396,4 @@ def _deliver(bundle: Path, target: Path, zipped: bool) -> Path:
     return target
 
 
-__all__ = ["FORMAT", "applies", "export", "mode", "not_recorded", "record", "replayed", "request_key"]
+__all__ = ["FORMAT", "answer", "applies", "export", "mode", "not_recorded", "record", "replayed", "request_key"]

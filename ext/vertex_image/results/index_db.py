@@ -10,8 +10,9 @@ leaves complete files that are not yet listed, never a row without its file.
 
 Tables: ``images`` (one row per saved image event, the JSON record as the old index line had it, with
 columns for the queries), ``charges`` (one row per call that cost something; ``charge_id`` makes a charge
-recorded once, e.g. a batch row read again after an interruption), ``other_lines`` (anything else an
-imported ``index.jsonl`` held, kept verbatim), ``meta``.
+recorded once, e.g. a batch row read again after an interruption), ``replays`` (the answer to each request,
+by its key: ``core.replay``), ``other_lines`` (anything else an imported ``index.jsonl`` held, kept
+verbatim), ``meta``. A call's image rows, its charge and its answers go in one transaction: one commit.
 
 An ``index.jsonl`` (the index of earlier versions) found on open is imported in one transaction, then
 renamed ``index.jsonl.imported``. ``meta`` records the size and SHA-256 of what was imported, so a second
@@ -37,7 +38,7 @@ DB_NAME = "index.sqlite"
 JSONL_NAME = "index.jsonl"
 IMPORTED_SUFFIX = ".imported"
 BUSY_TIMEOUT_MS = 10_000  # another kernel's save waits this long for the write lock
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the ``replays`` table (the statements are idempotent: opening a version 1 index adds it)
 SYNCHRONOUS = {"process": "NORMAL", "fsync": "FULL"}  # WAL + NORMAL: a commit survives a killed process
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -51,6 +52,7 @@ _SCHEMA = (
      "is_call INTEGER NOT NULL, backend TEXT NOT NULL, day TEXT NOT NULL, record TEXT NOT NULL)"),
     "CREATE INDEX IF NOT EXISTS charges_totals ON charges (backend, usd, is_call, day)",  # totals from the index alone
     "CREATE TABLE IF NOT EXISTS other_lines (seq INTEGER PRIMARY KEY, origin TEXT NOT NULL, line TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS replays (key TEXT PRIMARY KEY, record TEXT NOT NULL)",
 )
 
 
@@ -241,9 +243,19 @@ class IndexDB:
     def add_charge(self, line: Mapping[str, Any]) -> bool:
         """One charge line in its own transaction; False when its ``charge_id`` was recorded already."""
         with self.writing() as connection:
-            cursor = connection.execute("INSERT OR IGNORE INTO charges (charge_id, usd, is_call, backend, day, record) "
-                                        "VALUES (?, ?, ?, ?, ?, ?)", charge_row(line))  # fmt: skip
-            return bool(cursor.rowcount)
+            return self.insert_charge(connection, line)
+
+    @staticmethod
+    def insert_charge(connection: Any, line: Mapping[str, Any]) -> bool:
+        """Within ``writing()``: one charge line; False when its ``charge_id`` was recorded already."""
+        cursor = connection.execute("INSERT OR IGNORE INTO charges (charge_id, usd, is_call, backend, day, record) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)", charge_row(line))  # fmt: skip
+        return bool(cursor.rowcount)
+
+    @staticmethod
+    def add_replay(connection: Any, key: str, record: str) -> None:
+        """Within ``writing()``: the answer (JSON text) to the request ``key``; a later answer replaces it."""
+        connection.execute("INSERT OR REPLACE INTO replays (key, record) VALUES (?, ?)", (key, record))
 
     # reading ---------------------------------------------------------------------------------
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
@@ -304,6 +316,12 @@ class IndexDB:
             calls += count
             since = min(since, first) if since else first
         return {"usd": usd, "calls": calls, "since": since, "by_backend": by_backend}
+
+    def replay(self, key: str) -> str | None:
+        """The answer recorded for the request ``key`` (JSON text), or None."""
+        with contextlib.closing(self.rows("SELECT record FROM replays WHERE key = ?", (key,))) as rows:
+            row = next(rows, None)
+        return None if row is None else str(row[0])
 
     def other_lines(self) -> list[str]:
         """What an imported index held that was neither an image nor a charge (torn lines included)."""

@@ -4,12 +4,14 @@ Layout of the folder (``./vertex_images`` by default)::
 
     3f9a0c1d2e4b5a69.png        the image: received bytes + our metadata chunk (pixels untouched)
     3f9a0c1d2e4b5a69.png.json   sidecar: full provenance (with the image's ``cost`` and ``replay_key``)
-    replay/<key>.json           the answer to one request, by the hash of its body (``core.replay``): the
-                                image ids, the text, the model turn with its signatures (images by id)
+    replay/blobs/               images of recorded answers that are not saved images (thought drafts)
     index.sqlite                the index (``index_db``): one row per saved image (its commit is the save's
-                                commit point), one per call that cost something (``record_charge``);
-                                an ``index.jsonl`` of earlier versions is imported on open (then
-                                ``index.jsonl.imported``)
+                                commit point), one per call that cost something (``record_charge``), and
+                                the answer to each request by the hash of its body (``core.replay``: the
+                                image ids, the text, the model turn with its signatures, images by file),
+                                all of a call in one commit; an ``index.jsonl`` of earlier versions is
+                                imported on open (then ``index.jsonl.imported``); ``replay/<key>.json``
+                                files of earlier versions (and of ``export`` bundles) are read as before
 
 File names are content addressed (first 16 hex digits of the SHA-256 of the bytes as received). The
 image file is immutable: saving the same bytes again writes nothing, unless they came from another
@@ -35,8 +37,8 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,11 +56,24 @@ META_KEY = "vertex_image"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
 _LOCK = threading.RLock()  # one lock for every store: saves are short and rare
-_REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")
+_REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")  # what makes a save of known bytes a new event
 # A save or probe this recent proves the folder writable: the next call's check writes no probe file. Should
 # the folder turn read-only in between, the answer's images are kept in memory with the way to save them.
 WRITABLE_PROOF_S = 2.0
-REPLAY_FOLDER = "replay"  # one ``<key>.json`` per answered request (``core.replay``), ``blobs/`` beside them  # what makes a save of known bytes a new event
+REPLAY_FOLDER = "replay"  # ``blobs/`` of recorded answers; ``<key>.json`` answers of earlier versions and bundles
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer kept for replay (``core.replay``): the request's key, its JSON record, and the (name, bytes) of
+    the ``replay/blobs/`` files the record names."""
+
+    key: str
+    record: Mapping[str, Any]
+    blobs: tuple[tuple[str, bytes], ...] = ()
+
+
+AnswersOf = Callable[[Sequence[GeneratedImage]], Sequence[Answer]]  # the saved images (with paths) -> answers
 
 
 # -- metadata inside the image file, pixels untouched ------------------------------------------------
@@ -317,16 +332,22 @@ class ImageStore:
         """
         return self._save_batch([(image, name)])[0]
 
-    def save_all(self, images: ImageSet) -> ImageSet:
+    def save_all(self, images: ImageSet, *, charge: Mapping[str, Any] | None = None,
+                 answers: AnswersOf | None = None) -> ImageSet:  # fmt: skip
         """Save every image of a set; the same set with ``.path`` on each image.
 
         One transaction for the set: every image file and sidecar is written and renamed into place, then
         their index rows are committed together (with ``durability="fsync"`` the files, the folder and the
         commit are fsynced first; else ``files.GROUP_SYNC`` fsyncs them within a second). A crash leaves
         complete files, listed or not yet listed, never an index row without its file.
+
+        ``charge`` (the call's charge line) and ``answers`` (given the images with their paths, each answer to
+        keep for replay: ``Answer``) are committed in the same transaction: a call is one commit. When that
+        fails (``StorageError``), neither was recorded.
         """
         try:
-            return replace(images, images=tuple(self._save_batch([(image, None) for image in images])))
+            saved = self._save_batch([(image, None) for image in images], charge=charge, answers=answers)
+            return replace(images, images=tuple(saved))
         except StorageError as error:
             if len(images.images) < 2:
                 error.partial = images  # type: ignore[attr-defined]  # kept in memory, with the way to save it
@@ -341,7 +362,7 @@ class ImageStore:
             except StorageError:
                 kept.append(image)
                 failed += 1
-        partial = replace(images, images=tuple(kept))
+        partial = replace(images, images=tuple(kept))  # its charge and answers: for the caller (``error.partial``)
         count = len(kept)
         error = StorageError(
             f"{count - failed} of {count} images saved; {failed} kept in memory only (the error's .partial holds "
@@ -352,11 +373,12 @@ class ImageStore:
         error.reason = first.message  # type: ignore[attr-defined]
         raise error from first.__cause__
 
-    def _save_batch(self, items: list[tuple[GeneratedImage, str | None]]) -> list[GeneratedImage]:
+    def _save_batch(self, items: list[tuple[GeneratedImage, str | None]], *, charge: Mapping[str, Any] | None = None,
+                    answers: AnswersOf | None = None) -> list[GeneratedImage]:  # fmt: skip
         for image, name in items:
             if image.data and name is not None:
                 self._filename(image, name)  # a bad name is refused before anything is written
-        if not any(image.data for image, _ in items):
+        if not any(image.data for image, _ in items) and charge is None and answers is None:
             return [image for image, _ in items]
         try:
             with _LOCK:
@@ -365,15 +387,31 @@ class ImageStore:
                 # waits (busy_timeout), so two never pick one name; committed after the files are in place
                 with self._index.writing() as connection:
                     files, lines, saved = self._plan(items, connection)
+                    kept = list(answers(saved)) if answers is not None else []
+                    files += self._blob_files(kept)
                     atomic_write_all(files, fsync=self._fsync, replace=self._replace, durable=self._durable)
                     if lines:
                         self._index.add_images(connection, lines)
+                    for answer in kept:
+                        self._index.add_replay(connection, answer.key, _json(answer.record))
+                    if charge is not None:
+                        self._index.insert_charge(connection, {"charge": dict(charge), "saved_at": self._now()})
         except OSError as exc:
             raise storage_error(exc, self.root) from exc
         self._written_at = time.monotonic()
         if files and not self._durable:
             GROUP_SYNC.add(path for path, _ in files)
         return saved
+
+    def _blob_files(self, answers: Sequence[Answer]) -> list[tuple[Path, Sequence[bytes | memoryview]]]:
+        """The files of ``replay/blobs/`` the answers need that are not there yet (the folder made when needed)."""
+        folder = self.root / REPLAY_FOLDER / "blobs"
+        files: list[tuple[Path, Sequence[bytes | memoryview]]] = [
+            (folder / name, [data]) for answer in answers for name, data in answer.blobs if not (folder / name).exists()
+        ]
+        if files:
+            folder.mkdir(parents=True, exist_ok=True)
+        return files
 
     def _plan(
         self, items: list[tuple[GeneratedImage, str | None]], connection: Any
@@ -465,27 +503,21 @@ class ImageStore:
             raise storage_error(exc, self.root, "record costs in") from exc
 
     def write_replay(self, key: str, record: dict[str, Any], blobs: Sequence[tuple[str, bytes]] = ()) -> None:
-        """Keep the answer to the request ``key`` (``replay/<key>.json``; ``blobs``: (name, bytes) files that
-        the record refers to, written first into ``replay/blobs/``)."""
-        folder = self.root / REPLAY_FOLDER
-        files: list[tuple[Path, Sequence[bytes | memoryview]]] = [
-            (folder / "blobs" / name, [data]) for name, data in blobs if not (folder / "blobs" / name).exists()
-        ]
-        files.append((folder / f"{key}.json", [_json(record).encode("utf-8")]))
-        try:
-            with _LOCK:
-                (folder / "blobs").mkdir(parents=True, exist_ok=True)
-                atomic_write_all(files, fsync=self._fsync, replace=self._replace, durable=self._durable)
-        except OSError as exc:
-            raise storage_error(exc, self.root, "record answers in") from exc
-        if not self._durable:
-            GROUP_SYNC.add(path for path, _ in files)
+        """Keep the answer to the request ``key`` in the index, in a transaction of its own (a call's answers go
+        with its images: ``save_all``); ``blobs``: (name, bytes) files that the record refers to, written first
+        into ``replay/blobs/``."""
+        answer = Answer(key, record, tuple(blobs))
+        self._save_batch([], answers=lambda _: [answer])
 
     def replay_record(self, key: str) -> dict[str, Any] | None:
-        """The answer kept for the request ``key`` (``write_replay``), or None."""
-        path = self.root / REPLAY_FOLDER / f"{key}.json"
+        """The answer kept for the request ``key``, or None: from the index, else from ``replay/<key>.json`` (how
+        earlier versions, and ``export`` bundles, keep answers)."""
+        text = None
+        with contextlib.suppress(OSError):
+            text = self._index.replay(key)
         try:
-            value = json.loads(path.read_text(encoding="utf-8"))
+            value = json.loads(text) if text is not None else json.loads(
+                (self.root / REPLAY_FOLDER / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return value if isinstance(value, dict) and value.get("key") == key else None
