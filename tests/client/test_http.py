@@ -822,6 +822,37 @@ def test_cancelling_drops_a_real_connection(monkeypatch: pytest.MonkeyPatch) -> 
     assert asyncio.run(go())
 
 
+def test_a_proxy_in_the_environment_carries_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unary requests skip httpx's client pipeline for its transport; with a proxy set, the client's own choice
+    of transport per URL (its proxy mounts) is kept: the request reaches the proxy, in absolute form."""
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def go() -> tuple[dict[str, Any], bytes]:
+        seen: list[bytes] = []
+
+        async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.append(await reader.readuntil(b"\r\n\r\n"))
+            body = json.dumps(OK_BODY).encode()
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(body), body))  # fmt: skip
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        client = Client(Settings(project="p", base_url="http://vertex-image.invalid"), auth=FakeAuth())
+        answer = await client.predict(IMAGEN, {"x": 1}, location="us-central1")
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
+        return answer, seen[0]
+
+    answer, request = asyncio.run(go())
+    assert answer == OK_BODY
+    assert request.startswith(b"POST http://vertex-image.invalid/")  # the absolute form a proxy is sent
+
+
 def test_client_refuses_a_second_event_loop() -> None:
     handler, _ = sequence(ok())
     client = make_client(handler)

@@ -37,6 +37,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.request import getproxies
 
 import httpx
 
@@ -130,6 +131,8 @@ class Client:
         self._clock = clock
         self._rng = rng
         self._http: httpx.AsyncClient | None = None
+        self._direct: httpx.AsyncBaseTransport | None = None  # see _connection
+        self._own_direct = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._limit: AdaptiveLimit | None = None
         self._closed = False
@@ -338,8 +341,11 @@ class Client:
 
     async def _close_pool(self) -> None:
         http, self._http = self._http, None
+        direct, self._direct = self._direct, None
         if http is not None:
             await http.aclose()
+        if direct is not None and self._own_direct:
+            await direct.aclose()
 
     def _enter(self) -> None:
         if self._closed:
@@ -503,7 +509,8 @@ class Client:
     async def _send_and_read(
         self, http: httpx.AsyncClient, request: httpx.Request, url: str
     ) -> tuple[int, httpx.Headers, bytes | bytearray]:
-        response = await http.send(request, stream=True)
+        direct = self._direct
+        response = await (direct.handle_async_request(request) if direct is not None else http.send(request, stream=True))
         try:
             return response.status_code, response.headers, await self._read_body(response, url)
         finally:
@@ -650,6 +657,12 @@ class Client:
             )
         if self._http is None:
             self._http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout_s)
+            # A unary request goes straight to the transport: the client's send adds cookies, auth flows,
+            # redirects and event hooks, none of which these calls use, at ~0.25 ms a request (measured: 0.94 ms
+            # through AsyncClient.send, 0.67 ms through its transport, for a small answer on loopback). With a
+            # proxy in the environment the client's own choice of transport per URL is kept (its mounts).
+            self._own_direct = self._transport is None
+            self._direct = self._transport or (None if getproxies() else httpx.AsyncHTTPTransport())
         assert self._limit is not None
         return self._http, self._limit
 
