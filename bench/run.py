@@ -391,14 +391,15 @@ def profile_full_call(url: str, out: Path, count: int, size: str) -> str:
 
 PROFILE_PARTS = (  # (label, file as strip_dirs() shows it, function)
     ("HTTP request and answer, whole (Client._exchange)", "http.py", "_exchange"),
-    ("  of which send to headers (httpx AsyncClient.send)", "_client.py", "send"),
+    ("  of which send to headers (httpx transport)", "default.py", "handle_async_request"),
     ("  of which body read (Client._read_body)", "http.py", "_read_body"),
     ("json.loads of the body", "decoder.py", "raw_decode"),
     ("base64 decode (binascii.a2b_base64)", "~", "<built-in method binascii.a2b_base64>"),
     ("response parse, with the decode", "gemini_response.py", "parse_generate_content_response"),
-    ("save (ImageStore.save_all), on the loop", "store.py", "save_all"),
+    ("save with charge and replay records (ImageStore.save_all)", "store.py", "save_all"),
+    ("  of which the index transaction's SQL", "~", "<method 'execute' of 'sqlite3.Connection' objects>"),
     ("  of which fsync", "~", "<built-in method posix.fsync>"),
-    ("  of which metadata embedding", "store.py", "embed_metadata"),
+    ("  of which metadata embedding", "store.py", "embedded_parts"),
     ("  of which sha256", "~", "<built-in method _hashlib.openssl_sha256>"),
 )
 

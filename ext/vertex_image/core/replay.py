@@ -263,7 +263,7 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
     """Copy ``notebook`` and exactly the answers it used into the folder ``to`` (or a ``.zip``); returns it.
 
     What it used: the images named in its outputs' metadata (``vertex_image.images``, or ``vertex_image.id``
-    for one image); the recorded answers (``replay/<key>.json``) that brought those images, with every image
+    for one image); the recorded answers (in the index; ``replay/<key>.json`` in the bundle) that brought those images, with every image
     and blob they name; then, again and again, the answers that brought the images those requests sent (a
     session turn's history, an edited earlier result), so a whole refinement comes along with its last turn;
     and the session files that show any of those images (with their blobs). A result never shown in an

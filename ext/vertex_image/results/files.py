@@ -61,12 +61,13 @@ def atomic_write_all(
             temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             pending.append((temporary, target))
-            with os.fdopen(fd, "wb") as handle:
+            try:  # straight to the descriptor: no buffered file object around a handful of large writes
                 for buffer in buffers:
-                    handle.write(buffer)
-                handle.flush()
+                    _write_all(fd, buffer)
                 if durable:
-                    fsync(handle.fileno())
+                    fsync(fd)
+            finally:
+                os.close(fd)
         while pending:
             temporary, target = pending[0]
             replace(str(temporary), str(target))
@@ -79,6 +80,14 @@ def atomic_write_all(
     if durable:
         for folder in dict.fromkeys(Path(path).parent for path, _ in items):
             fsync_folder(folder)
+
+
+def _write_all(fd: int, buffer: bytes | memoryview) -> None:
+    """``os.write`` until every byte is written (a write may take only part of a large buffer)."""
+    view = memoryview(buffer).cast("B")
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 class GroupSync:

@@ -434,8 +434,9 @@ class ImageStore:
             if filename in planned:
                 previous, has_sidecar, listed = planned[filename], True, True
             else:
-                previous = self._recorded(path) if path.exists() else {}
-                has_sidecar = self._sidecar(path).exists()
+                where = os.fspath(path)  # os.path on text: a save's stats cost a third of pathlib's
+                previous = self._recorded(path) if os.path.exists(where) else {}
+                has_sidecar = os.path.exists(where + ".json")  # the sidecar (_sidecar)
                 listed = has_sidecar and _same(previous, record) and self._index.listed(connection, filename)
             if previous and previous.get("id") != image.id:
                 if name is not None:
@@ -619,6 +620,8 @@ class ImageStore:
             # (Looked up, not globbed: listing a folder of 50,000 images at every save costs more than the save.)
             known = [row[0] for row in connection.execute("SELECT DISTINCT file FROM images WHERE id = ?",
                                                           (image.id,))] if connection is not None else []  # fmt: skip
+            if connection is not None and not known and not os.path.lexists(os.path.join(self.root, readable)):
+                return readable  # new content, its name free (the usual save): nothing more to look at
             full = readable[: -len(extension) - 8] + image.id + extension
             for candidate in dict.fromkeys([*known, readable, full, f"{image.id}{extension}"]):
                 found = self._child(candidate)
