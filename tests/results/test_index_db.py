@@ -132,3 +132,33 @@ def test_the_database_uses_wal_and_waits_for_another_writer(tmp_path: Path) -> N
     durable = IndexDB(tmp_path, durability="fsync").connect()
     assert durable.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert os.path.exists(tmp_path / DB_NAME)
+
+
+def test_the_files_of_an_id_are_each_named_once_however_many_rows_name_them(tmp_path: Path) -> None:
+    db = IndexDB(tmp_path)
+    with db.writing() as connection:
+        db.add_images(connection, [{"id": "aaaa", "file": f"fox-{n % 3}.png", "saved_at": ""} for n in range(300)])
+        db.add_images(connection, [{"id": "aaab", "file": "other.png", "saved_at": ""}])
+        assert db.files_with_id(connection, "aaaa") == ["fox-0.png", "fox-1.png", "fox-2.png"]
+        assert db.files_with_id(connection, "aaab") == ["other.png"]
+        assert db.files_with_id(connection, "aaa") == []
+
+
+def test_a_version_1_index_gains_the_replays_table_and_the_id_file_index(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / DB_NAME)
+    old.execute("CREATE TABLE images (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, file TEXT NOT NULL, "
+                "model TEXT NOT NULL, prompt_key TEXT NOT NULL, saved REAL, record TEXT NOT NULL)")  # fmt: skip
+    old.execute("CREATE INDEX images_by_id ON images (id)")
+    old.execute("INSERT INTO images (id, file, model, prompt_key, saved, record) VALUES ('ab', 'f.png', '', '', 0, '{}')")
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    db = IndexDB(tmp_path)
+    with db.writing() as connection:
+        db.add_replay(connection, "k" * 64, json.dumps({"key": "k" * 64}))
+        indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "images_by_id_file" in indexes and "images_by_id" not in indexes
+    assert db.replay("k" * 64) == json.dumps({"key": "k" * 64}) and db.replay("x") is None
+    assert [row[1] for row in db.images(newest_first=False)] == ["f.png"]

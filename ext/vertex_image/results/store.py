@@ -421,12 +421,13 @@ class ImageStore:
         lines: list[dict[str, Any]] = []
         saved: list[GeneratedImage] = []
         planned: dict[str, dict[str, Any]] = {}  # file name -> record already planned in this batch
+        memo: dict[Path, dict[str, Any]] = {}  # provenance read from the disk, which does not change while planning
         saved_at = self._now()
         for image, name in items:
             if not image.data:
                 saved.append(image)
                 continue
-            filename = self._filename(image, name, connection)
+            filename = self._filename(image, name, connection, memo)
             path = self.root / filename
             record = image.provenance(full=True)
             record.update(file=filename, saved_at=saved_at)
@@ -435,7 +436,7 @@ class ImageStore:
                 previous, has_sidecar, listed = planned[filename], True, True
             else:
                 where = os.fspath(path)  # os.path on text: a save's stats cost a third of pathlib's
-                previous = self._recorded(path) if os.path.exists(where) else {}
+                previous = self._recorded(path, memo) if os.path.exists(where) else {}
                 has_sidecar = os.path.exists(where + ".json")  # the sidecar (_sidecar)
                 listed = has_sidecar and _same(previous, record) and self._index.listed(connection, filename)
             if previous and previous.get("id") != image.id:
@@ -608,7 +609,8 @@ class ImageStore:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _filename(self, image: GeneratedImage, name: str | None, connection: Any = None) -> str:
+    def _filename(self, image: GeneratedImage, name: str | None, connection: Any = None,
+                  memo: dict[Path, dict[str, Any]] | None = None) -> str:  # fmt: skip
         """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
         (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
         """
@@ -618,15 +620,14 @@ class ImageStore:
             # the same content: one file. Where it may be: the files the index lists for this id (saved under
             # another prompt's words), this prompt's name, its full-id form, the ``<id>.<ext>`` of old stores.
             # (Looked up, not globbed: listing a folder of 50,000 images at every save costs more than the save.)
-            known = [row[0] for row in connection.execute("SELECT DISTINCT file FROM images WHERE id = ?",
-                                                          (image.id,))] if connection is not None else []  # fmt: skip
+            known = self._index.files_with_id(connection, image.id) if connection is not None else []
             if connection is not None and not known and not os.path.lexists(os.path.join(self.root, readable)):
                 return readable  # new content, its name free (the usual save): nothing more to look at
             full = readable[: -len(extension) - 8] + image.id + extension
             for candidate in dict.fromkeys([*known, readable, full, f"{image.id}{extension}"]):
                 found = self._child(candidate)
                 if (found is not None and candidate.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}"))
-                        and found.is_file() and self._recorded(found).get("id") == image.id):  # fmt: skip
+                        and found.is_file() and self._recorded(found, memo).get("id") == image.id):  # fmt: skip
                     return candidate
             if (self.root / readable).exists():  # another image whose short id is the same: the full id
                 return readable[: -len(extension) - 8] + image.id + extension
@@ -668,8 +669,13 @@ class ImageStore:
     def _sidecar(path: Path) -> Path:
         return path.with_name(path.name + ".json")
 
-    def _recorded(self, path: Path) -> dict[str, Any]:
-        """The sidecar's provenance, or the embedded one when the sidecar is missing."""
+    def _recorded(self, path: Path, memo: dict[Path, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The sidecar's provenance, or the embedded one when the sidecar is missing; ``memo``: what one save
+        already read (the name's check reads it, then the plan)."""
+        if memo is not None:
+            if path not in memo:
+                memo[path] = self._recorded(path)
+            return memo[path]
         try:
             value = json.loads(self._sidecar(path).read_text(encoding="utf-8"))
             return value if isinstance(value, dict) else {}
