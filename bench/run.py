@@ -552,7 +552,7 @@ class Plan:
         if quick:
             plan = cls(True, 1, 1, False, 5, 1, 0.25, 2, 12, 1, 10, 5)
         else:
-            plan = cls(False, 5, 3, True, 15, 3, 0.5, 5, 30, 2, 50, 20)
+            plan = cls(False, 5, 3, True, 15, 3, 0.5, 9, 30, 2, 50, 20)  # 9 tiny rounds: its samples are short
         if rounds:
             plan.inproc_rounds = rounds
         return plan
