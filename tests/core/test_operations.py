@@ -216,3 +216,32 @@ def test_images_whose_saving_fails_after_the_answer_are_returned_with_the_way_to
     assert "kept in memory only" in notice and ".save(" in notice and "\n" not in notice
     saved = images.save(tmp_path / "rescued")
     assert [path.read_bytes() for path in saved] == [image.data for image in images]
+
+
+def test_a_call_whose_images_cannot_be_saved_still_records_what_it_cost(kernel: Recorder, tmp_path: Any) -> None:
+    """The charge goes in the images' commit; when that commit fails it is written on its own (the disk refusing
+    image files is not the index refusing a row), and whatever else stops the save (a bug) keeps it too."""
+    from vertex_image.results import store
+
+    def refuse(writes: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    store_now = registry.state().store()
+    original = store.atomic_write_all
+    store.atomic_write_all = refuse  # type: ignore[assignment]
+    try:
+        vi.generate_images("a fox")
+    finally:
+        store.atomic_write_all = original  # type: ignore[assignment]
+    assert len(store_now.charges()) == 1 and not store_now.entries()
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in the save")
+
+    store.atomic_write_all = broken  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError, match="a bug in the save"):
+            vi.generate_images("a second fox")
+    finally:
+        store.atomic_write_all = original  # type: ignore[assignment]
+    assert len(store_now.charges()) == 2

@@ -755,6 +755,10 @@ def saved_image_set(
             except VertexImageError as failure:  # the images are saved; only a later replay of this request is lost
                 logger.warning("vertex-image: an answer could not be recorded for replay: %s", failure)
         return replace(kept, notices=(*kept.notices, unsaved_notice(exc)))
+    except BaseException:  # whatever stopped the save (Ctrl-C, a bug), what the call cost is kept
+        if charge is not None:
+            state().ledger.write(charge)
+        raise
 
 
 def unsaved_notice(error: StorageError) -> str:

@@ -96,7 +96,7 @@ class GroupSync:
 
     def __init__(self, delay: float = 0.5) -> None:
         self.delay = delay
-        self._pending: dict[Path, None] = {}
+        self._pending: dict[str, None] = {}  # paths as text: a save queues two or three, cheaply
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         if hasattr(os, "register_at_fork"):  # a forked child has no such thread: it starts its own
@@ -108,7 +108,7 @@ class GroupSync:
 
     def add(self, paths: Iterable[str | os.PathLike[str]]) -> None:
         with self._wake:
-            self._pending.update(dict.fromkeys(Path(path) for path in paths))
+            self._pending.update(dict.fromkeys(map(os.fspath, paths)))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="vertex-image-fsync", daemon=True)
                 self._thread.start()
@@ -121,7 +121,7 @@ class GroupSync:
             paths, self._pending = list(self._pending), {}
         for path in paths:
             fsync_file(path)
-        for folder in dict.fromkeys(path.parent for path in paths):
+        for folder in dict.fromkeys(os.path.dirname(path) or "." for path in paths):
             fsync_folder(folder)
         return len(paths)
 
@@ -137,7 +137,7 @@ class GroupSync:
 GROUP_SYNC = GroupSync()
 
 
-def fsync_file(path: Path) -> None:
+def fsync_file(path: str | os.PathLike[str]) -> None:
     """fsync a file by name (its data reaches the disk whatever descriptor wrote it); gone or unreadable: skipped."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -147,7 +147,7 @@ def fsync_file(path: Path) -> None:
             os.close(fd)
 
 
-def fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
     """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
     with contextlib.suppress(OSError, AttributeError):
         fd = os.open(folder, os.O_RDONLY)
