@@ -7,7 +7,8 @@ Every figure is measured for every contender in the same run, interleaved round 
 each round), against ``bench/server.py`` in its own process (canned Gemini ``generateContent`` answers with
 photo-like PNGs; see its docstring). The table gives each contender's median and, for each peer, the median
 of the per-round ratios ours / theirs: on a shared 2-core machine the ratio of two neighbours in time is far
-steadier than either number alone. ``--quick`` runs fewer rounds and two lighter scenarios (said in the row).
+steadier than either number alone. Each sample starts when the process's other threads are quiet (``settle``):
+one contender's background work (LiteLLM's logging thread, our fsync pass) is not charged to the next. ``--quick`` runs fewer rounds and two lighter scenarios (said in the row).
 
 Contenders, each as a user would write it:
     vertex-image  ``vi.configure(backend="gemini-api", api_key=..., base_url=..., output_dir=<temp>)`` then
