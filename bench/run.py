@@ -850,7 +850,7 @@ def transports() -> str:
 
     genai_sync = "httpx2" if find_spec("httpx2") else "httpx"
     genai_async = "aiohttp" if find_spec("aiohttp") else genai_sync
-    return (f"transports: vertex-image httpx.AsyncClient on its runtime loop; google-genai {genai_sync} (sync), "
+    return (f"transports: vertex-image httpx.AsyncHTTPTransport (httpcore) on its runtime loop, without AsyncClient.send; google-genai {genai_sync} (sync), "
             f"{genai_async} (async); LiteLLM httpx (sync), httpx over its aiohttp transport (async); bare httpx: httpx.Client / AsyncClient")
 
 
