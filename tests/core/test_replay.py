@@ -116,7 +116,7 @@ def test_an_answer_kept_as_a_file_by_an_earlier_version_still_replays(kernel: Re
     folder = Path(first[0].path).parent
     (folder / "replay").mkdir(exist_ok=True)
     (folder / "replay" / f"{first[0].replay_key}.json").write_text(json.dumps(record))
-    store._index.connect().execute("DELETE FROM replays")  # noqa: SLF001 - the store as an earlier version left it
+    store._index.connect().execute("DELETE FROM replays")  # the store as an earlier version left it
     sent = len(kernel.sent("generateContent"))
     again = vi.generate_images("a red fox", seed=7)
     assert len(kernel.sent("generateContent")) == sent and again[0].data == first[0].data
