@@ -510,7 +510,10 @@ class Client:
         self, http: httpx.AsyncClient, request: httpx.Request, url: str
     ) -> tuple[int, httpx.Headers, bytes | bytearray]:
         direct = self._direct
-        response = await (direct.handle_async_request(request) if direct is not None else http.send(request, stream=True))
+        if direct is not None:
+            response = await direct.handle_async_request(request)
+        else:
+            response = await http.send(request, stream=True)
         try:
             return response.status_code, response.headers, await self._read_body(response, url)
         finally:

@@ -27,8 +27,7 @@ from ..base.pricing import Cost, cost_of_images, cost_of_usage, search_queries, 
 from ..base.values import ImageInput, ParsedResponse, joined_responses
 from ..client.endpoints import model_url
 from ..results.images import GeneratedImage, ImageSet
-from ..results.store import Answer as StoredAnswer
-from ..results.store import AnswersOf
+from ..results.store import AnswersOf, RecordedAnswer
 from ..wire import gemini, imagen
 from ..wire import openai as openai_wire
 from . import costs, replay
@@ -584,7 +583,7 @@ async def _answer(
 
 def _answers_of(parsed_list: Sequence[ParsedResponse], keys: Sequence[str], costs_of: Sequence[Cost],
                 images: Sequence[GeneratedImage], *, prompt: str, model: str,
-                inputs: Mapping[str, Sequence[str]]) -> list[StoredAnswer]:  # fmt: skip
+                inputs: Mapping[str, Sequence[str]]) -> list[RecordedAnswer]:  # fmt: skip
     """Each answer to keep under its request's key (``core.replay``), given the call's saved images in order."""
     kept = []
     start = 0

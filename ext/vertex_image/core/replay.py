@@ -45,7 +45,7 @@ from ..base.pricing import Cost
 from ..base.text import clip
 from ..base.values import Block, ParsedResponse, ReceivedImage, joined_responses
 from ..results.images import GeneratedImage, ImageSet, display_path
-from ..results.store import INDEX_NAME, REPLAY_FOLDER, Answer, ImageStore
+from ..results.store import INDEX_NAME, REPLAY_FOLDER, ImageStore, RecordedAnswer
 from ..wire import gemini
 
 FORMAT = "vertex-image-replay"
@@ -118,7 +118,7 @@ def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence
 
 
 def answer(key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str, prompt: str,
-           cost: Cost | None, inputs: Sequence[str] = ()) -> Answer:  # fmt: skip
+           cost: Cost | None, inputs: Sequence[str] = ()) -> RecordedAnswer:  # fmt: skip
     """The record of the answer ``parsed`` (whose images were saved as ``images``, in order) under ``key``, with
     the blobs it names; ``inputs``: the content ids of the request's inline images (``request_key``)."""
     blobs: list[tuple[str, bytes]] = []
@@ -141,7 +141,7 @@ def answer(key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *
         "model_content": content,
         "cost": cost.as_dict() if cost is not None else None,
     }
-    return Answer(key, document, tuple(blobs))
+    return RecordedAnswer(key, document, tuple(blobs))
 
 
 def _externalized(parsed: ParsedResponse, images: Sequence[GeneratedImage],
@@ -263,8 +263,8 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
     """Copy ``notebook`` and exactly the answers it used into the folder ``to`` (or a ``.zip``); returns it.
 
     What it used: the images named in its outputs' metadata (``vertex_image.images``, or ``vertex_image.id``
-    for one image); the recorded answers (in the index; ``replay/<key>.json`` in the bundle) that brought those images, with every image
-    and blob they name; then, again and again, the answers that brought the images those requests sent (a
+    for one image); the recorded answers (in the index; ``replay/<key>.json`` in the bundle) that brought those
+    images, with every image and blob they name; then, again and again, the answers that brought the images those requests sent (a
     session turn's history, an edited earlier result), so a whole refinement comes along with its last turn;
     and the session files that show any of those images (with their blobs). A result never shown in an
     output (assigned, or silenced with ``;``) is found only through a later request that sent its images. The bundle holds the notebook and a store folder beside it under the same

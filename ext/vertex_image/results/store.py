@@ -64,7 +64,7 @@ REPLAY_FOLDER = "replay"  # ``blobs/`` of recorded answers; ``<key>.json`` answe
 
 
 @dataclass(frozen=True)
-class Answer:
+class RecordedAnswer:
     """One answer kept for replay (``core.replay``): the request's key, its JSON record, and the (name, bytes) of
     the ``replay/blobs/`` files the record names."""
 
@@ -73,7 +73,7 @@ class Answer:
     blobs: tuple[tuple[str, bytes], ...] = ()
 
 
-AnswersOf = Callable[[Sequence[GeneratedImage]], Sequence[Answer]]  # the saved images (with paths) -> answers
+AnswersOf = Callable[[Sequence[GeneratedImage]], Sequence[RecordedAnswer]]  # the saved images (with paths) -> answers
 
 
 # -- metadata inside the image file, pixels untouched ------------------------------------------------
@@ -342,8 +342,8 @@ class ImageStore:
         complete files, listed or not yet listed, never an index row without its file.
 
         ``charge`` (the call's charge line) and ``answers`` (given the images with their paths, each answer to
-        keep for replay: ``Answer``) are committed in the same transaction: a call is one commit. When that
-        fails (``StorageError``), neither was recorded.
+        keep for replay: ``RecordedAnswer``) are committed in the same transaction: a call is one commit. When
+        that fails (``StorageError``), neither was recorded.
         """
         try:
             saved = self._save_batch([(image, None) for image in images], charge=charge, answers=answers)
@@ -403,7 +403,7 @@ class ImageStore:
             GROUP_SYNC.add(path for path, _ in files)
         return saved
 
-    def _blob_files(self, answers: Sequence[Answer]) -> list[tuple[Path, Sequence[bytes | memoryview]]]:
+    def _blob_files(self, answers: Sequence[RecordedAnswer]) -> list[tuple[Path, Sequence[bytes | memoryview]]]:
         """The files of ``replay/blobs/`` the answers need that are not there yet (the folder made when needed)."""
         folder = self.root / REPLAY_FOLDER / "blobs"
         files: list[tuple[Path, Sequence[bytes | memoryview]]] = [
@@ -508,7 +508,7 @@ class ImageStore:
         """Keep the answer to the request ``key`` in the index, in a transaction of its own (a call's answers go
         with its images: ``save_all``); ``blobs``: (name, bytes) files that the record refers to, written first
         into ``replay/blobs/``."""
-        answer = Answer(key, record, tuple(blobs))
+        answer = RecordedAnswer(key, record, tuple(blobs))
         self._save_batch([], answers=lambda _: [answer])
 
     def replay_record(self, key: str) -> dict[str, Any] | None:
