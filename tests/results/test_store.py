@@ -534,3 +534,27 @@ def test_a_save_proves_the_folder_writable_for_a_moment_then_the_probe_is_made_a
     (tmp_path / "out").rename(tmp_path / "gone")  # a folder that went away is probed (and made) again at once
     store.check_writable()
     assert probes == ["probe", "probe", "probe"] and (tmp_path / "out").is_dir()
+
+
+def test_saves_leave_the_index_checkpoint_to_the_background_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With durability "process" no save copies the index's log into the database (SQLite's default does it, with
+    an fsync, inside every ~80th save); the background pass does, after its fsyncs."""
+    import sqlite3
+
+    from vertex_image.results.files import GroupSync
+
+    background = GroupSync(delay=3600)  # its pass comes only when flushed here
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", background)
+    store = ImageStore(tmp_path)
+    for number in range(320):  # ~5 pages of log a save
+        store.save(make(colour=number % 256, prompt=f"fox number {number}"))
+    log = tmp_path / "index.sqlite-wal"
+    assert log.stat().st_size > 1200 * 4096  # never checkpointed: SQLite's default would keep it near 1000 pages
+    background.flush()
+    side = sqlite3.connect(tmp_path / "index.sqlite")
+    try:
+        _, frames, copied = side.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        side.close()
+    assert frames > 0 and copied == frames  # the pass had copied every frame already
+    assert len(store.entries()) == 320

@@ -97,6 +97,7 @@ class GroupSync:
     def __init__(self, delay: float = 0.5) -> None:
         self.delay = delay
         self._pending: dict[str, None] = {}  # paths as text: a save queues two or three, cheaply
+        self._then: dict[Callable[[], object], None] = {}  # run after the fsyncs of a pass (an index checkpoint)
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         if hasattr(os, "register_at_fork"):  # a forked child has no such thread: it starts its own
@@ -106,9 +107,12 @@ class GroupSync:
         self._wake = threading.Condition()
         self._thread = None
 
-    def add(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+    def add(self, paths: Iterable[str | os.PathLike[str]], then: Callable[[], object] | None = None) -> None:
+        """Queue ``paths`` for the next pass; ``then``: work to run after its fsyncs (once, however often given)."""
         with self._wake:
             self._pending.update(dict.fromkeys(map(os.fspath, paths)))
+            if then is not None:
+                self._then[then] = None
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="vertex-image-fsync", daemon=True)
                 self._thread.start()
@@ -116,19 +120,23 @@ class GroupSync:
             self._wake.notify()
 
     def flush(self) -> int:
-        """fsync every queued file, then each of their folders, now; returns how many files."""
+        """fsync every queued file, then each of their folders, then run the queued work, now; how many files."""
         with self._wake:
             paths, self._pending = list(self._pending), {}
+            then, self._then = list(self._then), {}
         for path in paths:
             fsync_file(path)
         for folder in dict.fromkeys(os.path.dirname(path) or "." for path in paths):
             fsync_folder(folder)
+        for work in then:
+            with contextlib.suppress(Exception):  # background work: a failure must not end the pass
+                work()
         return len(paths)
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending:
+                while not self._pending and not self._then:
                     self._wake.wait()
             time.sleep(self.delay)  # the saves that follow join this pass
             self.flush()

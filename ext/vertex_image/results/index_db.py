@@ -40,6 +40,10 @@ IMPORTED_SUFFIX = ".imported"
 BUSY_TIMEOUT_MS = 10_000  # another kernel's save waits this long for the write lock
 SCHEMA_VERSION = 2  # 2: ``replays``; images indexed on (id, file). The statements are idempotent: version 1 upgrades
 SYNCHRONOUS = {"process": "NORMAL", "fsync": "FULL"}  # WAL + NORMAL: a commit survives a killed process
+# With durability "process" a commit never waits for a checkpoint (copying the log into the database, with an
+# fsync: SQLite's default runs one inside every ~80th save here); the background pass runs it (``checkpoint``).
+# Should that pass not come, SQLite still checkpoints at this many pages of log (40 MB).
+FALLBACK_CHECKPOINT_PAGES = 10_000
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ("CREATE TABLE IF NOT EXISTS images (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, file TEXT NOT NULL, "
@@ -153,6 +157,8 @@ class IndexDB:
                         if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                             connection.execute("PRAGMA journal_mode = WAL")
                         connection.execute(f"PRAGMA synchronous = {SYNCHRONOUS.get(self.durability, 'FULL')}")
+                        if self.durability == "process":  # checkpoints run in the background pass (checkpoint)
+                            connection.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK_CHECKPOINT_PAGES}")
                         if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                             with _transaction(connection):
                                 for statement in _SCHEMA:
@@ -165,6 +171,19 @@ class IndexDB:
                         connection.close()
                         raise
             return self._connection
+
+    def checkpoint(self) -> None:
+        """Copy the log into the database (a passive checkpoint: writers go on meanwhile), on a connection of its
+        own so that no save waits for it; called by the background fsync pass. A failure only leaves the log
+        longer (SQLite checkpoints it later)."""
+        if self._sqlite is None or not self.path.exists():
+            return
+        with contextlib.suppress(Exception):
+            side = self._sqlite.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            try:
+                side.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                side.close()
 
     def close(self) -> None:
         with self._lock:

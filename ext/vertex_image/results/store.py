@@ -22,7 +22,7 @@ committed last, so a crash leaves either a complete image that is not yet listed
 Durability (the ``durability`` setting): ``process`` (default) renames the files into place and commits
 the row without waiting for the disk; that survives a killed process or a crashed kernel (the operating
 system still writes what it was given), and a background pass (``files.GROUP_SYNC``) fsyncs the new files
-and the folder within a second. ``fsync`` fsyncs every file, the folder and the commit before a save
+and the folder within a second, and checkpoints the index (its log into the database, with an fsync). ``fsync`` fsyncs every file, the folder and the commit before a save
 returns: it also survives a power loss, at about 4 ms per fsync.
 """
 
@@ -399,8 +399,8 @@ class ImageStore:
         except OSError as exc:
             raise storage_error(exc, self.root) from exc
         self._written_at = time.monotonic()
-        if files and not self._durable:
-            GROUP_SYNC.add(path for path, _ in files)
+        if not self._durable:  # the files' fsyncs and the index's checkpoint, in the background pass
+            GROUP_SYNC.add((path for path, _ in files), then=self._index.checkpoint)
         return saved
 
     def _blob_files(self, answers: Sequence[RecordedAnswer]) -> list[tuple[Path, Sequence[bytes | memoryview]]]:
