@@ -360,14 +360,14 @@ class _Spend:
         kept = {name: usd for name, usd in guess.items.items() if name.startswith("input")}
         return Cost(sum(kept.values()), estimated=True, prices_as_of=guess.prices_as_of, items=kept)
 
-    def charge_call(self, answers: Sequence[Cost], keys: Sequence[str] = (), *, write: bool = True) -> Charge | None:
-        """The call's charge, added to the kernel's account; ``write=False``: the caller writes it to the store
-        (with the call's images: one commit)."""
+    def charge_call(self, answers: Sequence[Cost], keys: Sequence[str] = ()) -> Charge | None:
+        """The call's charge (None when nothing answered), added to the kernel's account; the caller writes it
+        to the store, with the call's images: one commit (``saved_image_set``)."""
         cost = total(answers)
         if cost is None:
             return None
         charge = Charge(cost, self.model, self.session, kind="call", backend=self.backend, replay_keys=tuple(keys))
-        self.ledger.record(charge, write=write)
+        self.ledger.record(charge, write=False)
         return charge
 
 
@@ -555,12 +555,10 @@ async def _answer(
                if isinstance(outcome, ParsedResponse)]  # fmt: skip
     answered = [keys[number] for number, outcome in enumerate(outcomes)
                 if isinstance(outcome, ParsedResponse) and number < len(keys)]  # fmt: skip
-    charge = spend.charge_call(answers, answered, write=False)  # written with the images: one commit
+    charge = spend.charge_call(answers, answered)  # written with the images: one commit
     error = errors[0] if errors else None
     if error is not None and not parsed_list:
-        if charge is not None:
-            spend.ledger.write(charge)
-        raise error
+        raise error  # no answer, so nothing charged for one
     parsed = joined_responses(parsed_list)
     image_costs = [cost.scaled(1 / len(one.images)) for one, cost in zip(parsed_list, answers) for _ in one.images]
     image_keys = [key for one, key in zip(parsed_list, answered) for _ in one.images]
@@ -742,22 +740,22 @@ def saved_image_set(
         cost=cost,
     )
     store = state().store()
+    committed = False
     try:
-        return store.save_all(result, charge=None if charge is None else charge.as_dict(), answers=answers)
+        saved = store.save_all(result, charge=None if charge is None else charge.as_dict(), answers=answers)
+        committed = True
+        return saved
     except StorageError as exc:  # the answer came and was paid for: keep the images in memory, say how to save them
         kept = getattr(exc, "partial", None) or result  # those that could be saved have their path
-        if charge is not None:
-            state().ledger.write(charge)  # on its own (a store that refuses it logs why; the account keeps it)
-        for answer in answers(kept.images) if answers is not None and any(i.path for i in kept) else ():
+        if answers is not None and any(image.path for image in kept):
             try:
-                store.write_replay(answer.key, dict(answer.record), answer.blobs)
-            except VertexImageError as failure:  # the images are saved; only a later replay of this request is lost
+                store.write_replay(answers(kept.images))
+            except VertexImageError as failure:  # the images are saved; only a later replay of these requests is lost
                 logger.warning("vertex-image: an answer could not be recorded for replay: %s", failure)
         return replace(kept, notices=(*kept.notices, unsaved_notice(exc)))
-    except BaseException:  # whatever stopped the save (Ctrl-C, a bug), what the call cost is kept
-        if charge is not None:
-            state().ledger.write(charge)
-        raise
+    finally:  # the commit did not happen (a full disk, Ctrl-C, a bug): what the call cost is written on its own
+        if charge is not None and not committed:
+            state().ledger.write(charge)  # a store that refuses it logs why; the account keeps it
 
 
 def unsaved_notice(error: StorageError) -> str:

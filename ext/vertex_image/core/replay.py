@@ -109,14 +109,6 @@ def _blob_hash(text: str, found: list[str]) -> str:
 
 
 # recording -------------------------------------------------------------------------------------
-def record(store: ImageStore, key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str,
-           prompt: str, cost: Cost | None, inputs: Sequence[str] = ()) -> None:  # fmt: skip
-    """Keep the answer ``parsed`` (whose images were saved as ``images``) under ``key``, in a commit of its own
-    (a call's answers are kept with its images instead: ``answer`` and ``ImageStore.save_all``)."""
-    kept = answer(key, parsed, images, model=model, prompt=prompt, cost=cost, inputs=inputs)
-    store.write_replay(kept.key, dict(kept.record), kept.blobs)
-
-
 def answer(key: str, parsed: ParsedResponse, images: Sequence[GeneratedImage], *, model: str, prompt: str,
            cost: Cost | None, inputs: Sequence[str] = ()) -> RecordedAnswer:  # fmt: skip
     """The record of the answer ``parsed`` (whose images were saved as ``images``, in order) under ``key``, with
@@ -396,4 +388,4 @@ def _deliver(bundle: Path, target: Path, zipped: bool) -> Path:
     return target
 
 
-__all__ = ["FORMAT", "answer", "applies", "export", "mode", "not_recorded", "record", "replayed", "request_key"]
+__all__ = ["FORMAT", "answer", "applies", "export", "mode", "not_recorded", "replayed", "request_key"]

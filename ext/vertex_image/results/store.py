@@ -43,15 +43,15 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..base.config import DURABILITY_MODES
 from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
 from ..base.pricing import Cost
 from .files import GROUP_SYNC, TMP_PREFIX, atomic_write_all, os_reason
 from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
-from .index_db import DB_NAME, JSONL_NAME, IndexDB, IndexFailure
+from .index_db import DB_NAME, JSONL_NAME, IndexDB, IndexFailure, to_json
 
 INDEX_NAME = JSONL_NAME  # the line format of earlier versions, imported on open; still what ``export`` writes
-DURABILITY = ("process", "fsync")
 META_KEY = "vertex_image"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_TAG = b"vertex_image:"
@@ -249,7 +249,7 @@ class ImageStore:
         replace: Callable[[str, str], None] = os.replace,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if durability not in DURABILITY:
+        if durability not in DURABILITY_MODES:
             raise InvalidRequest(f"durability must be 'process' or 'fsync', not {durability!r}.")
         self.root = Path(root).absolute()
         self.durability = durability
@@ -393,7 +393,7 @@ class ImageStore:
                     if lines:
                         self._index.add_images(connection, lines)
                     for answer in kept:
-                        self._index.add_replay(connection, answer.key, _json(answer.record))
+                        self._index.add_replay(connection, answer.key, to_json(answer.record))
                     if charge is not None:
                         self._index.insert_charge(connection, {"charge": dict(charge), "saved_at": self._now()})
         except OSError as exc:
@@ -449,7 +449,7 @@ class ImageStore:
             if not previous:
                 files.append((path, embedded_parts(image.data, image.provenance())))
             if not has_sidecar:
-                files.append((self._sidecar(path), [_json(record).encode("utf-8")]))
+                files.append((self._sidecar(path), [to_json(record).encode("utf-8")]))
             elif _same(previous, record) and listed:
                 continue  # saved before with this provenance: nothing to add
             planned.setdefault(filename, record)
@@ -504,12 +504,9 @@ class ImageStore:
         except OSError as exc:
             raise storage_error(exc, self.root, "record costs in") from exc
 
-    def write_replay(self, key: str, record: dict[str, Any], blobs: Sequence[tuple[str, bytes]] = ()) -> None:
-        """Keep the answer to the request ``key`` in the index, in a transaction of its own (a call's answers go
-        with its images: ``save_all``); ``blobs``: (name, bytes) files that the record refers to, written first
-        into ``replay/blobs/``."""
-        answer = RecordedAnswer(key, record, tuple(blobs))
-        self._save_batch([], answers=lambda _: [answer])
+    def write_replay(self, answers: Sequence[RecordedAnswer]) -> None:
+        """Keep answers for replay in a commit of their own (a call's answers go with its images: ``save_all``)."""
+        self._save_batch([], answers=lambda _: answers)
 
     def replay_record(self, key: str) -> dict[str, Any] | None:
         """The answer kept for the request ``key``, or None: from the index, else from ``replay/<key>.json`` (how
@@ -620,8 +617,8 @@ class ImageStore:
             # the same content: one file. Where it may be: the files the index lists for this id (saved under
             # another prompt's words), this prompt's name, its full-id form, the ``<id>.<ext>`` of old stores.
             # (Looked up, not globbed: listing a folder of 50,000 images at every save costs more than the save.)
-            known = self._index.files_with_id(connection, image.id) if connection is not None else []
-            if connection is not None and not known and not os.path.lexists(os.path.join(self.root, readable)):
+            known = self._index.files_with_id(connection, image.id)  # a name chosen from content: within a save
+            if not known and not os.path.lexists(os.path.join(self.root, readable)):
                 return readable  # new content, its name free (the usual save): nothing more to look at
             full = readable[: -len(extension) - 8] + image.id + extension
             for candidate in dict.fromkeys([*known, readable, full, f"{image.id}{extension}"]):
@@ -629,9 +626,7 @@ class ImageStore:
                 if (found is not None and candidate.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}"))
                         and found.is_file() and self._recorded(found, memo).get("id") == image.id):  # fmt: skip
                     return candidate
-            if (self.root / readable).exists():  # another image whose short id is the same: the full id
-                return readable[: -len(extension) - 8] + image.id + extension
-            return readable
+            return full if (self.root / readable).exists() else readable  # another image with the same short id
         check_name(name)
         return name if name.lower().endswith(extension) else name + extension
 
@@ -690,10 +685,6 @@ class ImageStore:
 
     def _now(self) -> str:
         return datetime.fromtimestamp(self._clock(), tz=timezone.utc).isoformat(timespec="seconds")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _is_image(path: Path) -> bool:
