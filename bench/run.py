@@ -405,13 +405,17 @@ PROFILE_PARTS = (  # (label, file as strip_dirs() shows it, function)
 )
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a child process, as after `pip install`: the peers' .pyc files were written at install,
+    ours by the warm-up child (a sandbox's PYTHONDONTWRITEBYTECODE would make only vertex-image compile from source
+    each time)."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_child(kind: str, name: str, url: str, count: int = 0, timeout: float = 180) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as out:
         command = [sys.executable, str(HERE / "run.py"), "--child", kind, name, url, out, str(count)]
-        # As after `pip install`: the peers' .pyc files were written at install, ours are written by the warm-up
-        # child (a sandbox's PYTHONDONTWRITEBYTECODE would make only vertex-image compile from source each time).
-        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=out, env=env)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=out, env=child_env())
     if done.returncode:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise RuntimeError(f"child {kind} {name} exited {done.returncode}: {tail}")
@@ -914,9 +918,8 @@ ROWS = ("load", "cold", "1k", "c32", "tiny", "rss", "ipynb", "many", "profile")
 def many_now() -> list[str]:
     """Issue 14's 200 prompts through ``generate_many(mode="now")`` at 0.5 s latency and concurrency 8 against
     the ideal (bench/batch_bench.py, the emulator in a process of its own), as lines for the notes."""
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run([sys.executable, str(HERE / "batch_bench.py"), "--only", "now"], capture_output=True,
-                          text=True, timeout=600, env=env)  # fmt: skip
+                          text=True, timeout=600, env=child_env())  # fmt: skip
     lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
     if done.returncode or not lines:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]

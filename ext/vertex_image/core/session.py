@@ -51,7 +51,7 @@ from ..results.images import EXTENSIONS, GeneratedImage, ImageSet
 from ..results.store import read_metadata, strip_metadata
 from ..wire import gemini
 from .costs import DryRun, check_max_cost
-from .inputs import REQUEST_LIMIT_BYTES, check_input_sizes, to_image_inputs
+from .inputs import IMAGE_LIMIT_BYTES, REQUEST_LIMIT_BYTES, check_input_sizes, to_image_inputs
 from .model_choice import choose_model
 from .operations import check_option_names, generate_content
 from .registry import state
@@ -67,7 +67,10 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The history a turn carries back stays within the request limits of core.inputs (one place for them): the
 # whole request per dialect, and one inline part (Vertex: 7 MB; the Gemini API: the whole request's).
-INLINE_PART_LIMIT_BYTES = {"gemini-api": REQUEST_LIMIT_BYTES["gemini-api"], "vertex": 7 * 1024 * 1024}
+INLINE_PART_LIMIT_BYTES = {
+    "gemini-api": REQUEST_LIMIT_BYTES["gemini-api"],
+    "vertex": IMAGE_LIMIT_BYTES[("vertex", "gemini")],
+}
 _BODY_OVERHEAD_BYTES = 4096  # generationConfig, tools, JSON punctuation
 _TURN_OPTIONS = ("model", "text", "seed", "aspect_ratio", "image_size")  # taken by the session itself
 

@@ -294,7 +294,7 @@ def reframe(img: Image.Image, canvas: Size) -> Image.Image:
     w, h = img.size
     cw, ch = canvas
     if abs(w * ch - h * cw) <= max(w, h, cw, ch):  # the same shape, to the pixel
-        return img.resize(canvas, Image.Resampling.BILINEAR)
+        return _scale_to(img, canvas)
     cover = max(cw / w, ch / h)
     backdrop = img.resize((max(cw, round(w * cover)), max(ch, round(h * cover))), Image.Resampling.BILINEAR)
     left, top = (backdrop.width - cw) // 2, (backdrop.height - ch) // 2
