@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import concurrent.futures
+import gc
 import signal
 import threading
 import time
@@ -74,6 +75,23 @@ def test_run_propagates_timeout_error_rather_than_waiting_on(runtime: Runtime) -
 
     with pytest.raises(TimeoutError, match="slow"):
         runtime.run(timed_out())
+
+
+def test_a_failure_reaches_the_caller_once_and_is_not_reported_as_unretrieved(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The work's outcome goes to the caller as soon as it is there; the task is then marked as looked at, so
+    asyncio logs no "exception was never retrieved" when it is collected."""
+    async def boom() -> None:
+        raise ValueError("boom")
+
+    with caplog.at_level("ERROR", logger="asyncio"):
+        for _ in range(3):
+            with pytest.raises(ValueError, match="boom"):
+                runtime.run(boom())
+        runtime.run(asyncio.sleep(0))  # the tasks' done callbacks have run
+        gc.collect()
+    assert not [record for record in caplog.records if "never retrieved" in record.getMessage()]
 
 
 def test_loop_starts_lazily(runtime: Runtime) -> None:

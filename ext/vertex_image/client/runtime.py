@@ -61,9 +61,12 @@ class Runtime:
         future, finished = self._schedule(coro)
         try:
             # Short waits: _thread.interrupt_main() (ipykernel on Windows) is seen between bytecodes only.
-            while not concurrent.futures.wait([future], timeout=POLL_S).done:
-                pass
-            return future.result()
+            while True:
+                try:
+                    return future.result(timeout=POLL_S)
+                except TimeoutError:  # concurrent.futures' timeout; the work's own TimeoutError comes with done()
+                    if future.done():
+                        raise
         except KeyboardInterrupt:
             future.cancel()
             finished.wait(CANCEL_GRACE_S)
@@ -139,7 +142,7 @@ class Runtime:
                 coro.close()
                 finished.set()
                 return
-            task = loop.create_task(coro)
+            task = loop.create_task(_delivering(coro, future))
             task.add_done_callback(lambda done: _settle(done, future, finished))
             future.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
 
@@ -151,10 +154,27 @@ class Runtime:
         return future, finished
 
 
+async def _delivering(coro: Coroutine[Any, Any, T], future: concurrent.futures.Future[T]) -> T:
+    """``coro``, its result or error handed to the caller's future the moment it is there: the caller wakes a loop
+    turn sooner than through the task's done callback (``_settle`` then finds the future done)."""
+    try:
+        result = await coro
+    except Exception as error:
+        if not future.done() and future.set_running_or_notify_cancel():
+            future.set_exception(error)
+        raise
+    if not future.done() and future.set_running_or_notify_cancel():
+        future.set_result(result)
+    return result
+
+
 def _settle(task: asyncio.Task[Any], future: concurrent.futures.Future[Any], finished: threading.Event) -> None:
     """Copy a finished task's outcome to the caller's future, then signal that the task is over."""
     try:
-        if task.cancelled():
+        if future.done():  # delivered by _delivering
+            if not task.cancelled():
+                task.exception()  # retrieved: the caller has it
+        elif task.cancelled():
             future.cancel()
         elif future.set_running_or_notify_cancel():
             error = task.exception()
