@@ -69,6 +69,30 @@ def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
     assert entry["id"] == image.id and entry["file"] == name and "thought_signature" not in entry
 
 
+def test_the_file_embeds_the_provenance_and_the_row_is_the_sidecar_when_unsigned(tmp_path: Path) -> None:
+    """The image file carries ``provenance()`` (no signature, hash or replay key); without a thought signature the
+    sidecar and the index row hold the same record (one JSON made for both)."""
+    signed = make(thought_signature="c2ln", replay_key="k1")
+    plain = make(1, seed=8)
+    store = ImageStore(tmp_path)
+    for image in (signed, plain):
+        path = Path(store.save(image).path)
+        assert vi_store.read_metadata(path.read_bytes()) == json.loads(json.dumps(image.provenance()))
+    sidecar = json.loads((tmp_path / (plain.file_name + ".json")).read_text())
+    [_, entry] = ImageStore(tmp_path).entries()
+    assert entry == sidecar and "thought_signature" not in sidecar and sidecar["sha256"] == plain.sha256
+
+
+def test_an_orphan_sidecar_is_replaced_by_the_new_images(tmp_path: Path) -> None:
+    """A sidecar left without its image (the image deleted by hand) does not describe the next image saved
+    under that name: it is written anew."""
+    image = make(prompt="a red fox")
+    (tmp_path / (image.file_name + ".json")).write_text(json.dumps({"id": "0" * 16, "prompt": "something else"}))
+    saved = ImageStore(tmp_path).save(image)
+    sidecar = json.loads(Path(saved.path + ".json").read_text())
+    assert sidecar["id"] == image.id and sidecar["prompt"] == "a red fox"
+
+
 def test_png_provenance_is_in_text_chunks_and_pixels_are_untouched(tmp_path: Path) -> None:
     image = make(prompt="un renard roux — 赤い狐")
     written = Path(ImageStore(tmp_path).save(image).path).read_bytes()
@@ -232,9 +256,9 @@ def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durabl
 
     real_add = IndexDB.add_images
 
-    def add_images(connection: Any, records: Any) -> None:
+    def add_images(connection: Any, records: Any, **options: Any) -> None:
         events.append(("commit", len(records)))
-        real_add(connection, records)
+        real_add(connection, records, **options)
 
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(IndexDB, "add_images", staticmethod(add_images))

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 TMP_PREFIX = ".vi-tmp-"  # temporary files of ``atomic_write`` (``ImageStore.discard_partial`` removes leftovers)
 
 
@@ -54,12 +55,12 @@ def atomic_write_all(
     ``durable=False`` skips the fsyncs (the store's ``durability="process"``: a killed process still leaves each
     target old or whole, as the rename is atomic; ``sync_later`` makes them durable within a second).
     """
-    pending: list[tuple[Path, Path]] = []
+    pending: list[tuple[str, str]] = []  # paths as text: pathlib's objects cost more than the small files' writes
     try:
         for path, buffers in items:
-            target = Path(path)
-            temporary = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            target = os.fspath(path)
+            temporary = os.path.join(os.path.dirname(target), f"{TMP_PREFIX}{secrets.token_hex(6)}")
+            fd = os.open(temporary, _CREATE_FLAGS, 0o666)
             pending.append((temporary, target))
             try:  # straight to the descriptor: no buffered file object around a handful of large writes
                 for buffer in buffers:
@@ -70,7 +71,7 @@ def atomic_write_all(
                 os.close(fd)
         while pending:
             temporary, target = pending[0]
-            replace(str(temporary), str(target))
+            replace(temporary, target)
             pending.pop(0)
     except BaseException:
         for temporary, _ in pending:
@@ -78,7 +79,7 @@ def atomic_write_all(
                 os.unlink(temporary)
         raise
     if durable:
-        for folder in dict.fromkeys(Path(path).parent for path, _ in items):
+        for folder in dict.fromkeys(os.path.dirname(os.fspath(path)) or "." for path, _ in items):
             fsync_folder(folder)
 
 

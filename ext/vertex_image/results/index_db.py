@@ -80,10 +80,12 @@ def timestamp(text: Any) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def image_row(record: Mapping[str, Any]) -> tuple[str, str, str, str, float | None, str]:
-    """The columns of an image record (an old index line): id, file, model, casefolded prompt, saved, JSON."""
+def image_row(record: Mapping[str, Any], text: str | None = None) -> tuple[str, str, str, str, float | None, str]:
+    """The columns of an image record (an old index line): id, file, model, casefolded prompt, saved, JSON
+    (``text``: the record's ``to_json``, when the caller made it already)."""
     return (str(record.get("id") or ""), str(record["file"]), str(record.get("model") or ""),
-            str(record.get("prompt") or "").casefold(), timestamp(record.get("saved_at")), to_json(record))  # fmt: skip
+            str(record.get("prompt") or "").casefold(), timestamp(record.get("saved_at")),
+            to_json(record) if text is None else text)  # fmt: skip
 
 
 def charge_row(line: Mapping[str, Any]) -> tuple[str | None, float | None, int, str, str, str]:
@@ -255,10 +257,12 @@ class IndexDB:
 
     # writing ---------------------------------------------------------------------------------
     @staticmethod
-    def add_images(connection: Any, records: Sequence[Mapping[str, Any]]) -> None:
-        """Within ``writing()``: one row per image record."""
-        connection.executemany("INSERT INTO images (id, file, model, prompt_key, saved, record) "
-                               "VALUES (?, ?, ?, ?, ?, ?)", [image_row(record) for record in records])  # fmt: skip
+    def add_images(connection: Any, records: Sequence[Mapping[str, Any]], *,
+                   texts: Sequence[str | None] = ()) -> None:  # fmt: skip
+        """Within ``writing()``: one row per image record (``texts``: their JSON where already made)."""
+        made = list(texts) + [None] * (len(records) - len(texts))
+        connection.executemany("INSERT INTO images (id, file, model, prompt_key, saved, record) VALUES (?, ?, ?, ?, ?, ?)",
+                               [image_row(record, text) for record, text in zip(records, made)])  # fmt: skip
 
     def add_charge(self, line: Mapping[str, Any]) -> bool:
         """One charge line in its own transaction; False when its ``charge_id`` was recorded already."""

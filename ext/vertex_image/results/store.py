@@ -60,6 +60,7 @@ _REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")  # what 
 # A save or probe this recent proves the folder writable: the next call's check writes no probe file. Should
 # the folder turn read-only in between, the answer's images are kept in memory with the way to save them.
 WRITABLE_PROOF_S = 2.0
+_SIDECAR_ONLY = frozenset({"sha256", "thought_signature", "replay_key", "file", "saved_at"})  # not in the image file
 REPLAY_FOLDER = "replay"  # ``blobs/`` of recorded answers; ``<key>.json`` answers of earlier versions and bundles
 
 
@@ -382,16 +383,17 @@ class ImageStore:
             return [image for image, _ in items]
         try:
             with _LOCK:
-                self.root.mkdir(parents=True, exist_ok=True)
+                if not os.path.isdir(self.root):  # a stat, not a mkdir: most saves go to a folder that is there
+                    self.root.mkdir(parents=True, exist_ok=True)
                 # the write lock is taken before the names are chosen: a kernel saving into the same folder
                 # waits (busy_timeout), so two never pick one name; committed after the files are in place
                 with self._index.writing() as connection:
-                    files, lines, saved = self._plan(items, connection)
+                    files, lines, texts, saved = self._plan(items, connection)
                     kept = list(answers(saved)) if answers is not None else []
                     files += self._blob_files(kept)
                     atomic_write_all(files, fsync=self._fsync, replace=self._replace, durable=self._durable)
                     if lines:
-                        self._index.add_images(connection, lines)
+                        self._index.add_images(connection, lines, texts=texts)
                     for answer in kept:
                         self._index.add_replay(connection, answer.key, to_json(answer.record))
                     if charge is not None:
@@ -415,10 +417,13 @@ class ImageStore:
 
     def _plan(
         self, items: list[tuple[GeneratedImage, str | None]], connection: Any
-    ) -> tuple[list[tuple[Path, Sequence[bytes | memoryview]]], list[dict[str, Any]], list[GeneratedImage]]:
-        """What to write for each image: (files, index records, the images with their paths); nothing written."""
+    ) -> tuple[list[tuple[Path, Sequence[bytes | memoryview]]], list[dict[str, Any]], list[str | None],
+               list[GeneratedImage]]:  # fmt: skip
+        """What to write for each image: (files, index records, each record's JSON when already made, the images
+        with their paths); nothing written."""
         files: list[tuple[Path, Sequence[bytes | memoryview]]] = []
         lines: list[dict[str, Any]] = []
+        texts: list[str | None] = []
         saved: list[GeneratedImage] = []
         planned: dict[str, dict[str, Any]] = {}  # file name -> record already planned in this batch
         memo: dict[Path, dict[str, Any]] = {}  # provenance read from the disk, which does not change while planning
@@ -427,13 +432,17 @@ class ImageStore:
             if not image.data:
                 saved.append(image)
                 continue
-            filename = self._filename(image, name, connection, memo)
+            filename, fresh = self._chosen_name(image, name, connection, memo)
             path = self.root / filename
             record = image.provenance(full=True)
             record.update(file=filename, saved_at=saved_at)
+            if not record["thought_signature"]:
+                del record["thought_signature"]  # then the sidecar's JSON is the index row's too: made once
             saved.append(image.with_path(str(path)))
             if filename in planned:
                 previous, has_sidecar, listed = planned[filename], True, True
+            elif fresh:  # new content under a free name: no file, no sidecar, no row to look for
+                previous, has_sidecar, listed = {}, False, False
             else:
                 where = os.fspath(path)  # os.path on text: a save's stats cost a third of pathlib's
                 previous = self._recorded(path, memo) if os.path.exists(where) else {}
@@ -447,14 +456,17 @@ class ImageStore:
                     )
                 previous = {}  # a damaged content-addressed file: write it again
             if not previous:
-                files.append((path, embedded_parts(image.data, image.provenance())))
-            if not has_sidecar:
-                files.append((self._sidecar(path), [to_json(record).encode("utf-8")]))
-            elif _same(previous, record) and listed:
+                files.append((path, embedded_parts(image.data, _embedded(record))))
+            if has_sidecar and _same(previous, record) and listed:
                 continue  # saved before with this provenance: nothing to add
+            text = to_json(record)
+            if not has_sidecar:
+                files.append((self._sidecar(path), [text.encode("utf-8")]))
             planned.setdefault(filename, record)
-            lines.append({k: v for k, v in record.items() if k != "thought_signature"})
-        return files, lines, saved
+            signed = "thought_signature" in record  # too long for the index: the sidecar keeps it
+            lines.append({k: v for k, v in record.items() if k != "thought_signature"} if signed else record)
+            texts.append(None if signed else text)
+        return files, lines, texts, saved
 
     def load(self, ref: str | os.PathLike[str]) -> GeneratedImage:
         """An image by content id (or a unique prefix of one) or by path, with its provenance restored.
@@ -611,6 +623,11 @@ class ImageStore:
         """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
         (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
         """
+        return self._chosen_name(image, name, connection, memo)[0]
+
+    def _chosen_name(self, image: GeneratedImage, name: str | None, connection: Any = None,
+                     memo: dict[Path, dict[str, Any]] | None = None) -> tuple[str, bool]:  # fmt: skip
+        """``_filename``, and whether it is new content under a free name (nothing there to compare with)."""
         extension = EXTENSIONS.get(image.mime_type, ".bin")
         if name is None:
             readable = image.file_name
@@ -619,16 +636,16 @@ class ImageStore:
             # (Looked up, not globbed: listing a folder of 50,000 images at every save costs more than the save.)
             known = self._index.files_with_id(connection, image.id)  # a name chosen from content: within a save
             if not known and not os.path.lexists(os.path.join(self.root, readable)):
-                return readable  # new content, its name free (the usual save): nothing more to look at
+                return readable, True  # new content, its name free (the usual save): nothing more to look at
             full = readable[: -len(extension) - 8] + image.id + extension
             for candidate in dict.fromkeys([*known, readable, full, f"{image.id}{extension}"]):
                 found = self._child(candidate)
                 if (found is not None and candidate.endswith((f"{image.id[:8]}{extension}", f"{image.id}{extension}"))
                         and found.is_file() and self._recorded(found, memo).get("id") == image.id):  # fmt: skip
-                    return candidate
-            return full if (self.root / readable).exists() else readable  # another image with the same short id
+                    return candidate, False
+            return (full if (self.root / readable).exists() else readable), False  # another image, same short id
         check_name(name)
-        return name if name.lower().endswith(extension) else name + extension
+        return (name if name.lower().endswith(extension) else name + extension), False
 
     def _child(self, filename: str) -> Path | None:
         """``root / filename`` only when it is a plain name inside the folder."""
@@ -685,6 +702,12 @@ class ImageStore:
 
     def _now(self) -> str:
         return datetime.fromtimestamp(self._clock(), tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def _embedded(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What goes inside the image file: the sidecar's record without the long or derived fields (the same as
+    ``GeneratedImage.provenance()``, taken from the full record already made)."""
+    return {key: value for key, value in record.items() if key not in _SIDECAR_ONLY}
 
 
 def _is_image(path: Path) -> bool:
