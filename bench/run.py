@@ -525,8 +525,19 @@ def rotated(names: tuple[str, ...], number: int) -> list[str]:
     return list(names[shift:] + names[:shift])
 
 
+KEPT = ("index.sqlite",)  # vertex-image's index (and its -wal, -shm): a folder's database stays, as in use
+
+
 def wipe(folder: Path) -> None:
+    """Remove the images a sample wrote (keeping the folder small and the disk's work alike for every contender).
+
+    vertex-image's index database stays: deleting it under an open connection would leave the store writing
+    into unlinked files (and skipping its checkpoints: ``IndexDB.checkpoint`` sees no file), which no user's
+    folder does. Its rows then name deleted images, which changes no save (every answer's bytes are new).
+    """
     for item in folder.iterdir():
+        if item.name.startswith(KEPT):
+            continue
         if item.is_dir():
             shutil.rmtree(item, ignore_errors=True)
         else:
