@@ -509,6 +509,43 @@ def test_a_burst_of_429s_halves_the_limit_once() -> None:
     assert asyncio.run(go()) == (4, 2)
 
 
+def test_two_streams_throttled_in_one_burst_halve_the_limit_once() -> None:
+    """Streams A and B are sent together; A's 429 halves the limit and A's retry takes a slot of the new epoch
+    before B's 429 (sent in the old one) arrives: B's does not halve again. The epoch is each attempt's own,
+    not the client's last one (which A's retry had moved on)."""
+    b_sent, a_retried = asyncio.Event(), asyncio.Event()
+    attempts: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        who = json.loads(request.content)["who"]
+        attempts.append(who)
+        if attempts.count(who) > 1:
+            if who == "A":
+                a_retried.set()
+            return httpx.Response(200, content=sse({"who": who}))
+        if who == "A":
+            await asyncio.wait_for(b_sent.wait(), 5)  # both out before either answer
+        else:
+            b_sent.set()
+            await asyncio.wait_for(a_retried.wait(), 5)
+        return error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "1"})
+
+    client = make_client(handler, Settings(project="p", max_concurrency=8))
+
+    async def stream(who: str) -> list[dict[str, Any]]:
+        return [chunk async for chunk in client.stream_generate_content(GEMINI, {"who": who}, location="global")]
+
+    async def go() -> tuple[list[list[dict[str, Any]]], int]:
+        got = await asyncio.gather(stream("A"), stream("B"))
+        limit = client.concurrency
+        await client.aclose()
+        return got, limit
+
+    got, limit = asyncio.run(go())
+    assert got == [[{"who": "A"}], [{"who": "B"}]]
+    assert attempts == ["A", "B", "A", "B"] and limit == 4  # 8 halved once, for the one burst
+
+
 def test_the_limit_never_goes_under_one_nor_over_max_concurrency() -> None:
     from vertex_image.client.http import AdaptiveLimit
 

@@ -139,7 +139,10 @@ class Client:
         self._retired = False
         self._in_flight = 0
         self._hold_until = 0.0  # a 429's Retry-After: no new attempt before this clock time
-        self._last_epoch = 0  # the limit's epoch when the last 429 was sent
+        # The limit's epoch when the unary attempt that just got a 429 was sent: set by _exchange and read by
+        # _with_retries with no await between. A stream's error carries its own (``limit_epoch``): its 429 is
+        # raised after awaits, while other requests move this on.
+        self._last_epoch = 0
 
     def __repr__(self) -> str:
         return (
@@ -407,7 +410,8 @@ class Client:
                 wait = self._wait_s(exc, failures)
                 throttled = isinstance(exc, APIError) and exc.code == 429
                 if throttled and self._limit is not None:
-                    self._limit.throttled(self._last_epoch)  # halve the concurrency (once per burst)
+                    # halve the concurrency, once per burst: by the epoch this attempt was sent in
+                    self._limit.throttled(getattr(exc, "limit_epoch", self._last_epoch))
                 if throttled and exc.retry_after_s and self._clock() + wait <= deadline:  # type: ignore[union-attr]
                     self._hold_until = max(self._hold_until, self._clock() + wait)  # for every new attempt
                 if failures >= self.settings.max_attempts:
@@ -572,8 +576,9 @@ class Client:
         http, limit = self._connection()
         headers = await self._headers()
         stack = contextlib.AsyncExitStack()
+        epoch = None
         try:
-            self._last_epoch = await self._slot(limit)
+            epoch = await self._slot(limit)
             stack.callback(limit.release)
             request = http.build_request("POST", _parsed_url(url), content=payload, headers=headers, timeout=timeout)
             self._debug("POST %s attempt %d (stream)", url, attempt)
@@ -608,7 +613,9 @@ class Client:
                 )
             opened.first, opened.ended = first, ended
             return opened
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, APIError) and epoch is not None:
+                error.limit_epoch = epoch  # type: ignore[attr-defined]  # for _with_retries, after the awaits below
             await stack.aclose()
             raise
 
