@@ -607,6 +607,11 @@ async def _every_call(calls: Sequence[Awaitable[ParsedResponse]]) -> list[Parsed
     Waiting for all of them (rather than stopping at the first failure) is what lets images that were
     already made, and billed, be saved. Cancellation is not a failure: it propagates at once.
     """
+    if len(calls) == 1:  # one request (the usual call): awaited here; a task around it costs a loop turn more
+        try:
+            return [await calls[0]]
+        except Exception as error:
+            return [error]
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
