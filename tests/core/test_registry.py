@@ -80,7 +80,7 @@ def test_configure_drops_the_client_so_new_settings_take_effect(kernel: Recorder
 
 
 def test_the_default_concurrency_may_grow_and_a_set_one_is_a_hard_cap(kstate: KernelState) -> None:
-    from vertex_image.client.http import ADAPTIVE_CEILING
+    from vertex_image.base.config import ADAPTIVE_CEILING
 
     kstate.configure(backend="emulator", base_url="http://127.0.0.1:9")
     assert kstate.client().grow_to == ADAPTIVE_CEILING and kstate.client().concurrency == 8

@@ -68,6 +68,15 @@ def test_config_shows_every_setting_with_its_origin_and_hides_the_key(kernel: No
     assert text.splitlines()[-2].startswith("show_progress")
 
 
+def test_config_says_the_default_concurrency_grows_and_a_set_one_is_a_cap(kernel: None) -> None:
+    vi.configure(backend="gemini-api", api_key=KEY)
+    line = next(line for line in reports.config_view("auto").text.splitlines() if line.startswith("max_concurrency"))
+    assert "8 at first, growing to 32 while no 429 comes" in line and line.rstrip().endswith("default")
+    vi.configure(max_concurrency=4)
+    line = next(line for line in reports.config_view("auto").text.splitlines() if line.startswith("max_concurrency"))
+    assert line.split() == ["max_concurrency", "4", "configure"]
+
+
 def test_status_shows_the_setup_without_the_key(kernel: None) -> None:
     vi.configure(backend="gemini-api", api_key=KEY)
     view = reports.status_view(doctor=False)

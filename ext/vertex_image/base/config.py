@@ -46,6 +46,10 @@ class Secret(str):
         return "Secret('***')"
 
 
+# How far the default concurrency (max_concurrency not set by the user) may grow while no 429 comes.
+ADAPTIVE_CEILING = 32
+
+
 @dataclass(frozen=True)
 class Settings:
     """The effective configuration of one client.

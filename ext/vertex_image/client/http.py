@@ -43,7 +43,7 @@ from urllib.request import getproxies
 import httpx
 
 from .._version import __version__
-from ..base.config import Settings
+from ..base.config import ADAPTIVE_CEILING, Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
 from ..wire import bodyjson
 from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
@@ -64,8 +64,6 @@ JITTER_S = 1.0
 PING_TIMEOUT_S = 2.0
 # The largest answer read: 4 images of 4096 px as base64 PNG stay well under it; a 300 MB body does not.
 MAX_RESPONSE_BYTES = 128 * 1024 * 1024
-# How far the default concurrency (max_concurrency not set by the user) may grow while no 429 comes.
-ADAPTIVE_CEILING = 32
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
@@ -874,4 +872,4 @@ def _redact_tree(value: Any, redact: Callable[[str], str]) -> Any:
     return value
 
 
-__all__ = ["ADAPTIVE_CEILING", "MAX_RESPONSE_BYTES", "AdaptiveLimit", "Client", "OnRetry", "RetryEvent"]
+__all__ = ["MAX_RESPONSE_BYTES", "AdaptiveLimit", "Client", "OnRetry", "RetryEvent"]

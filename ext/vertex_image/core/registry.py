@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..base.config import Secret, Settings, check_output_dir, merge_configured, resolve_settings
+from ..base.config import ADAPTIVE_CEILING, Secret, Settings, check_output_dir, merge_configured, resolve_settings
 from ..base.errors import VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
 from ..results.images import set_preview_size
@@ -132,9 +132,9 @@ class KernelState:
         """The shared client; the first call resolves credentials (and starts the emulator if chosen).
 
         Its concurrency starts at ``max_concurrency``; when the user did not set it, it may grow (up to
-        ``client.http.ADAPTIVE_CEILING``) until the service answers 429 (``client.http.AdaptiveLimit``).
+        ``base.config.ADAPTIVE_CEILING``) until the service answers 429 (``client.http.AdaptiveLimit``).
         """
-        from ..client.http import ADAPTIVE_CEILING, Client  # lazy: httpx, loaded with the first request
+        from ..client.http import Client  # lazy: httpx, loaded with the first request
 
         with self._lock:
             if self._client is None:
