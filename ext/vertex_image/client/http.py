@@ -43,7 +43,7 @@ from urllib.request import getproxies
 import httpx
 
 from .._version import __version__
-from ..base.config import ADAPTIVE_CEILING, Settings
+from ..base.config import Settings
 from ..base.errors import APIError, AuthError, ResponseFormatError, TransportError, VertexImageError
 from ..wire import bodyjson
 from ..wire.apierrors import error_from_response, error_from_stream_chunk, excerpt, is_bare_error, strip_key
@@ -493,10 +493,8 @@ class Client:
             else:
                 request = http.build_request(verb, _parsed_url(url), content=content, headers=headers, timeout=timeout)
             self._debug("%s %s attempt %d", verb, url, attempt)
-            try:
-                status, response_headers, body = await _within(timeout, self._send_and_read(http, request, url))
-            except TimeoutError:
-                raise httpx.ReadTimeout(f"no complete answer within {timeout:g} s") from None
+            status, response_headers, body = await _read_within(
+                timeout, self._send_and_read(http, request, url), f"no complete answer within {timeout:g} s")
         finally:
             limit.release()
         self._debug("%s %s -> %d (attempt %d)", verb, url, status, attempt)
@@ -581,27 +579,19 @@ class Client:
             request = http.build_request("POST", _parsed_url(url), content=payload, headers=headers, timeout=timeout)
             self._debug("POST %s attempt %d (stream)", url, attempt)
             started = asyncio.get_running_loop().time()
-            try:
-                response = await _within(timeout, http.send(request, stream=True))
-            except TimeoutError:
-                raise httpx.ReadTimeout(f"no answer within {timeout:g} s") from None
+            response = await _read_within(timeout, http.send(request, stream=True), f"no answer within {timeout:g} s")
             stack.push_async_callback(response.aclose)
             self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
             left = max(0.001, timeout - (asyncio.get_running_loop().time() - started))
             if response.status_code != 200:
-                try:
-                    body = await _within(left, self._read_body(response, url))
-                except TimeoutError:
-                    raise httpx.ReadTimeout(f"no complete answer within {timeout:g} s") from None
+                body = await _read_within(left, self._read_body(response, url), f"no complete answer within {timeout:g} s")
                 raise self._api_error(response.status_code, response.headers, body, url, model_id)
             limit.succeeded()
             raw = response.aiter_bytes()
             parser = SSEParser()
             opened = _OpenStream(stack, raw, parser, [], False)
-            try:
-                first, ended = await _within(left, self._next_chunks(raw, parser, opened, url))
-            except TimeoutError:
-                raise httpx.ReadTimeout(f"no first chunk within {timeout:g} s") from None
+            first, ended = await _read_within(
+                left, self._next_chunks(raw, parser, opened, url), f"no first chunk within {timeout:g} s")
             if first and is_bare_error(first[0]):  # before the first chunk: may be retried
                 raise self._scrub(error_from_stream_chunk(first[0], url=url, model=model_id))
             if not first:
@@ -809,6 +799,15 @@ def _parsed_url(url: str) -> httpx.URL:
     """``url`` parsed once: httpx's URL parser takes ~0.1 ms a request, a tenth of a small answer's round trip on
     loopback, and a kernel sends to a handful of URLs."""
     return httpx.URL(url)
+
+
+async def _read_within(seconds: float, work: Awaitable[T], late: str) -> T:
+    """``_within`` for a request: past ``seconds`` it is an ``httpx.ReadTimeout`` saying ``late`` (retried as one;
+    httpx's own timeouts bound each network read, not the whole answer)."""
+    try:
+        return await _within(seconds, work)
+    except TimeoutError:
+        raise httpx.ReadTimeout(late) from None
 
 
 def _megabytes(size: int) -> str:
