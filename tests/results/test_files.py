@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from vertex_image.results.files import TMP_PREFIX, atomic_write, os_reason
+from vertex_image.results.files import TMP_PREFIX, atomic_write, atomic_write_all, os_reason
 
 
 def test_atomic_write_replaces_the_whole_file(tmp_path: Path) -> None:
@@ -86,3 +86,21 @@ def test_group_sync_fsyncs_what_is_queued_once_and_a_forked_child_starts_its_own
         os._exit(0 if later._thread is None else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_the_pieces_of_a_file_reach_it_whole_when_the_system_writes_a_few_bytes_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image goes out as pieces (the bytes around its metadata block) in one writev; a writev that takes only
+    part of them is called again from where it stopped, empty pieces included."""
+    calls: list[int] = []
+
+    def three_bytes(fd: int, views: list[memoryview]) -> int:
+        calls.append(len(views))
+        return os.write(fd, b"".join(bytes(view) for view in views)[:3])
+
+    monkeypatch.setattr(os, "writev", three_bytes, raising=False)
+    target = tmp_path / "fox.png"
+    atomic_write_all([(target, [b"abcd", b"", memoryview(b"efg"), b"hijklmn"])], durable=False)
+    assert target.read_bytes() == b"abcdefghijklmn"
+    assert calls[0] == 3 and len(calls) == 5  # the three non-empty pieces at once, then what was left
