@@ -586,7 +586,7 @@ class Plan:
         if quick:
             plan = cls(True, 1, 1, False, 5, 1, 0.25, 2, 12, 1, 10, 5)
         else:
-            plan = cls(False, 5, 3, True, 15, 3, 0.5, 9, 30, 2, 50, 20)  # 9 tiny rounds: its samples are short
+            plan = cls(False, 5, 3, True, 15, 3, 0.5, 21, 30, 2, 50, 20)  # 21 tiny rounds: one round's ratio spans 0.6-1.0
         if rounds:
             plan.inproc_rounds = rounds
         return plan
