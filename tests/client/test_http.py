@@ -860,6 +860,15 @@ def test_cancelling_drops_a_real_connection(monkeypatch: pytest.MonkeyPatch) -> 
     assert asyncio.run(go())
 
 
+async def reply_ok(writer: asyncio.StreamWriter) -> None:
+    """A raw HTTP/1.1 200 with OK_BODY, then the connection closed (for tests with a real socket)."""
+    body = json.dumps(OK_BODY).encode()
+    writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                 % (len(body), body))  # fmt: skip
+    await writer.drain()
+    writer.close()
+
+
 def test_a_proxy_in_the_environment_carries_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
     """Unary requests skip httpx's client pipeline for its transport; with a proxy set, the client's own choice
     of transport per URL (its proxy mounts) is kept: the request reaches the proxy, in absolute form."""
@@ -871,11 +880,7 @@ def test_a_proxy_in_the_environment_carries_the_request(monkeypatch: pytest.Monk
 
         async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             seen.append(await reader.readuntil(b"\r\n\r\n"))
-            body = json.dumps(OK_BODY).encode()
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
-                         % (len(body), body))  # fmt: skip
-            await writer.drain()
-            writer.close()
+            await reply_ok(writer)
 
         server = await asyncio.start_server(proxy, "127.0.0.1", 0)
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
@@ -908,11 +913,7 @@ def test_no_proxy_alone_keeps_requests_off_the_client_pipeline(monkeypatch: pyte
             head = await reader.readuntil(b"\r\n\r\n")
             length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
             await reader.readexactly(length)
-            body = json.dumps(OK_BODY).encode()
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
-                         % (len(body), body))  # fmt: skip
-            await writer.drain()
-            writer.close()
+            await reply_ok(writer)
 
         server = await asyncio.start_server(serve, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
