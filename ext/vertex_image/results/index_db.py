@@ -27,7 +27,8 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,7 @@ class IndexDB:
                                                  check_same_thread=False)  # fmt: skip
                     try:
                         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                            connection.execute("PRAGMA journal_mode = WAL")
+                        use_wal(connection, sqlite3.OperationalError)
                         connection.execute(f"PRAGMA synchronous = {SYNCHRONOUS.get(self.durability, 'FULL')}")
                         if self.durability == "process":  # checkpoints run in the background pass (checkpoint)
                             connection.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK_CHECKPOINT_PAGES}")
@@ -365,6 +365,27 @@ class IndexDB:
     def other_lines(self) -> list[str]:
         """What an imported index held that was neither an image nor a charge (torn lines included)."""
         return [row[0] for row in self.rows("SELECT line FROM other_lines ORDER BY seq")]
+
+
+def use_wal(connection: Any, busy: type[Exception], *, wait_s: float = BUSY_TIMEOUT_MS / 1000,
+            sleep: Callable[[float], object] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    """Put the database in WAL mode, waiting for another kernel that is doing the same.
+
+    Two kernels opening a new folder's index at once both find it in rollback mode; the one that switches second
+    is refused at once with "database is locked" (SQLite does not wait on the other's open WAL connection), though
+    the mode it wants is set a moment later. So a refusal is met by looking again, for up to ``wait_s``.
+    """
+    deadline = clock() + wait_s
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except busy as exc:
+            if not any(word in str(exc) for word in ("locked", "busy")) or clock() >= deadline:
+                raise
+            sleep(0.01)
 
 
 @contextlib.contextmanager
