@@ -122,7 +122,7 @@ class LockedOnce:
     def __init__(self, error: str = "database is locked") -> None:
         self.mode, self.error, self.sent = "delete", error, []
 
-    def execute(self, sql: str) -> "LockedOnce":
+    def execute(self, sql: str) -> LockedOnce:
         self.sent.append(sql)
         if sql == "PRAGMA journal_mode = WAL":
             self.mode = "wal"  # the other kernel's switch lands
@@ -147,7 +147,7 @@ def test_another_failure_of_the_switch_is_not_waited_on() -> None:
 
 def test_a_switch_still_refused_at_the_deadline_fails() -> None:
     class AlwaysLocked(LockedOnce):  # the other kernel never lets go
-        def execute(self, sql: str) -> "AlwaysLocked":
+        def execute(self, sql: str) -> AlwaysLocked:
             self.sent.append(sql)
             if sql == "PRAGMA journal_mode = WAL":
                 raise sqlite3.OperationalError("database is locked")
