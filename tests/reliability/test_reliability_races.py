@@ -119,6 +119,30 @@ def test_an_undo_over_another_kernels_turns_is_refused_in_one_line(kernel: Recor
     assert prompts == ["mine", "other turn 0", "after"]
 
 
+def test_a_turn_whose_image_could_not_be_saved_is_not_recorded_twice_when_another_kernel_writes(
+    kernel: Recorder, em: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its image is kept in memory only, so the session file names no file for it and reads it back without
+    bytes; a later merge must still know that turn as the one on disk (found twice in CI's race test, after an
+    index that could not be opened)."""
+    from vertex_image.results import store
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    chat = vi.chat(name="shared-unsaved")
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "atomic_write_all", disk_full)
+        first = chat.send("mine")
+    assert first.images[0].path == "" and any("not saved" in notice for notice in first.notices)
+    out = Path(vi.settings().output_dir)
+    _kernels(em, out, "shared-unsaved", ["other"], 1)
+    chat.send("after")
+    prompts = [e["prompt"] for e in json.loads((out / "sessions" / "shared-unsaved.json").read_text())["exchanges"]]
+    assert prompts == ["mine", "other turn 0", "after"]
+    assert [exchange.prompt for exchange in chat] == prompts
+
+
 HOLDER = """
 import fcntl, json, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)

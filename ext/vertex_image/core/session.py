@@ -623,8 +623,16 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _exchange_key(exchange: Exchange) -> tuple[Any, ...]:
-    """What tells one recorded turn from another, whichever kernel recorded it."""
-    return (exchange.response_id, exchange.prompt, tuple(image.id for image in exchange.images))
+    """What tells one recorded turn from another, whichever kernel recorded it.
+
+    The service's response id names the answer; the images' content ids are not used beside it, because an
+    image that could not be saved is kept in memory only: the file names no file for it and reads it back
+    without bytes (no id), and the turn would then seem new at every merge. Without a response id (files of
+    old versions) the images' ids tell turns apart.
+    """
+    if exchange.response_id:
+        return (exchange.response_id, exchange.prompt, len(exchange.images))
+    return (None, exchange.prompt, tuple(image.id for image in exchange.images))
 
 
 def _count(number: int, word: str) -> str:
