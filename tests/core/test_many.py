@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel  # noqa: F401, F811 - fixtures
+from apihelpers import Recorder, em, kernel, recorded_emulator, recorder  # noqa: F401, F811 - fixtures
 from vertex_image.base.errors import InvalidRequest
+from vertex_image.core import registry
 from vertex_image.core.many import AUTO_BATCH_ROWS, ProgressLine, Tally
 
 
@@ -29,6 +30,23 @@ def test_rows_run_now_each_image_saved_with_its_key_and_a_blocked_row_fails_alon
     assert result.cost is not None and result.cost.usd > 0
     assert lines and lines[-1].startswith("gemini-nano-banana-2.1 · 6/7 done · 1 failed")
     assert "so far" in lines[-1]
+
+
+def test_rows_follow_the_clients_growing_limit_unless_max_concurrency_is_set(tmp_path: Path) -> None:
+    """Unset, max_concurrency is where the client starts: rows are let in as it grows (one more request per success
+    until a 429), so a run of many rows goes past 8 in flight; set, it caps the rows."""
+    peaks = []
+    for setting in (None, 3):
+        with recorded_emulator(latency_s=0.05) as emulator:
+            vi.configure(backend="emulator", base_url=emulator.base_url, output_dir=str(tmp_path / "out"),
+                         max_concurrency=setting)  # fmt: skip
+            try:
+                result = vi.generate_many([f"a fox number {i}" for i in range(40)], mode="now", progress=False)
+            finally:
+                registry.reset()
+            assert len(result.images.images) == 40
+            peaks.append(recorder(emulator).peak)
+    assert 8 < peaks[0] <= 32 and peaks[1] == 3
 
 
 def test_a_bad_row_refuses_the_whole_call_before_anything_is_sent(kernel: Recorder) -> None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
+from ..base.config import ADAPTIVE_CEILING
 from ..base.errors import InvalidRequest, VertexImageError
 from ..base.pricing import Cost
 from ..results.images import ImageSet
@@ -115,8 +116,16 @@ def to_request(row: Row, model: str, provenance: Mapping[str, Any] | None = None
 
 async def arun_now(rows: Sequence[Row], model: str, *, progress: bool | ProgressSink = True,
                    notices: tuple[str, ...] = ()) -> ManyResult:  # fmt: skip
-    """Run the rows here, at most ``max_concurrency`` at a time; every image saved, every failure kept."""
-    limit = asyncio.Semaphore(max(1, state().settings().max_concurrency))
+    """Run the rows here; every image saved, every failure kept.
+
+    A ``max_concurrency`` the user set is the cap on rows in flight. Unset, the rows may go up to the client's
+    adaptive ceiling: the client starts at ``max_concurrency`` and lets one more request in after each success
+    until the service answers 429 (``client.http.AdaptiveLimit``), so a long run uses the quota it has instead
+    of staying at the start; rows beyond the client's current limit wait for a slot there.
+    """
+    settings = state().settings()
+    rows_at_once = settings.max_concurrency if "max_concurrency" in settings.sources else ADAPTIVE_CEILING
+    limit = asyncio.Semaphore(max(1, rows_at_once))
     tally = Tally(len(rows), model)
     line = ProgressLine(progress, tally)
 
