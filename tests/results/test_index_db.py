@@ -81,19 +81,24 @@ def _open(folder: str, start: object) -> None:
     IndexDB(Path(folder)).connect()
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="forks two processes (Linux only here)")
-def test_two_kernels_opening_an_old_index_at_once_import_it_once(tmp_path: Path) -> None:
-    lines = "".join(json.dumps(image_line(n)) + "\n" for n in range(2000)) + json.dumps(charge_line(0.01)) + "\n"
-    (tmp_path / "index.jsonl").write_text(lines)
+def _open_in_two_kernels_at_once(folder: Path) -> list[int | None]:
+    """Two forked processes open ``folder``'s index at the same moment; their exit codes."""
     context = multiprocessing.get_context("fork")
     start = context.Event()
-    kernels = [context.Process(target=_open, args=(str(tmp_path), start)) for _ in range(2)]
+    kernels = [context.Process(target=_open, args=(str(folder), start)) for _ in range(2)]
     for kernel in kernels:
         kernel.start()
     start.set()
     for kernel in kernels:
         kernel.join(60)
-        assert kernel.exitcode == 0
+    return [kernel.exitcode for kernel in kernels]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks two processes (Linux only here)")
+def test_two_kernels_opening_an_old_index_at_once_import_it_once(tmp_path: Path) -> None:
+    lines = "".join(json.dumps(image_line(n)) + "\n" for n in range(2000)) + json.dumps(charge_line(0.01)) + "\n"
+    (tmp_path / "index.jsonl").write_text(lines)
+    assert _open_in_two_kernels_at_once(tmp_path) == [0, 0]
     index = IndexDB(tmp_path)
     assert len(list(index.images())) == 2000 and len(index.charge_lines()) == 1
 
@@ -102,18 +107,10 @@ def test_two_kernels_opening_an_old_index_at_once_import_it_once(tmp_path: Path)
 def test_two_kernels_opening_a_new_folders_index_at_once_both_open_it(tmp_path: Path) -> None:
     """The second kernel to switch a new index to WAL is refused at once ("database is locked"); it must look
     again rather than fail its first save (1 pair in 8 did, before: 24 pairs catch that nearly always)."""
-    context = multiprocessing.get_context("fork")
     for number in range(24):
         folder = tmp_path / f"out-{number}"
         folder.mkdir()
-        start = context.Event()
-        kernels = [context.Process(target=_open, args=(str(folder), start)) for _ in range(2)]
-        for kernel in kernels:
-            kernel.start()
-        start.set()
-        for kernel in kernels:
-            kernel.join(60)
-        assert [kernel.exitcode for kernel in kernels] == [0, 0], f"pair {number}"
+        assert _open_in_two_kernels_at_once(folder) == [0, 0], f"pair {number}"
 
 
 class LockedOnce:
