@@ -122,7 +122,9 @@ def kernel(em: Emulator, tmp_path: Path) -> Iterator[Recorder]:
 
 
 def sessions_state() -> dict[str, Any]:
-    """Every session in memory (which object, model, options, turns) and every file of sessions/, as bytes."""
+    """Every session in memory (which object, model, options, turns) and every file of sessions/, as bytes; a
+    session's ``.lock`` file only as there (it says who took the lock last, and when, to the second: rewritten
+    at each turn, even one whose file could not be written)."""
     kernel = registry.state()
     memory = {
         name: (id(chat), chat.model, json.dumps(chat.options, sort_keys=True), chat.last_left_out,
@@ -133,7 +135,8 @@ def sessions_state() -> dict[str, Any]:
     if folder.is_file():
         files: dict[str, bytes | None] = {".": folder.read_bytes()}
     else:
-        files = {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+        files = {str(p.relative_to(folder)): p.read_bytes() if p.is_file() and p.suffix != ".lock" else None
+                 for p in sorted(folder.rglob("*"))}  # fmt: skip
     return {"memory": memory, "files": files}
 LEGACY_DAY = "2026-03-01"  # before Imagen and the Gemini 3 previews were shut down
 
