@@ -67,6 +67,7 @@ MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 USER_AGENT = f"vertex-image/{__version__} gl-python/{platform.python_version()}"
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,6 @@ class Client:
         self._retired = False
         self._in_flight = 0
         self._hold_until = 0.0  # a 429's Retry-After: no new attempt before this clock time
-        # The limit's epoch when the unary attempt that just got a 429 was sent: set by _exchange and read by
-        # _with_retries with no await between. A stream's error carries its own (``limit_epoch``): its 429 is
-        # raised after awaits, while other requests move this on.
-        self._last_epoch = 0
 
     def __repr__(self) -> str:
         return (
@@ -288,9 +285,9 @@ class Client:
             if payload is None:
                 sent.pop("content-type", None)
             sent.update(extra)
-            status, headers, answer = await self._exchange(verb, url, sent, timeout, number, content=payload)
+            status, headers, answer, epoch = await self._exchange(verb, url, sent, timeout, number, content=payload)
             if status != 200:
-                raise self._api_error(status, headers, answer, url, "")
+                raise _sent_in(self._api_error(status, headers, answer, url, ""), epoch)
             return {k.lower(): v for k, v in headers.items()}, bytes(answer)
 
         if not retry:
@@ -408,8 +405,8 @@ class Client:
                 wait = self._wait_s(exc, failures)
                 throttled = isinstance(exc, APIError) and exc.code == 429
                 if throttled and self._limit is not None:
-                    # halve the concurrency, once per burst: by the epoch this attempt was sent in
-                    self._limit.throttled(getattr(exc, "limit_epoch", self._last_epoch))
+                    # halve the concurrency, once per burst: by the epoch the attempt was sent in (_sent_in)
+                    self._limit.throttled(getattr(exc, "limit_epoch", self._limit.epoch))
                 if throttled and exc.retry_after_s and self._clock() + wait <= deadline:  # type: ignore[union-attr]
                     self._hold_until = max(self._hold_until, self._clock() + wait)  # for every new attempt
                 if failures >= self.settings.max_attempts:
@@ -457,15 +454,15 @@ class Client:
         verb = "GET" if payload is None else "POST"
         if payload is None or form is not None:
             headers.pop("content-type", None)  # multipart: httpx sets it with the boundary
-        status, response_headers, content = await self._exchange(
+        status, response_headers, content, epoch = await self._exchange(
             verb, url, headers, timeout, attempt, content=payload, form=form
         )
         if status != 200:
-            raise self._api_error(status, response_headers, content, url, model_id)
+            raise _sent_in(self._api_error(status, response_headers, content, url, model_id), epoch)
         data = _json_object(content, url, self._redact)
         del content  # the body goes as soon as it is read: only its images stay (as str, then bytes)
         if is_bare_error(data):
-            raise self._scrub(error_from_stream_chunk(data, url=url, model=model_id))
+            raise _sent_in(self._scrub(error_from_stream_chunk(data, url=url, model=model_id)), epoch)
         return data
 
     async def _exchange(
@@ -478,8 +475,9 @@ class Client:
         *,
         content: bytes | None = None,
         form: tuple[dict[str, str], list[Any]] | None = None,
-    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
-        """One request in a slot: status, headers and the whole body, all within ``timeout`` seconds.
+    ) -> tuple[int, httpx.Headers, bytes | bytearray, int]:
+        """One request in a slot: status, headers and the whole body, all within ``timeout`` seconds, and the
+        limit's epoch the slot was taken in (for ``_sent_in``).
 
         The time bound covers the body read (httpx's own timeouts are per network read, which a server
         sending a byte now and then never trips); a body over ``max_response_bytes`` is refused unread.
@@ -500,9 +498,7 @@ class Client:
         self._debug("%s %s -> %d (attempt %d)", verb, url, status, attempt)
         if status == 200:
             limit.succeeded()
-        elif status == 429:
-            self._last_epoch = epoch
-        return status, response_headers, body
+        return status, response_headers, body, epoch
 
     async def _send_and_read(
         self, http: httpx.AsyncClient, request: httpx.Request, url: str
@@ -603,7 +599,7 @@ class Client:
             return opened
         except BaseException as error:
             if isinstance(error, APIError) and epoch is not None:
-                error.limit_epoch = epoch  # type: ignore[attr-defined]  # for _with_retries, after the awaits below
+                _sent_in(error, epoch)
             await stack.aclose()
             raise
 
@@ -799,6 +795,13 @@ def _parsed_url(url: str) -> httpx.URL:
     """``url`` parsed once: httpx's URL parser takes ~0.1 ms a request, a tenth of a small answer's round trip on
     loopback, and a kernel sends to a handful of URLs."""
     return httpx.URL(url)
+
+
+def _sent_in(error: E, epoch: int) -> E:
+    """``error`` marked with the concurrency limit's epoch its attempt was sent in: a 429 halves the limit once
+    per burst (``AdaptiveLimit.throttled``), whatever other requests did while this one was answered."""
+    error.limit_epoch = epoch  # type: ignore[attr-defined]
+    return error
 
 
 async def _read_within(seconds: float, work: Awaitable[T], late: str) -> T:
