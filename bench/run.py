@@ -7,8 +7,10 @@ Every figure is measured for every contender in the same run, interleaved round 
 each round), against ``bench/server.py`` in its own process (canned Gemini ``generateContent`` answers with
 photo-like PNGs; see its docstring). The table gives each contender's median and, for each peer, the median
 of the per-round ratios ours / theirs: on a shared 2-core machine the ratio of two neighbours in time is far
-steadier than either number alone. Each sample starts when the process's other threads are quiet (``settle``):
-one contender's background work (LiteLLM's logging thread, our fsync pass) is not charged to the next. ``--quick`` runs fewer rounds and two lighter scenarios (said in the row).
+steadier than either number alone. Each sample starts once every contender's disk work is done and the
+process's other threads are quiet (``quiesce``): one contender's background work (LiteLLM's logging thread,
+our fsync pass, the kernel's writeback of unsynced files) is not charged to the next. ``--quick`` runs fewer
+rounds and two lighter scenarios (said in the row).
 
 Contenders, each as a user would write it:
     vertex-image  ``vi.configure(backend="gemini-api", api_key=..., base_url=..., output_dir=<temp>)`` then
@@ -586,7 +588,8 @@ class Plan:
         if quick:
             plan = cls(True, 1, 1, False, 5, 1, 0.25, 2, 12, 1, 10, 5)
         else:
-            plan = cls(False, 5, 3, True, 15, 3, 0.5, 21, 30, 2, 50, 20)  # 21 tiny rounds: one round's ratio spans 0.6-1.0
+            # 21 tiny rounds: one round's ratio spans 0.6 to 1.0 on a shared machine
+            plan = cls(False, 5, 3, True, 15, 3, 0.5, 21, 30, 2, 50, 20)
         if rounds:
             plan.inproc_rounds = rounds
         return plan
@@ -883,8 +886,9 @@ def transports() -> str:
 
     genai_sync = "httpx2" if find_spec("httpx2") else "httpx"
     genai_async = "aiohttp" if find_spec("aiohttp") else genai_sync
-    return (f"transports: vertex-image httpx.AsyncHTTPTransport (httpcore) on its runtime loop, without AsyncClient.send; google-genai {genai_sync} (sync), "
-            f"{genai_async} (async); LiteLLM httpx (sync), httpx over its aiohttp transport (async); bare httpx: httpx.Client / AsyncClient")
+    return (f"transports: vertex-image httpx.AsyncHTTPTransport (httpcore) on its runtime loop, without "
+            f"AsyncClient.send; google-genai {genai_sync} (sync), {genai_async} (async); LiteLLM httpx (sync), httpx "
+            "over its aiohttp transport (async); bare httpx: httpx.Client / AsyncClient")
 
 
 def machine() -> str:
@@ -930,9 +934,9 @@ def report(rows: list[Row], plan: Plan, loads: list[tuple[str, tuple[float, floa
     notes += [f"- {name} could not be set up: {error}" for name, error in bench.failed_setup.items()]
     notes.append(f"- {transports()}")
     if bench.settled:
-        notes.append(f"- before each of its {len(bench.settled)} samples the bench ran vertex-image's pending fsync pass, "
-                     f"wrote every dirty page out (`os.sync`) and waited for the process's other threads to go quiet "
-                     f"(`quiesce`): median {statistics.median(bench.settled) * 1000:.0f} ms, "
+        notes.append(f"- before each of its {len(bench.settled)} samples the bench ran vertex-image's pending fsync "
+                     f"pass, wrote every dirty page out (`os.sync`) and waited for the process's other threads to go "
+                     f"quiet (`quiesce`): median {statistics.median(bench.settled) * 1000:.0f} ms, "
                      f"longest {max(bench.settled):.2f} s, {sum(bench.settled):.0f} s in all")
     notes += [f"- {line}" for line in bench.many_lines] or [
         "- `generate_many(mode=\"now\")`, 200 prompts: not in this run (`--only many`, or bench/batch_bench.py)"

@@ -215,7 +215,8 @@ def test_a_version_1_index_gains_the_replays_table_and_the_id_file_index(tmp_pat
     old.execute("CREATE TABLE images (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, file TEXT NOT NULL, "
                 "model TEXT NOT NULL, prompt_key TEXT NOT NULL, saved REAL, record TEXT NOT NULL)")  # fmt: skip
     old.execute("CREATE INDEX images_by_id ON images (id)")
-    old.execute("INSERT INTO images (id, file, model, prompt_key, saved, record) VALUES ('ab', 'f.png', '', '', 0, '{}')")
+    old.execute("INSERT INTO images (id, file, model, prompt_key, saved, record) "
+                "VALUES ('ab', 'f.png', '', '', 0, '{}')")
     old.execute("PRAGMA user_version = 1")
     old.commit()
     old.close()

@@ -560,7 +560,9 @@ def test_a_save_proves_the_folder_writable_for_a_moment_then_the_probe_is_made_a
     assert probes == ["probe", "probe", "probe"] and (tmp_path / "out").is_dir()
 
 
-def test_saves_leave_the_index_checkpoint_to_the_background_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_saves_leave_the_index_checkpoint_to_the_background_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With durability "process" no save copies the index's log into the database (SQLite's default does it, with
     an fsync, inside every ~80th save); the background pass does, after its fsyncs."""
     import sqlite3

@@ -580,7 +580,8 @@ class Client:
             self._debug("POST %s -> %d (attempt %d)", url, response.status_code, attempt)
             left = max(0.001, timeout - (asyncio.get_running_loop().time() - started))
             if response.status_code != 200:
-                body = await _read_within(left, self._read_body(response, url), f"no complete answer within {timeout:g} s")
+                body = await _read_within(
+                    left, self._read_body(response, url), f"no complete answer within {timeout:g} s")
                 raise self._api_error(response.status_code, response.headers, body, url, model_id)
             limit.succeeded()
             raw = response.aiter_bytes()

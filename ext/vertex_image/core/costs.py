@@ -126,7 +126,7 @@ class Ledger:
             self.write(charge)
 
     def write(self, charge: Charge) -> None:
-        """Write a charge already added to the store (``record_to``), on its own."""
+        """Write a charge that is already in the account to the store (``record_to``), in a commit of its own."""
         if self.record_to is not None:
             self.record_to(charge)
 

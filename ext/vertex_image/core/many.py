@@ -1,11 +1,11 @@
 """Many prompts in one call: ``generate_many`` runs rows now (the kernel's bounded concurrency) or as a batch job.
 
 ``mode="now"`` sends every row through the same path as ``generate_images`` (one image per row), as many at once
-as the client's adaptive limit allows (a ``max_concurrency`` the user set caps them), with one progress line (done / failed / retrying, images per minute, spend
-so far); every image is saved with its row's key (``parameters["row"]``) before the call returns, and a
-failed row comes back with its error instead of stopping the others. ``mode="batch"`` submits the rows to
-Google's batch engine at half the price (``core.batches``); ``"auto"`` picks batch above ``AUTO_BATCH_ROWS``
-rows and says so.
+as the client's adaptive limit allows (a ``max_concurrency`` the user set caps them), with one progress line
+(done / failed / retrying, images per minute, spend so far); every image is saved with its row's key
+(``parameters["row"]``) before the call returns, and a failed row comes back with its error instead of
+stopping the others. ``mode="batch"`` submits the rows to Google's batch engine at half the price
+(``core.batches``); ``"auto"`` picks batch above ``AUTO_BATCH_ROWS`` rows and says so.
 """
 
 from __future__ import annotations

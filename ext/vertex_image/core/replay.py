@@ -8,9 +8,8 @@ the history it replays, so a turn's key covers every turn before it.
 Every answered request is kept under its key (``answer``: the ids of its images, its text, and the model turn
 verbatim with its thought signatures, its images by file), in the store's index in the same commit as the
 call's images and charge (``ImageStore.save_all``); the key goes into each image's sidecar and index line and
-into the call's charge line. ``replayed`` builds the
-same answer again from those files: the same images (same bytes), the same model turn, so a session
-continues live from any replayed turn.
+into the call's charge line. ``replayed`` builds the same answer again from that record: the same images
+(same bytes), the same model turn, so a session continues live from any replayed turn.
 
 Modes (``configure(replay=...)``, per call ``replay=``): ``off`` sends every request; ``auto`` answers from the
 store a request with a seed and every session turn (a seedless one-shot call is sent: asking again usually
@@ -256,8 +255,9 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
 
     What it used: the images named in its outputs' metadata (``vertex_image.images``, or ``vertex_image.id``
     for one image); the recorded answers (in the index; ``replay/<key>.json`` in the bundle) that brought those
-    images, with every image and blob they name; then, again and again, the answers that brought the images those requests sent (a
-    session turn's history, an edited earlier result), so a whole refinement comes along with its last turn;
+    images, with every image and blob they name; then, again and again, the answers that brought the images
+    those requests sent (a session turn's history, an edited earlier result), so a whole refinement comes
+    along with its last turn;
     and the session files that show any of those images (with their blobs). A result never shown in an
     output (assigned, or silenced with ``;``) is found only through a later request that sent its images. The bundle holds the notebook and a store folder beside it under the same
     name relative to the notebook as ``output_dir`` (``vertex_images`` when that is not below the notebook's

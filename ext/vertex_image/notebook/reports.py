@@ -360,7 +360,6 @@ def config_view(show_progress: str) -> HtmlView:
         origin = settings.sources.get(field.name, "default")
         if field.name == "max_concurrency" and origin == "default":  # set, it is a cap; unset, a start
             shown = f"{value} at first, growing to {ADAPTIVE_CEILING} while no 429 comes (halved on one)"
-
         if origin == "default" and settings.backend == "emulator" and field.name in ("base_url", "project"):
             origin = "emulator"
         rows.append((field.name, shown, origin))

@@ -258,11 +258,11 @@ class IndexDB:
     # writing ---------------------------------------------------------------------------------
     @staticmethod
     def add_images(connection: Any, records: Sequence[Mapping[str, Any]], *,
-                   texts: Sequence[str | None] = ()) -> None:  # fmt: skip
-        """Within ``writing()``: one row per image record (``texts``: their JSON where already made)."""
-        made = list(texts) + [None] * (len(records) - len(texts))
-        connection.executemany("INSERT INTO images (id, file, model, prompt_key, saved, record) VALUES (?, ?, ?, ?, ?, ?)",
-                               [image_row(record, text) for record, text in zip(records, made)])  # fmt: skip
+                   texts: Sequence[str | None] | None = None) -> None:  # fmt: skip
+        """Within ``writing()``: one row per image record (``texts``: each one's JSON, None where not made yet)."""
+        rows = [image_row(record, text) for record, text in zip(records, texts or [None] * len(records), strict=True)]
+        connection.executemany("INSERT INTO images (id, file, model, prompt_key, saved, record) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
 
     def add_charge(self, line: Mapping[str, Any]) -> bool:
         """One charge line in its own transaction; False when its ``charge_id`` was recorded already."""

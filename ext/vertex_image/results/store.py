@@ -22,8 +22,9 @@ committed last, so a crash leaves either a complete image that is not yet listed
 Durability (the ``durability`` setting): ``process`` (default) renames the files into place and commits
 the row without waiting for the disk; that survives a killed process or a crashed kernel (the operating
 system still writes what it was given), and a background pass (``files.GROUP_SYNC``) fsyncs the new files
-and the folder within a second, and checkpoints the index (its log into the database, with an fsync). ``fsync`` fsyncs every file, the folder and the commit before a save
-returns: it also survives a power loss, at about 4 ms per fsync.
+and the folder within a second, and checkpoints the index (its log into the database, with an fsync).
+``fsync`` fsyncs every file, the folder and the commit before a save returns: it also survives a power loss,
+at about 4 ms per fsync.
 """
 
 from __future__ import annotations
@@ -432,7 +433,7 @@ class ImageStore:
             if not image.data:
                 saved.append(image)
                 continue
-            filename, fresh = self._chosen_name(image, name, connection, memo)
+            filename, fresh = self._filename(image, name, connection, memo)
             path = self.root / filename
             record = image.provenance(full=True)
             record.update(file=filename, saved_at=saved_at)
@@ -619,15 +620,11 @@ class ImageStore:
     # -- helpers ---------------------------------------------------------------------------------------
 
     def _filename(self, image: GeneratedImage, name: str | None, connection: Any = None,
-                  memo: dict[Path, dict[str, Any]] | None = None) -> str:  # fmt: skip
+                  memo: dict[Path, dict[str, Any]] | None = None) -> tuple[str, bool]:  # fmt: skip
         """``name`` with its extension; else a readable, content-addressed name ``<prompt-words>-<short id>.<ext>``
         (the full content id when another image holds that name). Stores written with ``<id>.<ext>`` load as before.
+        And whether it is new content under a free name (nothing there to compare with).
         """
-        return self._chosen_name(image, name, connection, memo)[0]
-
-    def _chosen_name(self, image: GeneratedImage, name: str | None, connection: Any = None,
-                     memo: dict[Path, dict[str, Any]] | None = None) -> tuple[str, bool]:  # fmt: skip
-        """``_filename``, and whether it is new content under a free name (nothing there to compare with)."""
         extension = EXTENSIONS.get(image.mime_type, ".bin")
         if name is None:
             readable = image.file_name
