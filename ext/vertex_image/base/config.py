@@ -124,6 +124,12 @@ class Settings:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
+    def adaptive_ceiling(self) -> int | None:
+        """How far requests in flight may grow from ``max_concurrency`` while no 429 comes; None when the user set
+        ``max_concurrency`` (anywhere: then it is a hard cap)."""
+        return None if "max_concurrency" in self.sources else ADAPTIVE_CEILING
+
+    @property
     def speaks(self) -> str:
         """The wire dialect in use: ``vertex`` or ``gemini-api`` (the emulator and a LiteLLM proxy speak either;
         an OpenAI-shaped gateway forwards to the Gemini API's models)."""

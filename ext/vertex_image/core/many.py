@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
-from ..base.config import ADAPTIVE_CEILING
 from ..base.errors import InvalidRequest, VertexImageError
 from ..base.pricing import Cost
 from ..results.images import ImageSet
@@ -124,8 +123,7 @@ async def arun_now(rows: Sequence[Row], model: str, *, progress: bool | Progress
     of staying at the start; rows beyond the client's current limit wait for a slot there.
     """
     settings = state().settings()
-    rows_at_once = settings.max_concurrency if "max_concurrency" in settings.sources else ADAPTIVE_CEILING
-    limit = asyncio.Semaphore(max(1, rows_at_once))
+    limit = asyncio.Semaphore(max(1, settings.adaptive_ceiling or settings.max_concurrency))
     tally = Tally(len(rows), model)
     line = ProgressLine(progress, tally)
 

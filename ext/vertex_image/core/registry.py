@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..base.config import ADAPTIVE_CEILING, Secret, Settings, check_output_dir, merge_configured, resolve_settings
+from ..base.config import Secret, Settings, check_output_dir, merge_configured, resolve_settings
 from ..base.errors import VertexImageError
 from ..base.notify import Subscribers, Unsubscribe
 from ..results.images import set_preview_size
@@ -132,7 +132,7 @@ class KernelState:
         """The shared client; the first call resolves credentials (and starts the emulator if chosen).
 
         Its concurrency starts at ``max_concurrency``; when the user did not set it, it may grow (up to
-        ``base.config.ADAPTIVE_CEILING``) until the service answers 429 (``client.http.AdaptiveLimit``).
+        ``Settings.adaptive_ceiling``) until the service answers 429 (``client.http.AdaptiveLimit``).
         """
         from ..client.http import Client  # lazy: httpx, loaded with the first request
 
@@ -142,8 +142,7 @@ class KernelState:
                 assert self._settings is not None
                 settings = self._with_emulator(self._settings)
                 self._settings = settings
-                # max_concurrency set by the user is a hard cap; the default one may grow while no 429 comes
-                grow_to = None if "max_concurrency" in settings.sources else ADAPTIVE_CEILING
+                grow_to = settings.adaptive_ceiling  # None when the user set max_concurrency: then a hard cap
                 self._client = Client(settings, auth=self._auth, grow_to=grow_to)  # type: ignore[arg-type]
             return self._client
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..base.config import ADAPTIVE_CEILING, Settings
+from ..base.config import Settings
 from ..base.errors import CHOOSE_OUTPUT_DIR, APIError, TransportError, VertexImageError
 from ..base.pricing import usd_text
 from ..base.text import clip, escape
@@ -358,8 +358,8 @@ def config_view(show_progress: str) -> HtmlView:
         else:
             shown = str(value)
         origin = settings.sources.get(field.name, "default")
-        if field.name == "max_concurrency" and origin == "default":  # set, it is a cap; unset, a start
-            shown = f"{value} at first, growing to {ADAPTIVE_CEILING} while no 429 comes (halved on one)"
+        if field.name == "max_concurrency" and settings.adaptive_ceiling:  # set, it is a cap; unset, a start
+            shown = f"{value} at first, growing to {settings.adaptive_ceiling} while no 429 comes (halved on one)"
         if origin == "default" and settings.backend == "emulator" and field.name in ("base_url", "project"):
             origin = "emulator"
         rows.append((field.name, shown, origin))
