@@ -45,6 +45,8 @@ from .files import atomic_write, os_reason
 DEFAULT_PREVIEW_SIZE = 768
 _preview_size = DEFAULT_PREVIEW_SIZE
 
+# What provenance(full=True) adds (for sidecar files): long (the signature) or derived (the hash, the replay key).
+FULL_PROVENANCE_ONLY = ("sha256", "thought_signature", "replay_key")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}  # what save() converts to
 _MIME_OF = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif"}
@@ -207,7 +209,8 @@ class GeneratedImage:
         """Where the image came from, as JSON-ready snake_case (never a secret, never the bytes).
 
         Args:
-            full: also include the thought signature (for sidecar files; too long for notebooks).
+            full: also include ``FULL_PROVENANCE_ONLY``: the thought signature, hash and replay key (for sidecar
+                files; too long for notebooks).
         """
         info: dict[str, Any] = {
             "id": self.id,

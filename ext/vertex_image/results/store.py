@@ -49,7 +49,7 @@ from ..base.errors import CHOOSE_OUTPUT_DIR, InvalidRequest, StorageError
 from ..base.imageinfo import sniff_mime_type
 from ..base.pricing import Cost
 from .files import GROUP_SYNC, TMP_PREFIX, atomic_write_all, os_reason
-from .images import EXTENSIONS, GeneratedImage, ImageSet, display_path
+from .images import EXTENSIONS, FULL_PROVENANCE_ONLY, GeneratedImage, ImageSet, display_path
 from .index_db import DB_NAME, JSONL_NAME, IndexDB, IndexFailure, to_json
 
 INDEX_NAME = JSONL_NAME  # the line format of earlier versions, imported on open; still what ``export`` writes
@@ -61,7 +61,7 @@ _REQUEST_KEYS = ("prompt", "model", "parameters", "seed", "replay_key")  # what 
 # A save or probe this recent proves the folder writable: the next call's check writes no probe file. Should
 # the folder turn read-only in between, the answer's images are kept in memory with the way to save them.
 WRITABLE_PROOF_S = 2.0
-_SIDECAR_ONLY = frozenset({"sha256", "thought_signature", "replay_key", "file", "saved_at"})  # not in the image file
+_SIDECAR_ONLY = frozenset({*FULL_PROVENANCE_ONLY, "file", "saved_at"})  # in the sidecar, not in the image file
 REPLAY_FOLDER = "replay"  # ``blobs/`` of recorded answers; ``<key>.json`` answers of earlier versions and bundles
 
 
