@@ -18,6 +18,7 @@ import pytest
 import vertex_image as vi
 from vertex_image.core import registry
 from vertex_image.emulator import Emulator
+from vertex_image.results.store import ImageStore
 
 
 @dataclass(frozen=True)
@@ -175,3 +176,9 @@ class NoAuth:
 
     def secrets(self) -> list[str]:
         return []
+
+
+def sidecar(image: vi.GeneratedImage) -> dict[str, Any]:
+    """An image's JSON sidecar: written by the store's background pass, flushed here rather than waited for."""
+    ImageStore(Path(image.path).parent).flush()
+    return json.loads(Path(image.path + ".json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
+from apihelpers import sidecar
 from vertex_image.base.errors import BudgetExceeded, InvalidRequest
 from vertex_image.core import batches as batches_module
 from vertex_image.core import registry
@@ -70,7 +71,7 @@ def test_200_rows_in_batch_every_image_saved_with_its_row_three_failures_retried
         for image in row.images.images if row.images else ():
             assert image.prompt == row.row.prompt and image.parameters["row"] == row.key
             assert image.parameters["job"] == job.name and image.parameters["seed"] == row.row.options["seed"]
-            assert json.loads(Path(image.path + ".json").read_text())["parameters"]["row"] == row.key
+            assert sidecar(image)["parameters"]["row"] == row.key
             assert image.cost is not None and image.cost.mode == "batch"
     counted = _index_rows(out, job.name)
     assert len(counted) == 197 and set(counted.values()) == {1}

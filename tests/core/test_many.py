@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel, recorded_emulator, recorder  # noqa: F401, F811 - fixtures
+from apihelpers import Recorder, em, kernel, recorded_emulator, recorder, sidecar  # noqa: F401, F811 - fixtures
 from vertex_image.base.errors import InvalidRequest
 from vertex_image.core import registry
 from vertex_image.core.many import AUTO_BATCH_ROWS, ProgressLine, Tally
@@ -25,8 +24,8 @@ def test_rows_run_now_each_image_saved_with_its_key_and_a_blocked_row_fails_alon
         if row.ok:
             image = row.images.images[0]
             assert image.parameters["row"] == row.key and image.prompt == row.row.prompt
-            sidecar = json.loads(Path(image.path + ".json").read_text())
-            assert sidecar["parameters"]["row"] == row.key and sidecar["parameters"]["seed"] == 5
+            written = sidecar(image)
+            assert written["parameters"]["row"] == row.key and written["parameters"]["seed"] == 5
     assert result.cost is not None and result.cost.usd > 0
     assert lines and lines[-1].startswith("gemini-nano-banana-2.1 · 6/7 done · 1 failed")
     assert "so far" in lines[-1]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
-from apihelpers import Recorder, em, kernel  # noqa: F401 - fixtures
+from apihelpers import Recorder, em, kernel, sidecar  # noqa: F401 - fixtures
 from vertex_image.base.config import resolve_settings
 from vertex_image.base.errors import NotRecorded
 from vertex_image.core import registry, replay
@@ -71,8 +71,7 @@ def test_a_seeded_call_is_answered_from_the_store_with_the_same_bytes_and_no_req
     store = registry.state().store()
     keys = {image.replay_key for image in first}
     assert len(keys) == 2 and all(len(key) == 64 for key in keys)
-    sidecar = json.loads(Path(first[0].path + ".json").read_text())
-    assert sidecar["replay_key"] == first[0].replay_key
+    assert sidecar(first[0])["replay_key"] == first[0].replay_key
     assert {entry["replay_key"] for entry in store.entries()} == keys
     assert set(store.charges()[0]["replay_keys"]) == keys
 
@@ -225,6 +224,7 @@ def test_export_copies_exactly_what_the_notebook_shows_and_the_history_behind_it
     shipped = {path.name for path in store.iterdir() if path.suffix in (".jpg", ".png")}
     wanted = {Path(image.path).name for image in [fox[0], *(turn[0] for turn in turns)]}
     assert shipped == wanted and Path(unrelated[0].path).name not in shipped
+    assert {path.name for path in store.glob("*.json")} == {f"{name}.json" for name in wanted}  # each with its sidecar
     assert len(list((store / "replay").glob("*.json"))) == 5  # the fox and the four turns it took to get there
     index = [json.loads(line) for line in (store / "index.jsonl").read_text().splitlines()]
     assert {line["id"] for line in index if "id" in line} == {image.id for image in [fox[0], *(t[0] for t in turns)]}

@@ -22,6 +22,7 @@ from litellm_launcher import PROXY_GOOGLE_TOKEN
 from magicshell import Cell, Shell
 from vertex_image.core import registry
 from vertex_image.emulator import faults
+from vertex_image.results.store import ImageStore
 
 SESSION_CELL = "%%gemini_image -S fox -m " + MODEL
 
@@ -71,6 +72,7 @@ def _assert_no_key(gw: Gateway, log_text: str) -> None:
     assert log_text, "the client logged nothing at DEBUG: the log check would prove nothing"
     assert all(key not in text for text in gw.shown)
     assert key not in log_text
+    ImageStore(gw.folder).flush()  # the sidecars the background pass has not written yet: on disk, checked
     files = [p for p in gw.folder.rglob("*") if p.is_file()]
     assert files, "nothing was saved: the file check would prove nothing"
     assert all(key.encode() not in p.read_bytes() for p in files)
@@ -89,6 +91,7 @@ def test_imagen_goes_through_the_gemini_passthrough_with_the_proxys_google_key(g
     assert request.path == f"/v1beta/models/{MODEL}:generateContent"
     assert request.query.get("key") == UPSTREAM_KEY  # the proxy's own Google credential went upstream
     assert request.body["contents"][0]["parts"][0]["text"] == "a red fox in the snow"
+    ImageStore(gateway.folder).flush()
     sidecar = next(gateway.folder.rglob("*.json")).read_text()
     assert MODEL in sidecar
 

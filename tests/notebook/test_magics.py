@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import vertex_image as vi
+from apihelpers import sidecar
 from IPython.core.interactiveshell import InteractiveShell
 from magicshell import Shell, emulator_requests, emulator_shell, shell  # noqa: F401 - fixture
 from traitlets.config import Config
@@ -476,16 +477,10 @@ def test_use_emulator_after_a_proxy_url_uses_the_in_process_emulator(shell: Shel
                                     "no cost), started in this kernel on the first request.")  # fmt: skip
         imgs = shell.run("%imagen a red fox").result
         assert proxy.requests == []
-    assert imgs[0].backend == "emulator" and json_sidecar(imgs[0])["backend"] == "emulator"
+    assert imgs[0].backend == "emulator" and sidecar(imgs[0])["backend"] == "emulator"
     url = registry.state().emulator_url
     assert url and f"{url} (in-process emulator)" in shell.run("%vertex_image use emulator").out
     assert f"endpoint        {url} (in-process emulator)" in shell.run("%vertex_image status").result.text
-
-
-def json_sidecar(image: vi.GeneratedImage) -> dict[str, object]:
-    import json
-
-    return json.loads(Path(image.path + ".json").read_text())
 
 
 def test_status_on_the_emulator_starts_nothing_and_imports_nothing_heavy(tmp_path: Path) -> None:

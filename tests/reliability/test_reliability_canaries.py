@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from magicshell import Cell, Shell
 from vertex_image.core import registry
 from vertex_image.emulator import Emulator
+from vertex_image.results.files import GROUP_SYNC
 
 API_KEY = "AIzaCANARYapikey0123456789abcdefghijklmn"
 ENV_KEY = "AIzaCANARYenvkey0123456789abcdefghijklmn"
@@ -210,6 +211,7 @@ def test_no_canary_reaches_any_output_or_file(
         said = cell.shown + str(cell.error or "")
         assert "Could not refresh the Google credentials" in said, said
     texts = sweep.texts + [(f"log {record.name}", record.getMessage()) for record in caplog.records]
+    GROUP_SYNC.flush()  # the sidecars the background pass has not written yet: on disk, checked
     files = [path for path in tmp_path.rglob("*") if path.is_file() and secrets not in path.parents]
     leaks = [
         f"{name} in {label}"

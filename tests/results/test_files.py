@@ -104,3 +104,40 @@ def test_the_pieces_of_a_file_reach_it_whole_when_the_system_writes_a_few_bytes_
     atomic_write_all([(target, [b"abcd", b"", memoryview(b"efg"), b"hijklmn"])], durable=False)
     assert target.read_bytes() == b"abcdefghijklmn"
     assert calls[0] == 3 and len(calls) == 5  # the three non-empty pieces at once, then what was left
+
+
+def test_a_queued_write_reads_from_the_queue_until_the_pass_writes_it(tmp_path: Path) -> None:
+    from vertex_image.results.files import GroupSync
+
+    later = GroupSync(delay=3600)
+    target, blocked = str(tmp_path / "a.png.json"), str(tmp_path / "no-such-folder" / "b.png.json")
+    later.add([], writes=[(blocked, b"refused"), (target, b'{"id": "a"}')])
+    assert later.queued(target) == b'{"id": "a"}' and not os.path.exists(target)
+    assert later.flush() == 1  # the refused write does not stop the pass; its owner keeps the way to redo it
+    assert Path(target).read_bytes() == b'{"id": "a"}' and later.queued(target) is None
+    assert later.queued(blocked) is None and not list(tmp_path.glob(".vi-tmp-*"))
+
+
+def test_a_flush_returns_only_after_a_pass_already_running_is_done(tmp_path: Path) -> None:
+    """``ImageStore.flush`` (before an export, a script reading a sidecar) must find the files on disk even when
+    the background pass had already taken them from the queue."""
+    import threading
+
+    from vertex_image.results.files import GroupSync
+
+    release, started, flushed = threading.Event(), threading.Event(), threading.Event()
+    background = GroupSync(delay=0)
+
+    def slow_work() -> None:
+        started.set()
+        release.wait(30)
+
+    target = tmp_path / "a.png.json"
+    background.add([], then=slow_work, writes=[(str(target), b"x")])
+    assert started.wait(30), "the background pass did not start"
+    waiter = threading.Thread(target=lambda: (background.flush(), flushed.set()))
+    waiter.start()
+    assert not flushed.wait(0.2) and target.read_bytes() == b"x"  # written, but the pass is not over
+    release.set()
+    waiter.join(30)
+    assert flushed.is_set()

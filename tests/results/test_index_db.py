@@ -227,3 +227,19 @@ def test_a_version_1_index_gains_the_replays_table_and_the_id_file_index(tmp_pat
     assert "images_by_id_file" in indexes and "images_by_id" not in indexes
     assert db.replay("k" * 64) == json.dumps({"key": "k" * 64}) and db.replay("x") is None
     assert [row[1] for row in db.images(newest_first=False)] == ["f.png"]
+    assert db.sidecars_due() == []  # version 3's table is there too
+
+
+def test_sidecars_due_are_kept_with_the_save_until_forgotten(tmp_path: Path) -> None:
+    db = IndexDB(tmp_path)
+    assert db.sidecars_due() == []  # nothing saved: nothing read, nothing created
+    assert not (tmp_path / DB_NAME).exists()
+    with db.writing() as connection:
+        db.add_images(connection, [image_line(1), image_line(2)])
+        db.add_sidecars_due(connection, [("fox-1.png", '{"id": "1"}'), ("fox-2.png", '{"id": "2"}')])
+    with pytest.raises(RuntimeError), db.writing() as connection:  # a save that failed: its sidecars not due
+        db.add_sidecars_due(connection, [("fox-3.png", '{"id": "3"}')])
+        raise RuntimeError("the files could not be written")
+    assert sorted(IndexDB(tmp_path).sidecars_due()) == [("fox-1.png", '{"id": "1"}'), ("fox-2.png", '{"id": "2"}')]
+    db.forget_sidecars(["fox-1.png"])
+    assert IndexDB(tmp_path).sidecars_due() == [("fox-2.png", '{"id": "2"}')]

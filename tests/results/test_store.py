@@ -57,10 +57,14 @@ def visible(root: Path) -> list[str]:
 # -- what a save writes ----------------------------------------------------------------------------
 
 
-def test_save_writes_image_sidecar_and_index_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durability", ["process", "fsync"])
+def test_save_writes_image_sidecar_and_index_line(tmp_path: Path, durability: str) -> None:
     image = make(thought_signature="c2ln", response_id="r-1")
-    saved = ImageStore(tmp_path).save(image)
+    store = ImageStore(tmp_path, durability=durability)
+    saved = store.save(image)
     name = image.file_name
+    if durability == "process":  # the sidecar follows in the background pass: flushed here, not waited for
+        store.flush()
     assert saved.path == str(tmp_path / name) and image.path == ""
     assert visible(tmp_path) == sorted([name, name + ".json"]) and (tmp_path / "index.sqlite").is_file()
     sidecar = json.loads((tmp_path / (name + ".json")).read_text())
@@ -78,6 +82,7 @@ def test_the_file_embeds_the_provenance_and_the_row_is_the_sidecar_when_unsigned
     for image in (signed, plain):
         path = Path(store.save(image).path)
         assert vi_store.read_metadata(path.read_bytes()) == json.loads(json.dumps(image.provenance()))
+    store.flush()
     sidecar = json.loads((tmp_path / (plain.file_name + ".json")).read_text())
     [_, entry] = ImageStore(tmp_path).entries()
     assert entry == sidecar and "thought_signature" not in sidecar and sidecar["sha256"] == plain.sha256
@@ -88,7 +93,10 @@ def test_an_orphan_sidecar_is_replaced_by_the_new_images(tmp_path: Path) -> None
     under that name: it is written anew."""
     image = make(prompt="a red fox")
     (tmp_path / (image.file_name + ".json")).write_text(json.dumps({"id": "0" * 16, "prompt": "something else"}))
-    saved = ImageStore(tmp_path).save(image)
+    store = ImageStore(tmp_path)
+    saved = store.save(image)
+    assert store.load(saved.path).prompt == "a red fox"  # before the pass: from the queued sidecar
+    store.flush()
     sidecar = json.loads(Path(saved.path + ".json").read_text())
     assert sidecar["id"] == image.id and sidecar["prompt"] == "a red fox"
 
@@ -129,7 +137,9 @@ def test_load_gives_back_the_received_bytes_and_provenance(tmp_path: Path) -> No
 
 
 def test_load_uses_embedded_metadata_when_the_sidecar_is_gone(tmp_path: Path) -> None:
-    saved = ImageStore(tmp_path).save(make(prompt="moved"))
+    store = ImageStore(tmp_path)
+    saved = store.save(make(prompt="moved"))
+    store.flush()
     Path(saved.path + ".json").unlink()
     assert ImageStore(tmp_path).load(saved.path).prompt == "moved"
 
@@ -158,6 +168,7 @@ def test_same_bytes_and_provenance_saved_twice_is_one_file_and_one_line(tmp_path
     store = ImageStore(tmp_path)
     first, second = store.save(make()), store.save(make(response_id="another-response"))
     assert first.path == second.path
+    store.flush()
     assert len(store.entries()) == 1 and len(visible(tmp_path)) == 2
 
 
@@ -166,6 +177,7 @@ def test_same_bytes_with_other_provenance_is_one_file_and_two_lines(tmp_path: Pa
     store.save(make(prompt="a red fox"))
     store.save(make(prompt="a fox in red"))
     assert [e["prompt"] for e in store.entries()] == ["a red fox", "a fox in red"]
+    store.flush()
     assert len(visible(tmp_path)) == 2
     assert [i.prompt for i in store.gallery()] == ["a fox in red"]  # one image, newest record
 
@@ -222,6 +234,7 @@ def crashing_replace(after: int) -> Any:
 def test_crash_before_the_image_rename_leaves_nothing(tmp_path: Path) -> None:
     good = ImageStore(tmp_path)
     good.save(make(1, prompt="kept"))
+    good.flush()
     with pytest.raises(Crash):
         ImageStore(tmp_path, replace=crashing_replace(0)).save(make(2))
     assert len(visible(tmp_path)) == 2 and not list(tmp_path.glob(".vi-tmp-*"))  # no temporary file either
@@ -230,13 +243,57 @@ def test_crash_before_the_image_rename_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_crash_between_image_and_sidecar_is_repaired_by_the_next_save(tmp_path: Path) -> None:
+    """With ``durability="fsync"`` the sidecar is written before the commit: a crash between leaves the image
+    unlisted, and the next save lists it with a sidecar."""
     with pytest.raises(Crash):
-        ImageStore(tmp_path, replace=crashing_replace(1)).save(make())
-    store = ImageStore(tmp_path)
+        ImageStore(tmp_path, durability="fsync", replace=crashing_replace(1)).save(make())
+    store = ImageStore(tmp_path, durability="fsync")
     assert store.entries() == [] and len(store.gallery()) == 0  # complete image, not yet listed
     assert visible(tmp_path) == [make().file_name] and not list(tmp_path.glob(".vi-tmp-*"))
     store.save(make())
     assert len(store.entries()) == 1 and (tmp_path / f"{make().file_name}.json").exists()
+
+
+def test_a_sidecar_left_to_the_background_pass_is_read_at_once_and_on_disk_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``durability="process"`` a save returns once its image file and index row are in place; the sidecar
+    (thought signature included) is already what ``load`` reads, and on disk after the pass."""
+    from vertex_image.results.files import GroupSync
+
+    later = GroupSync(delay=3600)
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    store = ImageStore(tmp_path)
+    saved = store.save(make(thought_signature="c2ln", prompt="signed"))
+    assert visible(tmp_path) == [Path(saved.path).name] and len(store.entries()) == 1
+    assert store.load(saved.id).thought_signature == "c2ln"  # from the queued sidecar
+    later.flush()
+    assert json.loads(Path(saved.path + ".json").read_text())["thought_signature"] == "c2ln"
+    assert ImageStore(tmp_path).load(saved.id).thought_signature == "c2ln"
+
+
+def test_a_sidecar_a_crash_kept_from_the_disk_is_written_by_the_next_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel killed after its save's commit and before the background pass: the index kept the sidecar's text,
+    and the next store to save there (another kernel, or this one restarted) writes it."""
+    from vertex_image.results.files import GroupSync
+
+    dying = GroupSync(delay=3600)  # its pass never comes: the process dies first
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", dying)
+    saved = ImageStore(tmp_path).save(make(1, thought_signature="c2ln", prompt="before the crash"))
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the restarted kernel's, empty
+    assert not Path(saved.path + ".json").exists()
+    restarted = ImageStore(tmp_path)
+    restarted.save(make(2, prompt="after the restart"))
+    sidecar = json.loads(Path(saved.path + ".json").read_text())
+    assert sidecar["prompt"] == "before the crash" and sidecar["thought_signature"] == "c2ln"
+    restarted.flush()
+    assert sorted(visible(tmp_path)) == sorted(f"{name}{ext}" for name in (make(1, prompt="before the crash").file_name,
+                                                                            make(2, prompt="after the restart").file_name)
+                                               for ext in ("", ".json"))  # fmt: skip
+    with restarted._index.writing() as connection:
+        assert connection.execute("SELECT COUNT(*) FROM sidecars_due").fetchone()[0] == 0  # nothing left due
 
 
 def test_a_set_shares_its_fsyncs_and_lists_its_images_after_every_file_is_durable(tmp_path: Path) -> None:
@@ -318,7 +375,9 @@ def test_process_durability_fsyncs_nothing_on_the_way_and_queues_the_files_for_o
     store = ImageStore(tmp_path, fsync=fsynced.append)
     saved = store.save_all(ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL))
     assert fsynced == [] and len(store.entries()) == 2  # listed at once, nothing waited for the disk
+    assert not any(Path(image.path + ".json").exists() for image in saved)  # the sidecars: in the pass
     assert later.flush() == 4 and later.flush() == 0  # 2 images + 2 sidecars, in one pass
+    assert all(Path(image.path + ".json").is_file() for image in saved)
     assert all(Path(image.path).is_file() for image in saved)
 
 
@@ -356,6 +415,7 @@ def test_an_unreadable_index_is_a_storage_error(tmp_path: Path) -> None:
 
 def test_an_old_index_with_a_torn_last_line_is_imported_and_saving_goes_on(tmp_path: Path) -> None:
     first = ImageStore(tmp_path).save(make(1, prompt="first"))
+    ImageStore(tmp_path).flush()
     record = json.loads(Path(first.path + ".json").read_text())
     for name in INDEX_FILES:
         (tmp_path / name).unlink(missing_ok=True)  # the folder as an earlier version left it
@@ -370,6 +430,7 @@ def test_an_old_index_with_a_torn_last_line_is_imported_and_saving_goes_on(tmp_p
 def test_leftover_temporary_files_are_hidden_and_can_be_discarded(tmp_path: Path) -> None:
     store = ImageStore(tmp_path)
     store.save(make())
+    store.flush()
     (tmp_path / f"{vi_store.TMP_PREFIX}0123").write_bytes(b"\x89PNG half")
     assert len(store.gallery()) == 1 and all(not n.startswith(vi_store.TMP_PREFIX) for n in visible(tmp_path))
     assert store.discard_partial() == 1 and len(visible(tmp_path)) == 2 and not list(tmp_path.glob(".*"))
@@ -430,6 +491,7 @@ def test_costs_go_to_the_sidecar_and_the_index_and_come_back(tmp_path: Path) -> 
     store = ImageStore(tmp_path)
     cost = Cost(0.0347, items={"output_image": 0.0336, "thinking": 0.0011})
     saved = store.save(make(colour=3, prompt="a fox", model="m", cost=cost))
+    store.flush()
     sidecar = json.loads(Path(saved.path + ".json").read_text())
     assert sidecar["cost"]["usd"] == 0.0347 and store.entries()[-1]["cost"]["usd"] == 0.0347
     assert store.load(saved.id).cost == cost and store.gallery(1)[0].cost == cost
@@ -441,6 +503,7 @@ def test_costs_go_to_the_sidecar_and_the_index_and_come_back(tmp_path: Path) -> 
 def test_entries_from_before_costs_still_load(tmp_path: Path) -> None:
     store = ImageStore(tmp_path)
     saved = store.save(make(colour=4, prompt="old"))
+    store.flush()
     sidecar = Path(saved.path + ".json")
     record = json.loads(sidecar.read_text())
     del record["cost"]
@@ -511,6 +574,7 @@ def test_a_charge_with_an_id_is_recorded_once_across_store_objects(tmp_path: Pat
 
 def test_an_old_folder_is_imported_on_open_and_keeps_its_images_costs_and_lookups(tmp_path: Path) -> None:
     saved = ImageStore(tmp_path).save(make(5, prompt="from an old kernel"))
+    ImageStore(tmp_path).flush()
     record = json.loads(Path(saved.path + ".json").read_text())
     record.pop("thought_signature", None)
     for name in INDEX_FILES:

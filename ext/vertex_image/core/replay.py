@@ -278,6 +278,7 @@ def export(notebook: str | os.PathLike[str], to: str | os.PathLike[str], store: 
     zipped = target.suffix.lower() == ".zip"
     if not zipped and target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InvalidRequest(f"Cannot export into {target}: it exists and is not an empty folder; name a new one.")
+    store.flush()  # the sidecars the background pass has not written yet: shipped too
     entries = store.entries()
     by_file = {Path(str(entry["file"])).name: str(entry["id"]) for entry in entries if entry.get("id")}
     ids = {by_file.get(Path(ref).name, ref) for ref in _output_image_ids(cells)}

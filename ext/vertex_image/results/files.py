@@ -97,52 +97,77 @@ def _write_all(fd: int, buffers: Sequence[bytes | memoryview]) -> None:
 
 
 class GroupSync:
-    """fsyncs files and their folders in a background thread, ``delay`` s after the first is queued: the files
-    of every save in that time share one pass, and the saving thread never waits for the disk."""
+    """Writes queued files and fsyncs files and their folders in a background thread, ``delay`` s after the first
+    is queued: the files of every save in that time share one pass, and the saving thread never waits for the
+    disk. A file queued for writing (``add(writes=...)``) reads from ``queued`` until the pass has written it."""
 
     def __init__(self, delay: float = 0.5) -> None:
         self.delay = delay
         self._pending: dict[str, None] = {}  # paths as text: a save queues two or three, cheaply
+        self._writes: dict[str, bytes] = {}  # files to write in the next pass (a store's sidecars)
+        self._writing: dict[str, bytes] = {}  # those the running pass is writing (``queued`` still answers)
         self._then: dict[Callable[[], object], None] = {}  # run after the fsyncs of a pass (an index checkpoint)
         self._wake = threading.Condition()
+        self._pass = threading.Lock()  # one pass at a time: a ``flush`` returns when what was queued is done
         self._thread: threading.Thread | None = None
         if hasattr(os, "register_at_fork"):  # a forked child has no such thread: it starts its own
             os.register_at_fork(after_in_child=self._forget_thread)
 
     def _forget_thread(self) -> None:
         self._wake = threading.Condition()
+        self._pass = threading.Lock()
         self._thread = None
 
-    def add(self, paths: Iterable[str | os.PathLike[str]], then: Callable[[], object] | None = None) -> None:
-        """Queue ``paths`` for the next pass; ``then``: work to run after its fsyncs (once, however often given)."""
+    def add(self, paths: Iterable[str | os.PathLike[str]], then: Callable[[], object] | None = None,
+            writes: Iterable[tuple[str, bytes]] = ()) -> None:  # fmt: skip
+        """Queue ``paths`` for the next pass's fsyncs and ``writes`` ((path, content): written atomically, then
+        fsynced); ``then``: work to run after its fsyncs (once, however often given)."""
         with self._wake:
             self._pending.update(dict.fromkeys(map(os.fspath, paths)))
+            self._writes.update(writes)
             if then is not None:
                 self._then[then] = None
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="vertex-image-fsync", daemon=True)
                 self._thread.start()
-                atexit.register(self.flush)  # an interpreter that exits normally syncs what is queued
+                atexit.register(self.flush)  # an interpreter that exits normally writes and syncs what is queued
             self._wake.notify()
 
-    def flush(self) -> int:
-        """fsync every queued file, then each of their folders, then run the queued work, now; how many files."""
+    def queued(self, path: str) -> bytes | None:
+        """The content queued for ``path`` and not written yet (None: none; read the file)."""
         with self._wake:
-            paths, self._pending = list(self._pending), {}
-            then, self._then = list(self._then), {}
-        for path in paths:
-            fsync_file(path)
-        for folder in dict.fromkeys(os.path.dirname(path) or "." for path in paths):
-            fsync_folder(folder)
-        for work in then:
-            with contextlib.suppress(Exception):  # background work: a failure must not end the pass
-                work()
-        return len(paths)
+            found = self._writes.get(path)
+            return self._writing.get(path) if found is None else found
+
+    def flush(self) -> int:
+        """Write every queued file, fsync every queued file, then each of their folders, then run the queued work,
+        now (after a pass already running); how many files."""
+        with self._pass:
+            with self._wake:
+                paths, self._pending = list(self._pending), {}
+                self._writing, self._writes = self._writes, {}
+                then, self._then = list(self._then), {}
+            written = []
+            for path, data in list(self._writing.items()):
+                with contextlib.suppress(OSError):  # the disk refused: whoever queued it keeps a way to redo it
+                    atomic_write_all([(path, [data])], durable=False)
+                    written.append(path)
+            paths += written
+            for path in paths:
+                fsync_file(path)
+            for folder in dict.fromkeys(os.path.dirname(path) or "." for path in paths):
+                fsync_folder(folder)
+            with self._wake:
+                self._writing = {}
+            for work in then:
+                with contextlib.suppress(Exception):  # background work: a failure must not end the pass
+                    work()
+            return len(paths)
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._then:
+                while not self._pending and not self._then and not self._writes:
                     self._wake.wait()
             time.sleep(self.delay)  # the saves that follow join this pass
             self.flush()

@@ -11,7 +11,8 @@ leaves complete files that are not yet listed, never a row without its file.
 Tables: ``images`` (one row per saved image event, the JSON record as the old index line had it, with
 columns for the queries), ``charges`` (one row per call that cost something; ``charge_id`` makes a charge
 recorded once, e.g. a batch row read again after an interruption), ``replays`` (the answer to each request,
-by its key: ``core.replay``), ``other_lines`` (anything else an imported ``index.jsonl`` held, kept
+by its key: ``core.replay``), ``sidecars_due`` (each sidecar a save left to the background pass, until it is
+on disk: a crash in between is repaired on the next save), ``other_lines`` (anything else an imported ``index.jsonl`` held, kept
 verbatim), ``meta``. A call's image rows, its charge and its answers go in one transaction: one commit.
 
 An ``index.jsonl`` (the index of earlier versions) found on open is imported in one transaction, then
@@ -39,7 +40,8 @@ DB_NAME = "index.sqlite"
 JSONL_NAME = "index.jsonl"
 IMPORTED_SUFFIX = ".imported"
 BUSY_TIMEOUT_MS = 10_000  # another kernel's save waits this long for the write lock
-SCHEMA_VERSION = 2  # 2: ``replays``; images indexed on (id, file). The statements are idempotent: version 1 upgrades
+SCHEMA_VERSION = 3  # 2: ``replays``; images indexed on (id, file). 3: ``sidecars_due``. The statements are
+# idempotent: earlier versions upgrade
 SYNCHRONOUS = {"process": "NORMAL", "fsync": "FULL"}  # WAL + NORMAL: a commit survives a killed process
 # With durability "process" a commit never waits for a checkpoint (copying the log into the database, with an
 # fsync: SQLite's default runs one inside every ~80th save here); the background pass runs it (``checkpoint``).
@@ -59,6 +61,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS charges_totals ON charges (backend, usd, is_call, day)",  # totals from the index alone
     "CREATE TABLE IF NOT EXISTS other_lines (seq INTEGER PRIMARY KEY, origin TEXT NOT NULL, line TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS replays (key TEXT PRIMARY KEY, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sidecars_due (file TEXT PRIMARY KEY, text TEXT NOT NULL)",
 )
 
 
@@ -280,6 +283,21 @@ class IndexDB:
     def add_replay(connection: Any, key: str, record: str) -> None:
         """Within ``writing()``: the answer (JSON text) to the request ``key``; a later answer replaces it."""
         connection.execute("INSERT OR REPLACE INTO replays (key, record) VALUES (?, ?)", (key, record))
+
+    @staticmethod
+    def add_sidecars_due(connection: Any, due: Sequence[tuple[str, str]]) -> None:
+        """Within ``writing()``: (image file, sidecar text) of sidecars written after the commit."""
+        connection.executemany("INSERT OR REPLACE INTO sidecars_due (file, text) VALUES (?, ?)", due)
+
+    def sidecars_due(self) -> list[tuple[str, str]]:
+        """(image file, sidecar text) of every sidecar not known to be on disk."""
+        return [(str(file), str(text)) for file, text in self.rows("SELECT file, text FROM sidecars_due")]
+
+    def forget_sidecars(self, files: Sequence[str]) -> None:
+        """Their sidecars are on disk."""
+        if files:
+            with self.writing() as connection:
+                connection.executemany("DELETE FROM sidecars_due WHERE file = ?", [(file,) for file in files])
 
     # reading ---------------------------------------------------------------------------------
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
