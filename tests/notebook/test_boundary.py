@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
+from magicshell import Shell
 from vertex_image.base.errors import ConfigError, ImageBlocked, InvalidRequest, QuotaExceeded, StorageError
 from vertex_image.notebook.boundary import (
     DOCTOR_HINT,
@@ -125,3 +127,65 @@ def test_old_session_flag_is_refused_with_the_pointer_and_a_size_passes() -> Non
     for tokens in (["-s", "fox"], ["-sfox"], ["-s=fox"]):
         with pytest.raises(UsageError, match=r"-s is the size now; use -S/--session NAME"):
             refuse_old_session_flag(tokens)
+
+
+# errors of the Python API, in a real shell with the extension loaded ------------------------------
+
+
+@pytest.fixture
+def api_shell(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Shell]:
+    from vertex_image.core import registry
+
+    registry.reset()
+    shell = Shell(capsys)
+    shell.run(f"import vertex_image as vi\nvi.configure(backend='emulator', output_dir={str(tmp_path)!r})")
+    try:
+        yield shell
+    finally:
+        shell.close()
+        registry.reset()
+
+
+def test_an_api_error_shows_one_line_with_where_the_users_code_called(api_shell: Shell) -> None:
+    cell = api_shell.run("size = 0\nimages = vi.generate_images('a fox', n=size)")
+    assert isinstance(cell.error, InvalidRequest) and "images" not in api_shell.ns  # nothing bound
+    lines = cell.shown.strip().splitlines()
+    assert lines == [f"InvalidRequest: n must be a whole number of at least 1, not 0. (Cell In[{cell_number(api_shell)}], "
+                     "line 2)"], cell.shown  # fmt: skip
+
+
+def test_an_api_error_inside_the_users_function_names_the_line_in_that_function(api_shell: Shell) -> None:
+    api_shell.run("def draw(prompt):\n    return vi.generate_images(prompt, n=99)")
+    defined_in = cell_number(api_shell)
+    cell = api_shell.run("draw('a cat')")
+    assert cell.shown.strip().endswith(f"call again for more. (Cell In[{defined_in}], line 2)"), cell.shown
+    assert len(cell.shown.strip().splitlines()) == 1
+
+
+def test_xmode_verbose_and_a_magics_debug_show_the_whole_traceback(api_shell: Shell) -> None:
+    api_shell.run("%xmode verbose")
+    verbose = api_shell.run("vi.generate_images('a fox', n=0)")
+    api_shell.run("%xmode context")
+    debug = api_shell.run("%imagen --debug -n 0 a fox")
+    for cell in (verbose, debug):
+        assert "Traceback (most recent call last)" in cell.shown and "core/api.py" in cell.shown.replace("\\", "/")
+        assert isinstance(cell.error, InvalidRequest)
+    plain = api_shell.run("%imagen -n 0 a fox")
+    assert plain.shown.strip() == "UsageError: n must be a whole number of at least 1, not 0."
+
+
+def test_after_unload_ipython_shows_its_own_traceback_again(api_shell: Shell) -> None:
+    api_shell.close()
+    cell = api_shell.run("vi.generate_images('a fox', n=0)")
+    assert "Traceback (most recent call last)" in cell.shown
+    api_shell.ip.run_line_magic("load_ext", "vertex_image")  # for the fixture's close
+
+
+def test_an_error_that_is_not_ours_keeps_its_traceback(api_shell: Shell) -> None:
+    cell = api_shell.run("def broken():\n    return 1 / 0\nbroken()")
+    assert "Traceback (most recent call last)" in cell.shown and "ZeroDivisionError" in cell.shown
+
+
+def cell_number(shell: Shell) -> int:
+    """The execution count of the cell just run (the shell's ``In[n]``)."""
+    return shell.ip.execution_count - 1

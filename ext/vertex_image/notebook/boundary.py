@@ -5,7 +5,8 @@ render without a traceback (``_render_traceback_``), so the cell fails (nbval an
 without a wall of text. A ``ConfigError`` shows its first line and points to ``%vertex_image doctor``,
 which shows all of it. An ``OSError`` about a file while a session is saved or loaded becomes a
 one-line ``StorageError`` (``storage_errors``); any other exception is a bug and keeps its traceback.
-Library code never raises ``UsageError``: only this boundary does.
+Library code never raises ``UsageError``: only this boundary does. Errors the Python API raises in a cell show
+in one line too, with the user's line that called it (``api_error_lines``, set up at ``%load_ext``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import keyword
 import os
 import re
 import shlex
+import sysconfig
+import traceback
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -182,12 +186,71 @@ def user_facing_errors(debug: bool = False) -> Iterator[None]:
         raise
     except InvalidRequest as exc:
         if debug:
+            _FULL_TRACEBACK.add(exc)
             raise
         raise UsageError(str(exc)) from None
     except VertexImageError as exc:
         if debug:
+            _FULL_TRACEBACK.add(exc)
             raise
         raise short_error(exc) from None
+
+
+# errors of the Python API ---------------------------------------------------------------------
+_FULL_TRACEBACK: weakref.WeakSet[BaseException] = weakref.WeakSet()  # a magic's --debug: shown whole
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # vertex_image/
+
+
+def _not_the_users() -> tuple[str, ...]:
+    """Folders whose frames are not the user's code: this package, the standard library, IPython."""
+    import IPython  # lazy: only when an error is shown (IPython is loaded then)
+
+    paths = sysconfig.get_paths()
+    folders = {_PACKAGE, paths["stdlib"], paths["platstdlib"], os.path.dirname(os.path.abspath(IPython.__file__))}
+    return tuple(os.path.join(folder, "") for folder in folders)
+
+
+def api_error_lines(error: BaseException, shell: Any) -> list[str]:
+    """How a ``VertexImageError`` raised by the Python API (``vi.generate_images(...)`` in a cell) shows: its
+    one-line message and where in the user's code it came from (``Cell In[3], line 2``), not the frames of
+    this package, ``concurrent.futures`` and the runtime loop that carried it. ``%xmode verbose`` (and a magic's
+    ``--debug``) shows the whole traceback, as IPython would."""
+    mode = str(getattr(getattr(shell, "InteractiveTB", None), "mode", ""))
+    if error in _FULL_TRACEBACK or mode.lower() == "verbose":
+        return list(shell.InteractiveTB.structured_traceback(type(error), error, error.__traceback__))
+    skipped = _not_the_users()
+    where = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        if os.path.abspath(frame.filename).startswith(skipped):
+            continue
+        named = shell.compile.format_code_name(frame.filename) if hasattr(shell, "compile") else None
+        where = f"{' '.join(named) if named else frame.filename}, line {frame.lineno}"
+    message = one_line(error) if isinstance(error, VertexImageError) else str(error)
+    return [f"{type(error).__name__}: {message}" + (f" ({where})" if where else "")]
+
+
+_SHELLS: list[Any] = []  # the shells that loaded the extension, the latest last: the one that shows errors
+
+
+def _render_api_error(error: BaseException) -> list[str]:
+    from IPython import get_ipython  # lazy: called by IPython only
+
+    return api_error_lines(error, _SHELLS[-1] if _SHELLS else get_ipython())
+
+
+def show_api_errors_in_one_line(shell: Any) -> None:
+    """At ``%load_ext``: a ``VertexImageError`` the Python API raises renders as ``api_error_lines`` (IPython asks
+    an exception for ``_render_traceback_`` before formatting one); errors of the magics already do."""
+    _SHELLS.append(shell)
+    VertexImageError._render_traceback_ = _render_api_error  # type: ignore[attr-defined]
+
+
+def show_api_errors_in_full(shell: Any) -> None:
+    """At ``%unload_ext``: IPython's own tracebacks again (once no shell has the extension loaded)."""
+    while shell in _SHELLS:
+        _SHELLS.remove(shell)
+    if not _SHELLS and VertexImageError.__dict__.get("_render_traceback_") is _render_api_error:
+        del VertexImageError._render_traceback_  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -40,6 +40,8 @@ from .boundary import (
     parse_subcommand,
     refuse_old_session_flag,
     retired_hint,
+    show_api_errors_in_full,
+    show_api_errors_in_one_line,
     split_options,
     split_words,
     storage_errors,
@@ -676,6 +678,7 @@ def load_ipython_extension(ip: Any) -> None:
     formatters.register_formatters(ip)
     completion.register(ip)
     watch_streams(ip)  # which cells print: a progress handle is cleared only where nothing was
+    show_api_errors_in_one_line(ip)
     _LOADED[id(ip)] = magics
 
 
@@ -694,4 +697,5 @@ def unload_ipython_extension(ip: Any) -> None:
             ip.configurables.remove(magics)
     formatters.unregister_formatters(ip)
     completion.unregister(ip)
+    show_api_errors_in_full(ip)
     registry.reset()
