@@ -149,9 +149,8 @@ def api_shell(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Iterator[Sh
 def test_an_api_error_shows_one_line_with_where_the_users_code_called(api_shell: Shell) -> None:
     cell = api_shell.run("size = 0\nimages = vi.generate_images('a fox', n=size)")
     assert isinstance(cell.error, InvalidRequest) and "images" not in api_shell.ns  # nothing bound
-    lines = cell.shown.strip().splitlines()
-    assert lines == [f"InvalidRequest: n must be a whole number of at least 1, not 0. (Cell In[{cell_number(api_shell)}], "
-                     "line 2)"], cell.shown  # fmt: skip
+    expected = f"InvalidRequest: n must be a whole number of at least 1, not 0. (Cell In[{cell_number(api_shell)}], line 2)"
+    assert cell.shown.strip().splitlines() == [expected], cell.shown
 
 
 def test_an_api_error_inside_the_users_function_names_the_line_in_that_function(api_shell: Shell) -> None:
