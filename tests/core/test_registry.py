@@ -15,6 +15,7 @@ from vertex_image.base.errors import ConfigError, InvalidRequest, TransportError
 from vertex_image.core import registry
 from vertex_image.core.registry import KernelState
 from vertex_image.emulator import Emulator
+from vertex_image.results.files import GROUP_SYNC
 
 EMULATOR_THREAD = "vertex-image-emulator"
 LOOP_THREAD = "vertex-image-loop"
@@ -204,7 +205,7 @@ def test_without_backend_or_credentials_the_first_call_says_how_to_go_offline(fr
 def test_reset_stops_the_emulator_and_the_runtime(fresh: None, tmp_path: Path) -> None:
     emulators, loops = _threads(EMULATOR_THREAD), _threads(LOOP_THREAD)
     vi.configure(backend="emulator", output_dir=str(tmp_path))
-    vi.generate_images("a cat", model="nano-banana")
+    [cat] = vi.generate_images("a cat", model="nano-banana")
     old = registry.state()
     url = old.connected_settings().base_url
     runtime = old.runtime()
@@ -214,6 +215,7 @@ def test_reset_stops_the_emulator_and_the_runtime(fresh: None, tmp_path: Path) -
     registry.reset()
 
     assert (_threads(EMULATOR_THREAD), _threads(LOOP_THREAD)) == (emulators, loops)
+    assert GROUP_SYNC.queued(cat.path + ".json") is None and Path(cat.path + ".json").is_file()  # store closed
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/v1/nothing", timeout=2)
 

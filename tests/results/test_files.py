@@ -110,12 +110,16 @@ def test_a_queued_write_reads_from_the_queue_until_the_pass_writes_it(tmp_path: 
     from vertex_image.results.files import GroupSync
 
     later = GroupSync(delay=3600)
+    image, gone = tmp_path / "a.png", tmp_path / "deleted.png"
+    image.write_bytes(b"png")
     target, blocked = str(tmp_path / "a.png.json"), str(tmp_path / "no-such-folder" / "b.png.json")
-    later.add([], writes=[(blocked, b"refused"), (target, b'{"id": "a"}')])
+    later.add([], writes=[(blocked, b"refused", str(image)), (target, b'{"id": "a"}', str(image)),
+                          (f"{gone}.json", b"orphan", str(gone))])  # fmt: skip
     assert later.queued(target) == b'{"id": "a"}' and not os.path.exists(target)
     assert later.flush() == 1  # the refused write does not stop the pass; its owner keeps the way to redo it
     assert Path(target).read_bytes() == b'{"id": "a"}' and later.queued(target) is None
     assert later.queued(blocked) is None and not list(tmp_path.glob(".vi-tmp-*"))
+    assert not Path(f"{gone}.json").exists()  # its image was deleted before the pass: no orphan sidecar
 
 
 def test_a_flush_returns_only_after_a_pass_already_running_is_done(tmp_path: Path) -> None:
@@ -133,7 +137,7 @@ def test_a_flush_returns_only_after_a_pass_already_running_is_done(tmp_path: Pat
         release.wait(30)
 
     target = tmp_path / "a.png.json"
-    background.add([], then=slow_work, writes=[(str(target), b"x")])
+    background.add([], then=slow_work, writes=[(str(target), b"x", str(tmp_path))])
     assert started.wait(30), "the background pass did not start"
     waiter = threading.Thread(target=lambda: (background.flush(), flushed.set()))
     waiter.start()

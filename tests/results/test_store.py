@@ -648,3 +648,23 @@ def test_saves_leave_the_index_checkpoint_to_the_background_pass(
         side.close()
     assert frames > 0 and copied == frames  # the pass had copied every frame already
     assert len(store.entries()) == 320
+
+
+def test_closing_a_store_writes_its_sidecars_so_the_folder_can_be_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script that saves into a temporary folder and removes it: the background pass must not write into it
+    afterwards (an ``rmtree`` racing it fails with "Directory not empty")."""
+    import shutil
+
+    from vertex_image.results.files import GroupSync
+
+    later = GroupSync(delay=3600)
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    folder = tmp_path / "scratch"
+    store = ImageStore(folder)
+    saved = store.save(make(prompt="temporary"))
+    store.close()
+    assert later.queued(saved.path + ".json") is None and Path(saved.path + ".json").is_file()
+    shutil.rmtree(folder)
+    assert later.flush() == 0 and not folder.exists()  # nothing left to write there

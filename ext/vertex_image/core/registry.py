@@ -216,9 +216,11 @@ class KernelState:
     def close(self) -> None:
         """Close the client, stop the emulator and the runtime loop; sessions are kept on disk."""
         with self._lock:
-            client, runtime, emulator = self._client, self._runtime, self._emulator
-            self._client = self._auth = self._runtime = self._emulator = self._settings = None
+            client, runtime, emulator, store = self._client, self._runtime, self._emulator, self._store
+            self._client = self._auth = self._runtime = self._emulator = self._settings = self._store = None
         _close_client(client, runtime)
+        if store is not None:
+            store.close()  # its sidecars on disk: the folder may be deleted next (a script's temporary folder)
         if emulator is not None:
             emulator.stop()
         if runtime is not None:

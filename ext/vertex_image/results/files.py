@@ -104,8 +104,8 @@ class GroupSync:
     def __init__(self, delay: float = 0.5) -> None:
         self.delay = delay
         self._pending: dict[str, None] = {}  # paths as text: a save queues two or three, cheaply
-        self._writes: dict[str, bytes] = {}  # files to write in the next pass (a store's sidecars)
-        self._writing: dict[str, bytes] = {}  # those the running pass is writing (``queued`` still answers)
+        self._writes: dict[str, tuple[bytes, str]] = {}  # path -> (content, beside): a store's sidecars, next pass
+        self._writing: dict[str, tuple[bytes, str]] = {}  # those the running pass is writing (``queued`` answers)
         self._then: dict[Callable[[], object], None] = {}  # run after the fsyncs of a pass (an index checkpoint)
         self._wake = threading.Condition()
         self._pass = threading.Lock()  # one pass at a time: a ``flush`` returns when what was queued is done
@@ -119,12 +119,13 @@ class GroupSync:
         self._thread = None
 
     def add(self, paths: Iterable[str | os.PathLike[str]], then: Callable[[], object] | None = None,
-            writes: Iterable[tuple[str, bytes]] = ()) -> None:  # fmt: skip
-        """Queue ``paths`` for the next pass's fsyncs and ``writes`` ((path, content): written atomically, then
-        fsynced); ``then``: work to run after its fsyncs (once, however often given)."""
+            writes: Iterable[tuple[str, bytes, str]] = ()) -> None:  # fmt: skip
+        """Queue ``paths`` for the next pass's fsyncs and ``writes`` ((path, content, beside): written atomically
+        while the file ``beside`` is there, then fsynced: a sidecar whose image was deleted meanwhile is not
+        written); ``then``: work to run after its fsyncs (once, however often given)."""
         with self._wake:
             self._pending.update(dict.fromkeys(map(os.fspath, paths)))
-            self._writes.update(writes)
+            self._writes.update((path, (data, beside)) for path, data, beside in writes)
             if then is not None:
                 self._then[then] = None
             if self._thread is None:
@@ -136,8 +137,8 @@ class GroupSync:
     def queued(self, path: str) -> bytes | None:
         """The content queued for ``path`` and not written yet (None: none; read the file)."""
         with self._wake:
-            found = self._writes.get(path)
-            return self._writing.get(path) if found is None else found
+            found = self._writes.get(path) or self._writing.get(path)
+            return None if found is None else found[0]
 
     def flush(self) -> int:
         """Write every queued file, fsync every queued file, then each of their folders, then run the queued work,
@@ -148,10 +149,11 @@ class GroupSync:
                 self._writing, self._writes = self._writes, {}
                 then, self._then = list(self._then), {}
             written = []
-            for path, data in list(self._writing.items()):
+            for path, (data, beside) in list(self._writing.items()):
                 with contextlib.suppress(OSError):  # the disk refused: whoever queued it keeps a way to redo it
-                    atomic_write_all([(path, [data])], durable=False)
-                    written.append(path)
+                    if os.path.exists(beside):
+                        atomic_write_all([(path, [data])], durable=False)
+                        written.append(path)
             paths += written
             for path in paths:
                 fsync_file(path)

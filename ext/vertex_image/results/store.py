@@ -279,7 +279,9 @@ class ImageStore:
         return self.durability == "fsync"
 
     def close(self) -> None:
-        """Close the index's connection (it is opened again on the next use)."""
+        """Write what the background pass still holds (sidecars), then close the index's connection (it is opened
+        again on the next use): a folder can be moved or deleted once its store is closed."""
+        GROUP_SYNC.flush()
         self._index.close()
 
     def check_writable(self) -> None:
@@ -413,7 +415,8 @@ class ImageStore:
         self._written_at = time.monotonic()
         if not self._durable:  # the sidecars, the files' fsyncs and the index's checkpoint, in the background pass
             GROUP_SYNC.add((path for path, _ in files), then=self._after_pass,
-                           writes=[(os.path.join(self.root, f"{name}.json"), text.encode("utf-8")) for name, text in due])
+                           writes=[(f"{image}.json", text.encode("utf-8"), image)
+                                   for image, text in ((os.path.join(self.root, name), text) for name, text in due)])
         return saved
 
     def flush(self) -> None:
