@@ -79,7 +79,7 @@ def run_notebook(source: Path, out: Path, work: Path, timeout_s: int) -> tuple[P
         )
     finally:
         if kernel.has_kernel:
-            kernel.shutdown_kernel(now=True)
+            kernel.shutdown_kernel(now=False)
     elapsed = time.monotonic() - started
     notebook.metadata.pop("widgets", None)  # model ids change every run; the panel is shown live only
     executed = out / source.name

@@ -177,3 +177,16 @@ def test_12_a_batch_run_leaves_no_empty_output_and_the_words_are_right(folder: P
     assert cells[3]["text"].strip() == "ImageSession('solo', gemini-nano-banana-2.1, 0 turns)"
     one = run(folder, "import vertex_image as vi\ns = vi.chat(name='kite')\ns")
     assert re.fullmatch(r"ImageSession\('kite', gemini-nano-banana-2\.1, 2 turns, \$0\.\d{4}\)", one[0]["text"].splitlines()[-1])
+
+
+def test_16_a_kernel_shut_down_as_jupyter_does_leaves_every_sidecar_on_disk(folder: Path) -> None:
+    """Sidecars are written by a background pass ~0.5 s after a save; a kernel shut down (or restarted) by its
+    frontend exits normally, and the pass runs at exit: the last call's sidecar is there, nothing left due."""
+    import json
+    import sqlite3
+
+    cells = run(folder, "x = %imagen a red fox at the very end\nprint(x[0].path)")
+    path = Path(cells[0]["text"].strip())
+    assert path.is_file() and json.loads(Path(f"{path}.json").read_text())["prompt"] == "a red fox at the very end"
+    with sqlite3.connect(path.parent / "index.sqlite") as index:
+        assert index.execute("SELECT COUNT(*) FROM sidecars_due").fetchone()[0] == 0
