@@ -668,3 +668,37 @@ def test_closing_a_store_writes_its_sidecars_so_the_folder_can_be_deleted(
     assert later.queued(saved.path + ".json") is None and Path(saved.path + ".json").is_file()
     shutil.rmtree(folder)
     assert later.flush() == 0 and not folder.exists()  # nothing left to write there
+
+
+def test_a_killed_kernels_sidecars_are_written_when_another_store_first_reads_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vertex_image.results.files import GroupSync
+
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the killed kernel's pass never runs
+    saved = ImageStore(tmp_path).save(make(prompt="killed before its pass"))
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the next kernel's
+    assert not Path(saved.path + ".json").exists()
+    assert [image.prompt for image in ImageStore(tmp_path).gallery()] == ["killed before its pass"]
+    assert json.loads(Path(saved.path + ".json").read_text())["prompt"] == "killed before its pass"
+
+
+def test_a_folder_that_refuses_the_due_sidecars_is_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from vertex_image.results.files import GroupSync
+
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))
+    saved = ImageStore(tmp_path).save(make(prompt="on a read-only folder"))
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))
+
+    def read_only(*_: Any, **__: Any) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(vi_store, "atomic_write_all", read_only)  # a read-only mount (root writes through chmod)
+    assert [entry["prompt"] for entry in ImageStore(tmp_path).entries()] == ["on a read-only folder"]
+    assert ImageStore(tmp_path).load(saved.id).prompt == "on a read-only folder"
+    assert not Path(saved.path + ".json").exists()
+    monkeypatch.undo()
+    ImageStore(tmp_path).flush()  # writable again: still due, so written now
+    assert json.loads(Path(saved.path + ".json").read_text())["prompt"] == "on a read-only folder"

@@ -395,7 +395,7 @@ class ImageStore:
                     self.root.mkdir(parents=True, exist_ok=True)
                 # the write lock is taken before the names are chosen: a kernel saving into the same folder
                 # waits (busy_timeout), so two never pick one name; committed after the files are in place
-                if not self._settled:  # once per store: sidecars a crash kept from the disk
+                if not self._settled:  # once per store: sidecars a killed kernel kept from the disk
                     self._settle_sidecars()
                 with self._index.writing() as connection:
                     files, lines, texts, saved, due = self._plan(items, connection)
@@ -439,6 +439,13 @@ class ImageStore:
         with contextlib.suppress(OSError), _LOCK:  # a save's commit and its queued sidecars are one step here
             self._settle_sidecars()
         self._index.checkpoint()
+
+    def _settle_once(self) -> None:
+        """On a store's first read: the sidecars a killed kernel left due are written (a read-only folder keeps
+        them due: the read goes on)."""
+        if not self._settled:
+            with contextlib.suppress(OSError), _LOCK:
+                self._settle_sidecars()
 
     def _settle_sidecars(self) -> None:
         """The index's due sidecars that are on disk are forgotten; those missing (a crash came before the
@@ -539,6 +546,7 @@ class ImageStore:
             raise InvalidRequest(
                 f"vi.load takes a content id or a file path (text), not {ref!r} ({type(ref).__name__})."
             )
+        self._settle_once()
         path = self._find(ref)
         try:
             raw = path.read_bytes()
@@ -553,6 +561,7 @@ class ImageStore:
 
     def entries(self) -> list[dict[str, Any]]:
         """The image records of the index (one per saved image event), oldest first."""
+        self._settle_once()
         try:
             return [json.loads(record) for _, _, record in self._index.images(newest_first=False)]
         except (FileNotFoundError, NotADirectoryError):
@@ -640,6 +649,7 @@ class ImageStore:
             if value is not None and not isinstance(value, str):
                 raise InvalidRequest(f"{label} must be text or None, not {value!r} ({type(value).__name__}).")
         after = since_seconds(since)
+        self._settle_once()
         images: list[GeneratedImage] = []
         seen: set[str] = set()
         try:
