@@ -24,8 +24,8 @@ its row without waiting for the disk; that survives a killed process or a crashe
 system still writes what it was given). The sidecar is written by a background pass (``files.GROUP_SYNC``)
 within a second, which also fsyncs the new files and the folder and checkpoints the index (its log into the
 database, with an fsync). Until then the sidecar's text is in the index (``sidecars_due``, committed with
-the row) and ``load`` reads it from the queue; should the kernel die first, the next save in the folder
-(or ``flush``) writes it. A save returns with its image file on disk, the prompt, parameters and cost
+the row) and ``load`` reads it from the queue; should the kernel be killed first, the next store to save
+or read in the folder (or ``flush``) writes it. A save returns with its image file on disk, the prompt, parameters and cost
 inside it (PNG, JPEG) and in its index row: one file created per image, not two (a create costs ~0.2 ms
 here, a tenth of a tiny call). ``fsync`` writes the sidecar too and fsyncs every file, the folder and the
 commit before a save returns: it also survives a power loss, at about 4 ms per fsync.
