@@ -145,3 +145,26 @@ def test_a_flush_returns_only_after_a_pass_already_running_is_done(tmp_path: Pat
     release.set()
     waiter.join(30)
     assert flushed.is_set()
+
+
+def test_a_forked_child_neither_writes_nor_runs_the_parents_queued_work(tmp_path: Path) -> None:
+    """The parent writes its own sidecars; the child's exit must not wait on locks the parent's threads held."""
+    import sys
+
+    from vertex_image.results.files import GroupSync
+
+    if sys.platform != "linux":
+        print("skipped: fork is Linux only here")
+        return
+    later = GroupSync(delay=3600)
+    ran: list[str] = []
+    (tmp_path / "a.png").write_bytes(b"png")
+    later.add([tmp_path / "a.png"], then=lambda: ran.append("then"),
+              writes=[(str(tmp_path / "a.png.json"), b"{}", str(tmp_path / "a.png"))])  # fmt: skip
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        quiet = later.flush() == 0 and not ran and later.queued(str(tmp_path / "a.png.json")) is None
+        os._exit(0 if quiet else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0 and not (tmp_path / "a.png.json").exists()
+    assert later.flush() == 2 and ran == ["then"]  # the parent's pass: its write, its fsync, its work

@@ -702,3 +702,39 @@ def test_a_folder_that_refuses_the_due_sidecars_is_still_read(tmp_path: Path, mo
     monkeypatch.undo()
     ImageStore(tmp_path).flush()  # writable again: still due, so written now
     assert json.loads(Path(saved.path + ".json").read_text())["prompt"] == "on a read-only folder"
+
+
+def test_an_image_deleted_and_saved_again_under_its_name_gets_its_own_sidecar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first image's sidecar, still queued when its file was deleted, must not describe the next one."""
+    from vertex_image.results.files import GroupSync
+
+    later = GroupSync(delay=3600)
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    store = ImageStore(tmp_path)
+    first = store.save(make(1, prompt="the first"), name="fox")
+    Path(first.path).unlink()
+    second = store.save(make(2, prompt="the second", thought_signature="c2ln"), name="fox")
+    later.flush()
+    sidecar = json.loads(Path(second.path + ".json").read_text())
+    assert (sidecar["id"], sidecar["prompt"], sidecar["thought_signature"]) == (second.id, "the second", "c2ln")
+
+
+def test_the_same_request_saved_by_a_second_kernel_before_the_first_ones_pass_adds_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-running a cell adds nothing to the index, even when the other kernel's sidecar is still only due."""
+    from vertex_image.results.files import GroupSync
+
+    first_kernel, second_kernel = GroupSync(delay=3600), GroupSync(delay=3600)
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", second_kernel)
+    second = ImageStore(tmp_path)
+    assert second.entries() == []  # it has read the folder already: nothing due then
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", first_kernel)
+    ImageStore(tmp_path).save(make(replay_key="k1"))
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", second_kernel)
+    second.save(make(replay_key="k1"))
+    assert len(second.entries()) == 1
+    second.save(make(prompt="another request", replay_key="k2"))  # the same bytes, another request: a row
+    assert [entry["prompt"] for entry in second.entries()] == ["a red fox", "another request"]

@@ -202,15 +202,18 @@ class KernelState:
         """The image store for the current output folder."""
         from ..results.store import ImageStore  # lazy: the first save only; keeps %load_ext at its old cost
 
+        old = None
         with self._lock:
             settings = self.settings()
             where = f"{settings.durability}:{settings.output_dir}"
             if self._store is None or self._store_root != where:
-                if self._store is not None:
-                    self._store.close()
+                old = self._store
                 self._store = ImageStore(settings.output_dir, durability=settings.durability)
                 self._store_root = where
-            return self._store
+            store = self._store
+        if old is not None:  # outside the lock: closing waits for the background pass (its sidecars)
+            old.close()
+        return store
 
     # lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:

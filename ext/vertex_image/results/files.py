@@ -114,9 +114,12 @@ class GroupSync:
             os.register_at_fork(after_in_child=self._forget_thread)
 
     def _forget_thread(self) -> None:
+        """In a forked child: no thread, no lock held by a thread that is not there, and none of the parent's
+        work (its files are the parent's to write; its ``then`` work may wait on locks the parent held)."""
         self._wake = threading.Condition()
         self._pass = threading.Lock()
         self._thread = None
+        self._pending, self._writes, self._writing, self._then = {}, {}, {}, {}
 
     def add(self, paths: Iterable[str | os.PathLike[str]], then: Callable[[], object] | None = None,
             writes: Iterable[tuple[str, bytes, str]] = ()) -> None:  # fmt: skip

@@ -289,6 +289,13 @@ class IndexDB:
         """Within ``writing()``: (image file, sidecar text) of sidecars written after the commit."""
         connection.executemany("INSERT OR REPLACE INTO sidecars_due (file, text) VALUES (?, ?)", due)
 
+    @staticmethod
+    def sidecar_due(connection: Any, filename: str) -> str | None:
+        """Within ``writing()``: the text of ``filename``'s sidecar when it is due (another kernel's save may have
+        left it to its background pass)."""
+        row = connection.execute("SELECT text FROM sidecars_due WHERE file = ?", (filename,)).fetchone()
+        return None if row is None else str(row[0])
+
     def sidecars_due(self) -> list[tuple[str, str]]:
         """(image file, sidecar text) of every sidecar not known to be on disk."""
         return [(str(file), str(text)) for file, text in self.rows("SELECT file, text FROM sidecars_due")]

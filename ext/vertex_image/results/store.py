@@ -459,7 +459,10 @@ class ImageStore:
             if sidecar and GROUP_SYNC.queued(sidecar) is not None:
                 continue
             if sidecar and not os.path.exists(sidecar) and os.path.exists(os.fspath(path)):
-                atomic_write_all([(sidecar, [text.encode("utf-8")])], durable=self._durable)
+                try:  # fsynced: its row is forgotten next, and no pass of this process syncs it
+                    atomic_write_all([(sidecar, [text.encode("utf-8")])])
+                except OSError:
+                    continue  # stays due for the next try; the others go on
             done.append(filename)
         self._index.forget_sidecars(done)
 
@@ -508,8 +511,12 @@ class ImageStore:
                 previous, has_sidecar, listed = {}, False, False
             else:
                 where = os.fspath(path)  # os.path on text: a save's stats cost a third of pathlib's
+                due_text = self._index.sidecar_due(connection, filename) if os.path.exists(where) else None
+                if due_text is not None and not self._has_sidecar(where):  # another kernel's, not written yet
+                    memo[path] = _record_of(due_text)
                 previous = self._recorded(path, memo) if os.path.exists(where) else {}
-                has_sidecar = self._has_sidecar(where)
+                # a sidecar only describes the file that is there: one queued for a deleted image does not count
+                has_sidecar = bool(previous) and (due_text is not None or self._has_sidecar(where))
                 listed = has_sidecar and _same(previous, record) and self._index.listed(connection, filename)
             if previous and previous.get("id") != image.id:
                 if name is not None:
@@ -780,6 +787,15 @@ def _embedded(record: Mapping[str, Any]) -> dict[str, Any]:
     """What goes inside the image file: the sidecar's record without the long or derived fields (the same as
     ``GeneratedImage.provenance()``, taken from the full record already made)."""
     return {key: value for key, value in record.items() if key not in _SIDECAR_ONLY}
+
+
+def _record_of(text: str) -> dict[str, Any]:
+    """A sidecar's JSON text as a record ({} when unreadable)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _is_image(path: Path) -> bool:
