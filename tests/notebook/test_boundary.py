@@ -171,6 +171,10 @@ def test_xmode_verbose_and_a_magics_debug_show_the_whole_traceback(api_shell: Sh
         assert isinstance(cell.error, InvalidRequest)
     plain = api_shell.run("%imagen -n 0 a fox")
     assert plain.shown.strip() == "UsageError: n must be a whole number of at least 1, not 0."
+    short = api_shell.run("vi.generate_images('a fox', n=0)")
+    assert "Traceback" not in short.shown
+    asked = api_shell.run("%tb")  # the traceback of the last error, asked for
+    assert "Traceback (most recent call last)" in asked.shown and "core/api.py" in asked.shown.replace("\\", "/")
 
 
 def test_after_unload_ipython_shows_its_own_traceback_again(api_shell: Shell) -> None:

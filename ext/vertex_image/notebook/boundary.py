@@ -15,6 +15,7 @@ import keyword
 import os
 import re
 import shlex
+import sys
 import sysconfig
 import traceback
 import weakref
@@ -210,13 +211,13 @@ def _not_the_users() -> tuple[str, ...]:
     return tuple(os.path.join(folder, "") for folder in folders)
 
 
-def api_error_lines(error: BaseException, shell: Any) -> list[str]:
+def api_error_lines(error: BaseException, shell: Any, *, asked: bool = False) -> list[str]:
     """How a ``VertexImageError`` raised by the Python API (``vi.generate_images(...)`` in a cell) shows: its
     one-line message and where in the user's code it came from (``Cell In[3], line 2``), not the frames of
-    this package, ``concurrent.futures`` and the runtime loop that carried it. ``%xmode verbose`` (and a magic's
-    ``--debug``) shows the whole traceback, as IPython would."""
+    this package, ``concurrent.futures`` and the runtime loop that carried it. ``%tb`` (``asked``),
+    ``%xmode verbose`` and a magic's ``--debug`` show the whole traceback, as IPython would."""
     mode = str(getattr(getattr(shell, "InteractiveTB", None), "mode", ""))
-    if error in _FULL_TRACEBACK or mode.lower() == "verbose":
+    if asked or error in _FULL_TRACEBACK or mode.lower() == "verbose":
         return list(shell.InteractiveTB.structured_traceback(type(error), error, error.__traceback__))
     skipped = _not_the_users()
     where = ""
@@ -235,7 +236,21 @@ _SHELLS: list[Any] = []  # the shells that loaded the extension, the latest last
 def _render_api_error(error: BaseException) -> list[str]:
     from IPython import get_ipython  # lazy: called by IPython only
 
-    return api_error_lines(error, _SHELLS[-1] if _SHELLS else get_ipython())
+    return api_error_lines(error, _SHELLS[-1] if _SHELLS else get_ipython(), asked=_asked_by_tb_magic())
+
+
+def _asked_by_tb_magic() -> bool:
+    """Whether IPython is showing the error for ``%tb`` (the user asked for the traceback), not as the cell fails:
+    IPython asks the same hook either way, so the calling frames tell."""
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_name == "tb" and os.path.join("IPython", "core", "magics") in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def show_api_errors_in_one_line(shell: Any) -> None:
