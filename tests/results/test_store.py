@@ -14,6 +14,7 @@ from PIL import Image
 from vertex_image.base.config import Secret
 from vertex_image.base.errors import InvalidRequest, StorageError, VertexImageError
 from vertex_image.results import store as vi_store
+from vertex_image.results.files import GroupSync
 from vertex_image.results.images import GeneratedImage, ImageSet
 from vertex_image.results.store import ImageStore
 
@@ -52,6 +53,14 @@ INDEX_FILES = ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm")  # the da
 def visible(root: Path) -> list[str]:
     """The images and sidecars of a folder (not the index, not hidden temporary files)."""
     return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and p.name not in INDEX_FILES)
+
+
+def hold_the_pass(monkeypatch: pytest.MonkeyPatch, pass_: GroupSync | None = None) -> GroupSync:
+    """The store's background pass (sidecars, fsyncs, checkpoint) from now on: one that runs only when flushed by
+    the test (a new one each call: another kernel's, or a kernel's after a kill), or ``pass_`` again."""
+    held = pass_ if pass_ is not None else GroupSync(delay=3600)
+    monkeypatch.setattr(vi_store, "GROUP_SYNC", held)
+    return held
 
 
 # -- what a save writes ----------------------------------------------------------------------------
@@ -259,10 +268,7 @@ def test_a_sidecar_left_to_the_background_pass_is_read_at_once_and_on_disk_after
 ) -> None:
     """With ``durability="process"`` a save returns once its image file and index row are in place; the sidecar
     (thought signature included) is already what ``load`` reads, and on disk after the pass."""
-    from vertex_image.results.files import GroupSync
-
-    later = GroupSync(delay=3600)
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    later = hold_the_pass(monkeypatch)
     store = ImageStore(tmp_path)
     saved = store.save(make(thought_signature="c2ln", prompt="signed"))
     assert visible(tmp_path) == [Path(saved.path).name] and len(store.entries()) == 1
@@ -277,12 +283,9 @@ def test_a_sidecar_a_crash_kept_from_the_disk_is_written_by_the_next_save(
 ) -> None:
     """A kernel killed after its save's commit and before the background pass: the index kept the sidecar's text,
     and the next store to save there (another kernel, or this one restarted) writes it."""
-    from vertex_image.results.files import GroupSync
-
-    dying = GroupSync(delay=3600)  # its pass never comes: the process dies first
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", dying)
+    hold_the_pass(monkeypatch)  # its pass never comes: the process dies first
     saved = ImageStore(tmp_path).save(make(1, thought_signature="c2ln", prompt="before the crash"))
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the restarted kernel's, empty
+    hold_the_pass(monkeypatch)  # the restarted kernel's, empty
     assert not Path(saved.path + ".json").exists()
     restarted = ImageStore(tmp_path)
     restarted.save(make(2, prompt="after the restart"))
@@ -367,11 +370,8 @@ def test_failed_fsync_leaves_no_file(tmp_path: Path) -> None:
 def test_process_durability_fsyncs_nothing_on_the_way_and_queues_the_files_for_one_background_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vertex_image.results.files import GroupSync
-
     fsynced: list[int] = []
-    later = GroupSync(delay=3600)  # its pass is run by hand below
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    later = hold_the_pass(monkeypatch)  # its pass is run by hand below
     store = ImageStore(tmp_path, fsync=fsynced.append)
     saved = store.save_all(ImageSet(images=(make(1), make(2)), prompt="a red fox", model=MODEL))
     assert fsynced == [] and len(store.entries()) == 2  # listed at once, nothing waited for the disk
@@ -631,10 +631,7 @@ def test_saves_leave_the_index_checkpoint_to_the_background_pass(
     an fsync, inside every ~80th save); the background pass does, after its fsyncs."""
     import sqlite3
 
-    from vertex_image.results.files import GroupSync
-
-    background = GroupSync(delay=3600)  # its pass comes only when flushed here
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", background)
+    background = hold_the_pass(monkeypatch)  # its pass comes only when flushed here
     store = ImageStore(tmp_path)
     for number in range(320):  # ~5 pages of log a save
         store.save(make(colour=number % 256, prompt=f"fox number {number}"))
@@ -657,10 +654,7 @@ def test_closing_a_store_writes_its_sidecars_so_the_folder_can_be_deleted(
     afterwards (an ``rmtree`` racing it fails with "Directory not empty")."""
     import shutil
 
-    from vertex_image.results.files import GroupSync
-
-    later = GroupSync(delay=3600)
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    later = hold_the_pass(monkeypatch)
     folder = tmp_path / "scratch"
     store = ImageStore(folder)
     saved = store.save(make(prompt="temporary"))
@@ -673,11 +667,9 @@ def test_closing_a_store_writes_its_sidecars_so_the_folder_can_be_deleted(
 def test_a_killed_kernels_sidecars_are_written_when_another_store_first_reads_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vertex_image.results.files import GroupSync
-
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the killed kernel's pass never runs
+    hold_the_pass(monkeypatch)  # the killed kernel's pass never runs
     saved = ImageStore(tmp_path).save(make(prompt="killed before its pass"))
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))  # the next kernel's
+    hold_the_pass(monkeypatch)  # the next kernel's
     assert not Path(saved.path + ".json").exists()
     assert [image.prompt for image in ImageStore(tmp_path).gallery()] == ["killed before its pass"]
     assert json.loads(Path(saved.path + ".json").read_text())["prompt"] == "killed before its pass"
@@ -686,11 +678,9 @@ def test_a_killed_kernels_sidecars_are_written_when_another_store_first_reads_th
 def test_a_folder_that_refuses_the_due_sidecars_is_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from vertex_image.results.files import GroupSync
-
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))
+    hold_the_pass(monkeypatch)
     saved = ImageStore(tmp_path).save(make(prompt="on a read-only folder"))
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", GroupSync(delay=3600))
+    hold_the_pass(monkeypatch)
 
     def read_only(*_: Any, **__: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
@@ -708,10 +698,7 @@ def test_an_image_deleted_and_saved_again_under_its_name_gets_its_own_sidecar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first image's sidecar, still queued when its file was deleted, must not describe the next one."""
-    from vertex_image.results.files import GroupSync
-
-    later = GroupSync(delay=3600)
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", later)
+    later = hold_the_pass(monkeypatch)
     store = ImageStore(tmp_path)
     first = store.save(make(1, prompt="the first"), name="fox")
     Path(first.path).unlink()
@@ -725,15 +712,12 @@ def test_the_same_request_saved_by_a_second_kernel_before_the_first_ones_pass_ad
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Re-running a cell adds nothing to the index, even when the other kernel's sidecar is still only due."""
-    from vertex_image.results.files import GroupSync
-
-    first_kernel, second_kernel = GroupSync(delay=3600), GroupSync(delay=3600)
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", second_kernel)
+    second_kernel = hold_the_pass(monkeypatch)
     second = ImageStore(tmp_path)
     assert second.entries() == []  # it has read the folder already: nothing due then
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", first_kernel)
+    hold_the_pass(monkeypatch)  # the first kernel's
     ImageStore(tmp_path).save(make(replay_key="k1"))
-    monkeypatch.setattr(vi_store, "GROUP_SYNC", second_kernel)
+    hold_the_pass(monkeypatch, second_kernel)
     second.save(make(replay_key="k1"))
     assert len(second.entries()) == 1
     second.save(make(prompt="another request", replay_key="k2"))  # the same bytes, another request: a row

@@ -185,15 +185,12 @@ def user_facing_errors(debug: bool = False) -> Iterator[None]:
         yield
     except UsageError:
         raise
-    except InvalidRequest as exc:
-        if debug:
-            _FULL_TRACEBACK.add(exc)
-            raise
-        raise UsageError(str(exc)) from None
     except VertexImageError as exc:
         if debug:
             _FULL_TRACEBACK.add(exc)
             raise
+        if isinstance(exc, InvalidRequest):
+            raise UsageError(str(exc)) from None
         raise short_error(exc) from None
 
 
@@ -226,8 +223,7 @@ def api_error_lines(error: BaseException, shell: Any, *, asked: bool = False) ->
             continue
         named = shell.compile.format_code_name(frame.filename) if hasattr(shell, "compile") else None
         where = f"{' '.join(named) if named else frame.filename}, line {frame.lineno}"
-    message = one_line(error) if isinstance(error, VertexImageError) else str(error)
-    return [f"{type(error).__name__}: {message}" + (f" ({where})" if where else "")]
+    return [f"{type(error).__name__}: {one_line(error)}" + (f" ({where})" if where else "")]
 
 
 _SHELLS: list[Any] = []  # the shells that loaded the extension, the latest last: the one that shows errors

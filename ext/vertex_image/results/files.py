@@ -152,7 +152,7 @@ class GroupSync:
                 self._writing, self._writes = self._writes, {}
                 then, self._then = list(self._then), {}
             written = []
-            for path, (data, beside) in list(self._writing.items()):
+            for path, (data, beside) in self._writing.items():  # replaced, not changed, while the pass runs
                 with contextlib.suppress(OSError):  # the disk refused: whoever queued it keeps a way to redo it
                     if os.path.exists(beside):
                         atomic_write_all([(path, [data])], durable=False)

@@ -25,9 +25,9 @@ system still writes what it was given). The sidecar is written by a background p
 within a second, which also fsyncs the new files and the folder and checkpoints the index (its log into the
 database, with an fsync). Until then the sidecar's text is in the index (``sidecars_due``, committed with
 the row) and ``load`` reads it from the queue; should the kernel be killed first, the next store to save
-or read in the folder (or ``flush``) writes it. A save returns with its image file on disk, the prompt, parameters and cost
-inside it (PNG, JPEG) and in its index row: one file created per image, not two (a create costs ~0.2 ms
-here, a tenth of a tiny call). ``fsync`` writes the sidecar too and fsyncs every file, the folder and the
+or read in the folder (or ``flush``) writes it. A save returns with its image file on disk, the prompt,
+parameters and cost inside it (PNG, JPEG) and in its index row: one file created per image, not two (a
+create costs ~0.2 ms here, a tenth of a tiny call). ``fsync`` writes the sidecar too and fsyncs every file, the folder and the
 commit before a save returns: it also survives a power loss, at about 4 ms per fsync.
 """
 
@@ -264,7 +264,7 @@ class ImageStore:
         self._clock = clock
         self._index = IndexDB(self.root, durability)
         self._written_at = -WRITABLE_PROOF_S  # time.monotonic() of the last file this store wrote or probed
-        self._settled = False  # whether a save of this store looked for sidecars a crash left unwritten
+        self._settled = False  # whether this store looked for sidecars a killed kernel left due
 
     def __repr__(self) -> str:
         return f"ImageStore({display_path(str(self.root))!r})"
@@ -396,7 +396,7 @@ class ImageStore:
                 # the write lock is taken before the names are chosen: a kernel saving into the same folder
                 # waits (busy_timeout), so two never pick one name; committed after the files are in place
                 if not self._settled:  # once per store: sidecars a killed kernel kept from the disk
-                    self._settle_sidecars()
+                    self._settle_sidecars()  # (one it cannot write stays due: the save goes on)
                 with self._index.writing() as connection:
                     files, lines, texts, saved, due = self._plan(items, connection)
                     kept = list(answers(saved)) if answers is not None else []
@@ -414,9 +414,9 @@ class ImageStore:
             raise storage_error(exc, self.root) from exc
         self._written_at = time.monotonic()
         if not self._durable:  # the sidecars, the files' fsyncs and the index's checkpoint, in the background pass
+            images = [(os.path.join(self.root, name), text) for name, text in due]
             GROUP_SYNC.add((path for path, _ in files), then=self._after_pass,
-                           writes=[(f"{image}.json", text.encode("utf-8"), image)
-                                   for image, text in ((os.path.join(self.root, name), text) for name, text in due)])
+                           writes=[(_sidecar(image), text.encode("utf-8"), image) for image, text in images])
         return saved
 
     def flush(self) -> None:
@@ -429,42 +429,47 @@ class ImageStore:
         """
         GROUP_SYNC.flush()
         try:
-            with _LOCK:
-                self._settle_sidecars()
+            self._settle_sidecars()
         except OSError as exc:
             raise storage_error(exc, self.root, "write sidecars in") from exc
 
     def _after_pass(self) -> None:
         """After the background pass wrote and fsynced the files: forget the sidecars now on disk, checkpoint."""
-        with contextlib.suppress(OSError), _LOCK:  # a save's commit and its queued sidecars are one step here
-            self._settle_sidecars()
+        self._settle_quietly()
         self._index.checkpoint()
 
     def _settle_once(self) -> None:
-        """On a store's first read: the sidecars a killed kernel left due are written (a read-only folder keeps
-        them due: the read goes on)."""
+        """On a store's first read: the sidecars a killed kernel left due are written."""
         if not self._settled:
-            with contextlib.suppress(OSError), _LOCK:
-                self._settle_sidecars()
+            self._settle_quietly()
+
+    def _settle_quietly(self) -> None:
+        """``_settle_sidecars`` where an index that cannot be read or written (a read-only folder) leaves them due
+        and the work around goes on."""
+        with contextlib.suppress(OSError):
+            self._settle_sidecars()
 
     def _settle_sidecars(self) -> None:
         """The index's due sidecars that are on disk are forgotten; those missing (a crash came before the
         background pass wrote them) are written first from the text the index kept. One this process has still
-        queued is left to its pass; one of another kernel's saves may be written by both (the same text)."""
-        self._settled = True
-        done = []
-        for filename, text in self._index.sidecars_due():
-            path = self._child(filename)
-            sidecar = os.fspath(path) + ".json" if path is not None else ""
-            if sidecar and GROUP_SYNC.queued(sidecar) is not None:
-                continue
-            if sidecar and not os.path.exists(sidecar) and os.path.exists(os.fspath(path)):
-                try:  # fsynced: its row is forgotten next, and no pass of this process syncs it
-                    atomic_write_all([(sidecar, [text.encode("utf-8")])])
-                except OSError:
-                    continue  # stays due for the next try; the others go on
-            done.append(filename)
-        self._index.forget_sidecars(done)
+        queued is left to its pass; one of another kernel's saves may be written by both (the same text). Under
+        the store lock: a save's commit and the queueing of its sidecars are one step for it."""
+        with _LOCK:
+            self._settled = True
+            done = []
+            for filename, text in self._index.sidecars_due():
+                image = self._child(filename)
+                if image is not None:
+                    sidecar = _sidecar(image)
+                    if GROUP_SYNC.queued(sidecar) is not None:
+                        continue
+                    if not os.path.exists(sidecar) and os.path.exists(image):
+                        try:  # fsynced: its row is forgotten next, and no pass of this process syncs it
+                            atomic_write_all([(sidecar, [text.encode("utf-8")])])
+                        except OSError:
+                            continue  # stays due for the next try; the others go on
+                done.append(filename)
+            self._index.forget_sidecars(done)
 
     def _blob_files(self, answers: Sequence[RecordedAnswer]) -> list[tuple[Path, Sequence[bytes | memoryview]]]:
         """The files of ``replay/blobs/`` the answers need that are not there yet (the folder made when needed)."""
@@ -511,10 +516,11 @@ class ImageStore:
                 previous, has_sidecar, listed = {}, False, False
             else:
                 where = os.fspath(path)  # os.path on text: a save's stats cost a third of pathlib's
-                due_text = self._index.sidecar_due(connection, filename) if os.path.exists(where) else None
+                there = os.path.exists(where)
+                due_text = self._index.sidecar_due(connection, filename) if there else None
                 if due_text is not None and not self._has_sidecar(where):  # another kernel's, not written yet
-                    memo[path] = _record_of(due_text)
-                previous = self._recorded(path, memo) if os.path.exists(where) else {}
+                    memo[path] = _record_of(due_text) or {}
+                previous = self._recorded(path, memo) if there else {}
                 # a sidecar only describes the file that is there: one queued for a deleted image does not count
                 has_sidecar = bool(previous) and (due_text is not None or self._has_sidecar(where))
                 listed = has_sidecar and _same(previous, record) and self._index.listed(connection, filename)
@@ -531,7 +537,7 @@ class ImageStore:
                 continue  # saved before with this provenance: nothing to add
             text = to_json(record)
             if not has_sidecar and self._durable:
-                files.append((self._sidecar(path), [text.encode("utf-8")]))
+                files.append((_sidecar(path), [text.encode("utf-8")]))
             elif not has_sidecar:
                 due.append((filename, text))
             planned.setdefault(filename, record)
@@ -749,13 +755,9 @@ class ImageStore:
         )
 
     @staticmethod
-    def _sidecar(path: Path) -> Path:
-        return path.with_name(path.name + ".json")
-
-    @staticmethod
     def _has_sidecar(image_path: str) -> bool:
         """Whether the image has a sidecar, on disk or queued for the background pass."""
-        sidecar = image_path + ".json"
+        sidecar = _sidecar(image_path)
         return GROUP_SYNC.queued(sidecar) is not None or os.path.exists(sidecar)
 
     def _recorded(self, path: Path, memo: dict[Path, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -765,13 +767,14 @@ class ImageStore:
             if path not in memo:
                 memo[path] = self._recorded(path)
             return memo[path]
+        sidecar = _sidecar(path)
+        queued = GROUP_SYNC.queued(sidecar)
         try:
-            sidecar = os.fspath(path) + ".json"
-            queued = GROUP_SYNC.queued(sidecar)
-            value = json.loads(queued if queued is not None else Path(sidecar).read_bytes())
-            return value if isinstance(value, dict) else {}
-        except (OSError, ValueError):
-            pass
+            found = _record_of(queued if queued is not None else Path(sidecar).read_bytes())
+        except OSError:
+            found = None
+        if found is not None:
+            return found
         try:
             data = path.read_bytes()
         except OSError:
@@ -789,12 +792,17 @@ def _embedded(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key not in _SIDECAR_ONLY}
 
 
-def _record_of(text: str) -> dict[str, Any]:
-    """A sidecar's JSON text as a record ({} when unreadable)."""
+def _sidecar(image: str | os.PathLike[str]) -> str:
+    """The path of an image's JSON sidecar."""
+    return os.fspath(image) + ".json"
+
+
+def _record_of(text: str | bytes) -> dict[str, Any] | None:
+    """A sidecar's JSON text as a record: None when it is not JSON, {} when it is not an object."""
     try:
         value = json.loads(text)
     except ValueError:
-        return {}
+        return None
     return value if isinstance(value, dict) else {}
 
 
